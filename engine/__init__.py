@@ -1,0 +1,1 @@
+"""reviewflow's engine: definitions, runtime and storage. No web framework below here."""

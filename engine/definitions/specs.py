@@ -1,0 +1,165 @@
+"""Frozen spec objects: what a definition says, apart from any running instance.
+
+Loaders in this package build them from YAML/JSON; the runtime refers to a spec by
+``(workflow_id, version)`` and never mutates one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any, Literal
+
+RoleKind = Literal["subject", "chain", "group", "field", "person"]
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """How a role resolves to people for one instance.
+
+    - ``subject``: the instance's subject.
+    - ``chain``: ``subject.manager.manager`` -> ``steps=("manager", "manager")``.
+    - ``group``: ``group:hr`` -> every directory member of group ``hr``.
+    - ``field``: ``field:peer-nomination.peers`` -> emails submitted in that form field.
+    - ``person``: ``person:ceo@example.com`` -> one fixed person of the directory.
+    """
+
+    name: str
+    kind: RoleKind
+    steps: tuple[str, ...] = ()
+    group: str | None = None
+    form: str | None = None
+    field: str | None = None
+    email: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ReaderRule:
+    """``readers: {employee: after shared}`` -> role may read from entering ``after``."""
+
+    role: str
+    after: str | None = None  # None means "always"
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task line of a state: a form assigned to a role."""
+
+    form: str
+    assignee: str
+    index: int = 0
+    title: str | None = None
+    due: timedelta | None = None
+    remind: tuple[timedelta, ...] = ()
+    escalate: str | None = None
+    quorum: int | None = None
+    anonymous: bool = False
+    show: tuple[str, ...] = ()
+    readers: tuple[ReaderRule, ...] = ()
+    private: tuple[str, ...] = ()
+    repeat: timedelta | None = None
+    delegable: bool = False  # may the assignee hand the task to someone else
+
+    @property
+    def key(self) -> str:
+        """Stable name of the task line within its state (used on task rows)."""
+        return f"{self.index}:{self.form}"
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    title: str | None = None
+    description: str | None = None
+    tasks: tuple[TaskSpec, ...] = ()
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    trigger: str
+    sources: tuple[str, ...]  # "*" already expanded to every non-final state
+    dest: str
+    index: int = 0
+    title: str | None = None
+    auto: bool = False
+    allowed: tuple[str, ...] = ()
+    form: str | None = None
+    after: timedelta | None = None
+    conditions: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    start: str | None = None
+
+    @property
+    def manual(self) -> bool:
+        """Fired by a person (a button), rather than by completion or a timer."""
+        return not self.auto and self.after is None
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A JSON-Schema form with its optional react-jsonschema-form uiSchema."""
+
+    id: str
+    schema: dict
+    ui_schema: dict = field(default_factory=dict)
+    title: str | None = None
+    file: str = ""
+    source_text: str = ""
+    sha256: str = ""
+    dialect: str = "http://json-schema.org/draft-07/schema#"
+
+    def __hash__(self) -> int:  # schemas are dicts; identity by content hash
+        return hash((self.id, self.sha256))
+
+
+@dataclass(frozen=True)
+class WorkflowSpec:
+    id: str
+    version: int
+    title: str
+    initial: str
+    roles: MappingProxyType  # name -> RoleSpec
+    states: MappingProxyType  # name -> StateSpec (definition order)
+    transitions: tuple[TransitionSpec, ...]
+    subject: str = "person"
+    description: str | None = None
+    anonymity_threshold: int = 3
+    file: str = ""
+    source_text: str = ""
+    sha256: str = ""
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.version, self.sha256))
+
+    def transitions_from(self, state: str) -> tuple[TransitionSpec, ...]:
+        """Transitions whose source includes ``state``, in definition order."""
+        return tuple(t for t in self.transitions if state in t.sources)
+
+    def forms_used(self) -> set[str]:
+        """Every form id the workflow refers to (tasks and transition forms)."""
+        used = {t.form for s in self.states.values() for t in s.tasks}
+        used |= {t.form for t in self.transitions if t.form}
+        return used
+
+
+@dataclass(frozen=True)
+class Library:
+    """A checked set of workflows and forms; never built from files with errors."""
+
+    workflows: MappingProxyType  # id -> WorkflowSpec
+    forms: MappingProxyType  # id -> FormSpec
+    root: str = ""
+
+    def workflow(self, workflow_id: str) -> WorkflowSpec:
+        return self.workflows[workflow_id]
+
+    def form(self, form_id: str) -> FormSpec:
+        return self.forms[form_id]
+
+
+def frozen_map(items: dict[str, Any]) -> MappingProxyType:
+    """A read-only view of a dict, for spec fields."""
+    return MappingProxyType(dict(items))

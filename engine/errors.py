@@ -1,0 +1,111 @@
+"""The failures a user of reviewflow can meet, as data.
+
+Each class carries the HTTP status and CLI exit code it maps to, so the web and CLI
+layers translate the *type* of a failure, never its text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ReviewflowError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    http_status = 400
+    exit_code = 1
+
+
+def format_path(path: tuple) -> str:
+    """Show a document path the way users write it: ``states.collect.tasks[0].assignee``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a definition file, located by file, line, column and document path."""
+
+    file: str
+    line: int
+    col: int
+    path: tuple = ()
+    message: str = ""
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}"
+        shown = format_path(self.path)
+        text = f"{where}: {shown}: {self.message}" if shown else f"{where}: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.col,
+            "path": format_path(self.path),
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class DefinitionError(ReviewflowError):
+    """A library of definitions has problems; it is never used half-loaded."""
+
+    http_status = 422
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class SubmissionInvalid(ReviewflowError):
+    """A submission failed its form's schema: field path -> plain-word messages."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    http_status = 422
+
+    def __str__(self) -> str:
+        lines = [f"{name or '(form)'}: {'; '.join(msgs)}" for name, msgs in self.errors.items()]
+        return "submission is invalid:\n  " + "\n  ".join(lines)
+
+
+class NotFound(ReviewflowError):
+    """An id that names nothing (task, instance, person, workflow)."""
+
+    http_status = 404
+
+
+class NotAllowed(ReviewflowError):
+    """An actor tried something the definition does not allow; the attempt is recorded."""
+
+    http_status = 403
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+class Conflict(ReviewflowError):
+    """Someone else moved the process on first (or the target is no longer in that state)."""
+
+    http_status = 409
+
+
+class ImportRejected(ReviewflowError):
+    """A directory import had bad rows; nothing of it was applied."""
+
+    http_status = 422
+
+    def __init__(self, row_errors: list[tuple[int, str]]):
+        self.row_errors = row_errors
+        super().__init__("\n".join(f"line {line}: {msg}" for line, msg in row_errors))
