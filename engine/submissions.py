@@ -1,0 +1,494 @@
+"""Check submitted form data against its form's JSON Schema, field by field.
+
+jsonschema is the authority. This module builds one validator per form version (building
+one per call costs ~40x, see design/performance.md), turns its errors into
+``{field_path: [plain messages]}`` for raters, and drops fields a form does not declare.
+
+Field paths are written the way the forms' input names are: ``rating``, ``goals[0].goal``,
+``address.city``; ``""`` is the form as a whole. A key that is not a plain name is quoted
+JSON-style: ``notes["a.b"]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import jsonschema
+import referencing
+import referencing.exceptions
+import referencing.jsonschema
+from jsonschema.exceptions import ValidationError
+from jsonschema.validators import validator_for
+
+from engine.definitions.specs import FormSpec
+from engine.errors import SubmissionInvalid
+
+DRAFT7 = "http://json-schema.org/draft-07/schema#"
+
+#: Largest JSON payload (UTF-8 bytes) a submission may have; the environment variable
+#: ``REVIEWFLOW_MAX_PAYLOAD_BYTES`` overrides the default of 256 KiB.
+MAX_PAYLOAD_BYTES = int(os.environ.get("REVIEWFLOW_MAX_PAYLOAD_BYTES", 256 * 1024))
+
+REQUIRED = "This field is required."
+_CACHE_SIZE = 256
+_MAX_REF_DEPTH = 32
+
+# --------------------------------------------------------------------------- field paths
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][\w\- ]*$")
+
+
+def field_path(parts: Iterable[str | int]) -> str:
+    """Write a document path as an input name: ``("goals", 0, "goal")`` -> ``goals[0].goal``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_NAME.match(part):
+            out += ("." if out else "") + part
+        else:
+            out += "[" + json.dumps(part) + "]"
+    return out
+
+
+_SEGMENT = re.compile(r'\.?([A-Za-z_][\w\- ]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+def parse_field_path(path: str) -> tuple[str | int, ...]:
+    """Read back what :func:`field_path` wrote; raises ``ValueError`` on anything else."""
+    parts: list[str | int] = []
+    pos = 0
+    while pos < len(path):
+        m = _SEGMENT.match(path, pos)
+        if not m or (m.group(1) and pos == 0 and path[0] == "."):
+            raise ValueError(f"not a field path: {path!r}")
+        if m.group(1) is not None:
+            if pos and not path[pos] == ".":
+                raise ValueError(f"not a field path: {path!r}")
+            parts.append(m.group(1))
+        elif m.group(2) is not None:
+            parts.append(int(m.group(2)))
+        else:
+            parts.append(json.loads(m.group(3)))
+        pos = m.end()
+    return tuple(parts)
+
+
+# --------------------------------------------------------------------------- validators
+
+_validators: OrderedDict[tuple, Any] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _form_key(form: FormSpec) -> tuple:
+    # Forms built in code (tests, previews) may have no sha256; their content is the key.
+    return (form.id, form.sha256 or json.dumps(form.schema, sort_keys=True, default=str))
+
+
+def dialect_of(form: FormSpec) -> str:
+    """The JSON Schema dialect of a form: its ``$schema``, else the spec's, else draft-07."""
+    schema = form.schema
+    if isinstance(schema, dict) and isinstance(schema.get("$schema"), str):
+        return schema["$schema"]
+    return form.dialect or DRAFT7
+
+
+def validator_for_form(form: FormSpec):
+    """The form's jsonschema validator (its dialect, formats checked), built once per version."""
+    key = _form_key(form)
+    with _lock:
+        found = _validators.get(key)
+        if found is not None:
+            _validators.move_to_end(key)
+            return found
+    cls = validator_for({"$schema": dialect_of(form)}, default=jsonschema.Draft7Validator)
+    validator = cls(form.schema, format_checker=cls.FORMAT_CHECKER)
+    with _lock:
+        _validators[key] = validator
+        while len(_validators) > _CACHE_SIZE:
+            _validators.popitem(last=False)
+    return validator
+
+
+# --------------------------------------------------------------------------- messages
+
+_TYPE_WORDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "text",
+    "boolean": "yes or no",
+    "array": "a list",
+    "object": "a group of fields",
+    "null": "empty",
+}
+_FORMAT_MESSAGES = {
+    "email": "Enter a valid email address.",
+    "idn-email": "Enter a valid email address.",
+    "date": "Enter a valid date (YYYY-MM-DD).",
+    "date-time": "Enter a valid date and time.",
+    "time": "Enter a valid time (HH:MM:SS).",
+    "uri": "Enter a valid web address (URL).",
+    "uri-reference": "Enter a valid web address (URL).",
+    "iri": "Enter a valid web address (URL).",
+    "hostname": "Enter a valid host name.",
+    "ipv4": "Enter a valid IPv4 address.",
+    "ipv6": "Enter a valid IPv6 address.",
+    "uuid": "Enter a valid UUID.",
+    "regex": "Enter a valid regular expression.",
+    "duration": "Enter a valid duration (ISO 8601, e.g. P3D).",
+    "color": "Enter a valid colour.",
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _choices(schemas: list) -> list[str] | None:
+    """Titles of ``oneOf``/``anyOf`` options that are all ``const`` (an enum with labels)."""
+    if not schemas or not all(isinstance(s, dict) and "const" in s for s in schemas):
+        return None
+    return [str(s.get("title", _show(s["const"]))) for s in schemas]
+
+
+def _type_message(error: ValidationError) -> str:
+    types = error.validator_value if isinstance(error.validator_value, list) else [
+        error.validator_value
+    ]
+    if types == ["integer"]:
+        return "Enter a whole number."
+    if types == ["number"]:
+        return "Enter a number."
+    words = [_TYPE_WORDS.get(t, str(t)) for t in types if t != "null"]
+    if "null" in types:
+        words.append("empty")
+    return "Must be " + " or ".join(words) + "."
+
+
+def _bound_message(error: ValidationError) -> str:
+    keyword, value, schema = error.validator, error.validator_value, error.schema
+    if keyword == "minimum":
+        if schema.get("exclusiveMinimum") is True:  # draft-04's boolean form
+            return f"Must be more than {_show(value)}."
+        return f"Must be at least {_show(value)}."
+    if keyword == "maximum":
+        if schema.get("exclusiveMaximum") is True:
+            return f"Must be less than {_show(value)}."
+        return f"Must be at most {_show(value)}."
+    if keyword == "exclusiveMinimum":
+        return f"Must be more than {_show(value)}."
+    return f"Must be less than {_show(value)}."
+
+
+def _length_message(error: ValidationError) -> str:
+    n = error.validator_value
+    if error.validator == "minLength":
+        return "This field is required." if n == 1 else f"Must be at least {n} characters."
+    return f"Must be at most {_plural(n, 'character')}."
+
+
+def _items_message(error: ValidationError) -> str:
+    n = error.validator_value
+    if error.validator == "minItems":
+        return f"Must have at least {_plural(n, 'item')}."
+    return f"Must have at most {_plural(n, 'item')}."
+
+
+def _enum_message(error: ValidationError) -> str:
+    return "Must be one of: " + ", ".join(_show(v) for v in error.validator_value) + "."
+
+
+def _alternatives_message(error: ValidationError) -> str:
+    titles = _choices(error.validator_value)
+    if titles:
+        return "Must be one of: " + ", ".join(titles) + "."
+    if error.validator == "oneOf" and not error.context:
+        return "Matches more than one of the options; it must match exactly one."
+    return "Does not match any of the allowed options."
+
+
+_MESSAGES = {
+    "type": _type_message,
+    "minimum": _bound_message,
+    "maximum": _bound_message,
+    "exclusiveMinimum": _bound_message,
+    "exclusiveMaximum": _bound_message,
+    "minLength": _length_message,
+    "maxLength": _length_message,
+    "minItems": _items_message,
+    "maxItems": _items_message,
+    "enum": _enum_message,
+    "oneOf": _alternatives_message,
+    "anyOf": _alternatives_message,
+    "multipleOf": lambda e: f"Must be a multiple of {_show(e.validator_value)}.",
+    "const": lambda e: f"Must be {_show(e.validator_value)}.",
+    "pattern": lambda e: "Does not match the expected format.",
+    "format": lambda e: _FORMAT_MESSAGES.get(
+        e.validator_value, f"Enter a valid {e.validator_value}."
+    ),
+    "uniqueItems": lambda e: "Each item must be different.",
+    "minProperties": lambda e: f"Fill in at least {_plural(e.validator_value, 'field')}.",
+    "maxProperties": lambda e: f"Fill in at most {_plural(e.validator_value, 'field')}.",
+    "contains": lambda e: "Must contain at least one matching item.",
+    "minContains": lambda e: "Must contain more matching items.",
+    "maxContains": lambda e: "Contains too many matching items.",
+    "not": lambda e: "This value is not allowed.",
+    "propertyNames": lambda e: "A field name is not allowed.",
+    "additionalProperties": lambda e: "Contains fields this form does not have.",
+    "unevaluatedProperties": lambda e: "Contains fields this form does not have.",
+    "additionalItems": lambda e: "Has more items than allowed.",
+    "unevaluatedItems": lambda e: "Has more items than allowed.",
+    "items": lambda e: "Has more items than allowed.",  # 2020-12 `items: false`
+    None: lambda e: "This field is not allowed.",  # a `false` schema
+}
+
+
+def message_for(error: ValidationError) -> str:
+    """A rater-facing sentence for one jsonschema error (its raw message as a last resort)."""
+    make = _MESSAGES.get(error.validator)
+    if make is None:
+        return error.message
+    return make(error)
+
+
+# --------------------------------------------------------------------------- error mapping
+
+
+def _missing_names(error: ValidationError) -> list[str]:
+    """For the name keywords, the names absent from the instance (the error sits on the parent)."""
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    value = error.validator_value
+    if error.validator == "required":
+        return [n for n in value if n not in instance]
+    missing: list[str] = []
+    for name, needs in value.items():  # dependentRequired / dependencies (array form)
+        if name in instance and isinstance(needs, list):
+            missing += [n for n in needs if n not in instance and n not in missing]
+    return missing
+
+
+def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
+    """Follow an ``anyOf``/``oneOf`` failure into its most relevant branch, if it has one."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        if _choices(error.validator_value) is None:
+            best = jsonschema.exceptions.best_match(error.context)
+            if best is not None and list(best.absolute_path) != list(error.absolute_path):
+                yield from _leaf_errors(best)
+                return
+            if best is not None and best.validator in ("required", "dependentRequired"):
+                yield best
+                return
+    yield error
+
+
+def _entries(error: ValidationError) -> Iterator[tuple[str, str]]:
+    path = tuple(error.absolute_path)
+    if error.validator in ("required", "dependentRequired", "dependencies"):
+        names = _missing_names(error)
+        if names:
+            for name in names:
+                yield field_path((*path, name)), REQUIRED
+            return
+    yield field_path(path), message_for(error)
+
+
+def submission_errors(form: FormSpec, data: Any) -> dict[str, list[str]]:
+    """``{field_path: [plain messages]}`` for ``data`` under ``form``; ``{}`` when valid."""
+    size = payload_size(data)
+    if size > MAX_PAYLOAD_BYTES:
+        return {"": [_too_large(size)]}
+    errors: dict[str, list[str]] = {}
+    for error in validator_for_form(form).iter_errors(data):
+        for leaf in _leaf_errors(error):
+            for path, message in _entries(leaf):
+                found = errors.setdefault(path, [])
+                if message not in found:
+                    found.append(message)
+    return errors
+
+
+def check_submission(form: FormSpec, data: Any) -> None:
+    """Raise :class:`SubmissionInvalid` with per-field messages unless ``data`` is valid."""
+    errors = submission_errors(form, data)
+    if errors:
+        raise SubmissionInvalid(errors)
+
+
+def payload_size(data: Any) -> int:
+    """Bytes of ``data`` as compact UTF-8 JSON: what is stored and what the limit counts."""
+    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"This submission is too large ({size // 1024 + 1} KiB); "
+        f"the limit is {MAX_PAYLOAD_BYTES // 1024} KiB."
+    )
+
+
+# --------------------------------------------------------------------------- $ref scopes
+
+
+class SchemaScope:
+    """Follows ``$ref`` (local, ``$id``-based and bundled ``$defs``) from a form's root schema.
+
+    ``deref(schema)`` returns the target merged with the referring schema's own keywords,
+    and a scope for looking up refs inside that target. Ref chains are bounded so a
+    recursive schema cannot loop.
+    """
+
+    def __init__(self, root: Any, dialect: str = DRAFT7, resolver=None):
+        self.root = root
+        self.dialect = dialect
+        if resolver is None:
+            spec = referencing.jsonschema.specification_with(
+                dialect, default=referencing.jsonschema.DRAFT7
+            )
+            resource = spec.create_resource(root if isinstance(root, dict | bool) else {})
+            base = root.get("$id", "") if isinstance(root, dict) else ""
+            registry = referencing.Registry().with_resource(base, resource).crawl()
+            resolver = registry.resolver(base_uri=base)
+        self.resolver = resolver
+
+    @classmethod
+    def of(cls, form: FormSpec) -> SchemaScope:
+        """The scope of a form's root schema."""
+        return cls(form.schema, dialect_of(form))
+
+    def enter(self, schema: Any) -> SchemaScope:
+        """The scope inside ``schema`` (it changes only where ``schema`` has an ``$id``)."""
+        if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
+            spec = referencing.jsonschema.specification_with(
+                schema.get("$schema", self.dialect), default=referencing.jsonschema.DRAFT7
+            )
+            inner = self.resolver.in_subresource(spec.create_resource(schema))
+            return SchemaScope(self.root, self.dialect, inner)
+        return self
+
+    def deref(self, schema: Any) -> tuple[Any, SchemaScope]:
+        """Follow ``$ref`` chains in ``schema``; siblings of ``$ref`` win over the target's keys."""
+        scope = self.enter(schema)
+        for _ in range(_MAX_REF_DEPTH):
+            if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+                return schema, scope
+            try:
+                resolved = scope.resolver.lookup(schema["$ref"])
+            except referencing.exceptions.Unresolvable:
+                rest = {k: v for k, v in schema.items() if k != "$ref"}
+                return rest, scope
+            target = resolved.contents
+            siblings = {k: v for k, v in schema.items() if k not in ("$ref", "$id")}
+            scope = SchemaScope(self.root, self.dialect, resolved.resolver).enter(target)
+            schema = {**target, **siblings} if isinstance(target, dict) else target
+        return {}, scope  # a ref cycle without end: treat it as "anything"
+
+
+# --------------------------------------------------------------------------- unknown fields
+
+_APPLICATORS = ("allOf", "anyOf", "oneOf")
+
+
+def _branches(schema: Any, scope: SchemaScope, depth: int = 0) -> list[tuple[dict, SchemaScope]]:
+    """Every schema applying to the same instance: itself, allOf/anyOf/oneOf, if/then/else,
+    and the schema forms of ``dependencies``/``dependentSchemas``."""
+    schema, scope = scope.deref(schema)
+    if not isinstance(schema, dict) or depth > _MAX_REF_DEPTH:
+        return []
+    found = [(schema, scope)]
+    subs: list[Any] = []
+    for key in _APPLICATORS:
+        subs += schema.get(key, []) if isinstance(schema.get(key), list) else []
+    subs += [schema[k] for k in ("if", "then", "else") if k in schema]
+    for key in ("dependencies", "dependentSchemas"):
+        deps = schema.get(key)
+        if isinstance(deps, dict):
+            subs += [d for d in deps.values() if isinstance(d, dict)]
+    for sub in subs:
+        found += _branches(sub, scope, depth + 1)
+    return found
+
+
+def _allows_extra(schema: dict) -> bool:
+    extra = schema.get("additionalProperties", schema.get("unevaluatedProperties"))
+    return extra is not None and extra is not False
+
+
+def _strip(data: Any, pairs: list[tuple[Any, SchemaScope]], depth: int) -> Any:
+    """Strip ``data`` against every (schema, scope) that applies to it."""
+    if depth > 64:
+        return data
+    branches = [b for schema, scope in pairs for b in _branches(schema, scope)]
+    if not branches:
+        return data
+    if isinstance(data, dict):
+        return _strip_object(data, branches, depth)
+    if isinstance(data, list):
+        return [_strip(item, _item_schemas(branches, i), depth + 1) for i, item in enumerate(data)]
+    return data
+
+
+def _item_schemas(branches: list, index: int) -> list[tuple[Any, SchemaScope]]:
+    found = []
+    for schema, scope in branches:
+        prefix = schema.get("prefixItems")
+        items = schema.get("items")
+        if isinstance(prefix, list) and index < len(prefix):
+            found.append((prefix[index], scope))
+        elif isinstance(items, list):
+            if index < len(items):
+                found.append((items[index], scope))
+            elif isinstance(schema.get("additionalItems"), dict):
+                found.append((schema["additionalItems"], scope))
+        elif isinstance(items, dict):
+            found.append((items, scope))
+    return found
+
+
+def _strip_object(data: dict, branches: list, depth: int) -> dict:
+    declares = any("properties" in s or "patternProperties" in s for s, _ in branches)
+    # A free-form object, or one that says other keys are welcome, keeps everything.
+    keep_all = not declares or any(_allows_extra(s) for s, _ in branches)
+    out = {}
+    for key, value in data.items():
+        subs = [(s["properties"][key], sc) for s, sc in branches
+                if isinstance(s.get("properties"), dict) and key in s["properties"]]
+        subs += [(sub, sc) for s, sc in branches
+                 for pattern, sub in (s.get("patternProperties") or {}).items()
+                 if _matches(pattern, key)]
+        if subs:
+            out[key] = _strip(value, subs, depth + 1)
+        elif keep_all:
+            out[key] = value
+    return out
+
+
+def _matches(pattern: str, key: str) -> bool:
+    try:
+        return re.search(pattern, key) is not None
+    except re.error:
+        return False
+
+
+def strip_unknown(form: FormSpec, data: Any) -> Any:
+    """``data`` without the object keys its form does not declare (at any depth).
+
+    Declared means named in ``properties`` (of the schema or of any branch that may apply:
+    ``allOf``/``anyOf``/``oneOf``, ``if``/``then``/``else``, ``dependencies``) or matching
+    ``patternProperties``. Objects whose schema welcomes other keys (``additionalProperties``
+    not false) or declares no keys at all keep everything.
+    """
+    return _strip(data, [(form.schema, SchemaScope.of(form))], 0)
