@@ -110,6 +110,8 @@ class FormSpec:
     source_text: str = ""
     sha256: str = ""
     dialect: str = "http://json-schema.org/draft-07/schema#"
+    description: str | None = None
+    form_data: Any = None  # the data a new form starts with (rjsf ``formData``)
 
     def __hash__(self) -> int:  # schemas are dicts; identity by content hash
         return hash((self.id, self.sha256))

@@ -1,0 +1,136 @@
+"""``forms/<id>.json`` -> :class:`FormSpec`: structure, schema dialect, uiSchema keys.
+
+A form is a JSON Schema plus an optional react-jsonschema-form ``uiSchema``. The schema's
+dialect is the one its ``$schema`` names, draft-07 without one (the default of
+react-jsonschema-form, whose examples HR designers copy). The schema must be valid in
+that dialect, and every uiSchema key must name a property the schema can have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+from jsonschema.validators import validator_for
+
+from engine.definitions.specs import FormSpec
+from engine.definitions.structure import structure_issues
+from engine.definitions.ui_schema import ui_schema_issues
+from engine.source import Issue, SourceMap, SourceSyntaxError, did_you_mean, read_json
+
+DEFAULT_DIALECT = "http://json-schema.org/draft-07/schema#"
+DIALECTS = {
+    cls.META_SCHEMA.get("$id", cls.META_SCHEMA.get("id", "")).rstrip("#"): cls
+    for cls in (
+        jsonschema.Draft4Validator,
+        jsonschema.Draft6Validator,
+        jsonschema.Draft7Validator,
+        jsonschema.Draft201909Validator,
+        jsonschema.Draft202012Validator,
+    )
+}
+
+
+class FormDoc:
+    """A form file as read: its data, positions and the problems found so far."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.id = path.stem
+        self.text = text
+        self.data = None
+        self.map = SourceMap()
+        self.issues: list[Issue] = []
+        self.broken = False  # the file could not be read at all
+
+    @property
+    def schema(self) -> dict | None:
+        """The form's JSON Schema, if the file has a usable one."""
+        data = self.data
+        if isinstance(data, dict) and isinstance(data.get("schema"), dict):
+            return data["schema"]
+        return None
+
+
+def read_form(path: Path) -> FormDoc:
+    """Read and check one form file; its problems are in ``doc.issues``."""
+    text = Path(path).read_text(encoding="utf-8")
+    doc = FormDoc(Path(path), text)
+    try:
+        doc.data, doc.map, doc.issues = read_json(text)
+    except SourceSyntaxError as exc:
+        doc.broken = True
+        doc.issues = [Issue((), exc.message, pos=(exc.line, exc.col))]
+        return doc
+    doc.issues += structure_issues("form", doc.data, json_words=True)
+    if isinstance(doc.data, dict) and isinstance(doc.data.get("schema"), dict):
+        doc.issues += list(_schema_issues(doc.data["schema"]))
+        ui = doc.data.get("uiSchema")
+        if isinstance(ui, dict):
+            doc.issues += [_prefix("uiSchema", i) for i in ui_schema_issues(ui, doc.data["schema"])]
+    return doc
+
+
+def dialect_of(schema: dict) -> tuple[str, type | None]:
+    """The dialect URI a schema is written in, and its validator class (None: unknown)."""
+    uri = schema.get("$schema", DEFAULT_DIALECT) if isinstance(schema, dict) else DEFAULT_DIALECT
+    if not isinstance(uri, str):
+        return str(uri), None
+    cls = DIALECTS.get(uri.rstrip("#"))
+    if cls is None:
+        return uri, None
+    return uri, validator_for({"$schema": uri}, default=jsonschema.Draft7Validator)
+
+
+def _schema_issues(schema: dict) -> Iterator[Issue]:
+    uri, cls = dialect_of(schema)
+    if cls is None:
+        yield Issue(("schema", "$schema"), f"unknown JSON Schema dialect {uri!r}",
+                    did_you_mean(uri, DIALECTS) or "known: " + ", ".join(sorted(DIALECTS)))
+        return
+    meta = validator_for(cls.META_SCHEMA, default=cls)
+    checker = meta(cls.META_SCHEMA, format_checker=meta.FORMAT_CHECKER)
+    for error in sorted(checker.iter_errors(schema), key=lambda e: list(e.absolute_path)):
+        yield Issue(("schema",) + tuple(error.absolute_path), _schema_message(error, cls))
+
+
+def _schema_message(error, cls) -> str:
+    dialect = _dialect_name(cls)
+    path = list(error.absolute_path)
+    if path and path[-1] == "type" and isinstance(error.instance, str):
+        return f"unknown type {error.instance!r} (in {dialect})"
+    return f"not a valid {dialect} schema: {error.message}"
+
+
+def _dialect_name(cls) -> str:
+    uri = cls.META_SCHEMA.get("$id", cls.META_SCHEMA.get("id", ""))
+    for part in ("draft-04", "draft-06", "draft-07", "2019-09", "2020-12"):
+        if part in uri:
+            return part if part.startswith("draft") else f"draft {part}"
+    return uri
+
+
+def _prefix(key, issue: Issue) -> Issue:
+    return Issue((key,) + tuple(issue.path), issue.message, issue.hint, issue.at, issue.pos)
+
+
+def build_form(doc: FormDoc, file: str) -> FormSpec:
+    """The :class:`FormSpec` of a form file that has no problems."""
+    data = doc.data
+    schema = data["schema"]
+    uri, _cls = dialect_of(schema)
+    title = data.get("title") or schema.get("title") or data.get("name") or doc.id
+    return FormSpec(
+        id=doc.id,
+        schema=schema,
+        ui_schema=data.get("uiSchema") or {},
+        title=title,
+        file=file,
+        source_text=doc.text,
+        sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
+        dialect=uri,
+        description=data.get("description") or schema.get("description"),
+        form_data=data.get("formData"),
+    )

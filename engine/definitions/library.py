@@ -1,0 +1,146 @@
+"""Load a library: ``workflows/*.yaml`` and ``forms/*.json`` -> :class:`Library`.
+
+``load_library(["."])``, ``load_library(["workflows", "forms"])`` and single files all
+work. Every file is read and checked, forms first (workflows refer to them), and all
+problems of all files come back together; a library with a problem is never returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from engine.definitions.checks import check_workflow
+from engine.definitions.form import FormDoc, build_form, read_form
+from engine.definitions.specs import Library, frozen_map
+from engine.definitions.workflow import WorkflowDoc, build_workflow, read_workflow
+from engine.errors import DefinitionError, Problem
+from engine.source import Issue, SourceMap, display_name
+
+WORKFLOW_SUFFIXES = (".yaml", ".yml")
+FORM_SUFFIXES = (".json",)
+
+
+def load_library(paths: Iterable[Path | str]) -> Library:
+    """The checked library in ``paths``; raise :class:`DefinitionError` with every problem."""
+    library, problems = check_library(paths)
+    if problems:
+        raise DefinitionError(problems)
+    return library
+
+
+def check_library(paths: Iterable[Path | str]) -> tuple[Library | None, list[Problem]]:
+    """``(library, [])``, or ``(None, problems)`` listing every problem of every file."""
+    paths = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
+    workflow_files, form_files, problems = discover(paths)
+    forms = [read_form(f) for f in form_files]
+    workflows = [read_workflow(f) for f in workflow_files]
+    problems += _duplicates(forms, "form") + _duplicates(workflows, "workflow")
+    known_forms = {d.id: d.schema for d in forms}
+    known_workflows = {d.id for d in workflows} | {d.stem for d in workflows}
+    for doc in forms:
+        problems += _located(doc.path, doc.map, doc.issues)
+    for doc in workflows:
+        meaning = [] if doc.broken else _meaning(doc, known_forms, known_workflows)
+        problems += _located(doc.path, doc.map, doc.issues + _unshadowed(meaning, doc.issues))
+    if problems:
+        return None, sorted(set(problems), key=_order)
+    root = str(paths[0]) if paths else ""
+    return _build(forms, workflows, root), []
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[Path], list[Problem]]:
+    """Workflow and form files under ``paths`` (folders or files), in a stable order."""
+    workflows: list[Path] = []
+    forms: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_file():
+            _classify(path, workflows, forms, problems)
+        elif path.is_dir():
+            for sub, bucket, suffixes in _folders(path, workflows, forms):
+                for f in sorted(sub.iterdir()) if sub.is_dir() else []:
+                    if f.is_file() and f.suffix in suffixes:
+                        bucket.append(f)
+        else:
+            problems.append(Problem(display_name(path), 1, 1, (), "no such file or folder"))
+    return _unique(workflows), _unique(forms), problems
+
+
+def _folders(path: Path, workflows: list, forms: list):
+    if path.name == "workflows":
+        return [(path, workflows, WORKFLOW_SUFFIXES)]
+    if path.name == "forms":
+        return [(path, forms, FORM_SUFFIXES)]
+    return [(path / "workflows", workflows, WORKFLOW_SUFFIXES),
+            (path / "forms", forms, FORM_SUFFIXES)]
+
+
+def _classify(path: Path, workflows: list, forms: list, problems: list) -> None:
+    if path.suffix in WORKFLOW_SUFFIXES:
+        workflows.append(path)
+    elif path.suffix in FORM_SUFFIXES:
+        forms.append(path)
+    else:
+        problems.append(Problem(display_name(path), 1, 1, (),
+                                "not a definition file", "workflows end in .yaml, forms in .json"))
+
+
+def _unique(files: list[Path]) -> list[Path]:
+    seen, out = set(), []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _duplicates(docs: list[FormDoc] | list[WorkflowDoc], kind: str) -> list[Problem]:
+    first: dict[str, FormDoc | WorkflowDoc] = {}
+    problems = []
+    for doc in docs:
+        ident = doc.id
+        if ident in first:
+            problems.append(Problem(display_name(doc.path), 1, 1, (),
+                                    f"{kind} '{ident}' is defined twice",
+                                    f"also in {display_name(first[ident].path)}"))
+        else:
+            first[ident] = doc
+    return problems
+
+
+def _meaning(doc: WorkflowDoc, forms: dict, workflows: set) -> list[Issue]:
+    try:
+        return check_workflow(doc.data, doc.stem, forms, workflows)
+    except (TypeError, AttributeError, KeyError, ValueError):
+        # A checker met a shape the meta-schema already reported; those problems suffice.
+        if doc.issues:
+            return []
+        raise
+
+
+def _located(path: Path, smap: SourceMap, issues: list[Issue]) -> list[Problem]:
+    name = display_name(path)
+    out = []
+    for issue in issues:
+        line, col = issue.pos or smap.locate(issue.path, issue.at)
+        out.append(Problem(name, line, col, tuple(issue.path), issue.message, issue.hint))
+    return out
+
+
+def _unshadowed(meaning: list[Issue], structural: list[Issue]) -> list[Issue]:
+    """Meaning problems inside a part whose structure is already wrong add only noise."""
+    broken = [tuple(i.path) for i in structural if i.path]
+    return [i for i in meaning
+            if not any(tuple(i.path)[:len(b)] == b for b in broken)]
+
+
+def _order(problem: Problem):
+    return (problem.file, problem.line, problem.col, problem.message)
+
+
+def _build(forms: list[FormDoc], workflows: list[WorkflowDoc], root: str) -> Library:
+    form_specs = {d.id: build_form(d, display_name(d.path)) for d in forms}
+    workflow_specs = {d.id: build_workflow(d, display_name(d.path)) for d in workflows}
+    return Library(workflows=frozen_map(workflow_specs), forms=frozen_map(form_specs), root=root)

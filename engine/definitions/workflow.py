@@ -1,0 +1,183 @@
+"""``workflows/<id>.yaml`` -> :class:`WorkflowSpec`.
+
+Reading a workflow is two passes. First its structure, against our meta-schema
+(``engine/schemas/workflow.schema.json``): unknown keys, wrong types, missing keys. Then
+its meaning, by a table of small checkers in :mod:`engine.definitions.checks`: every
+reference, role, duration, expression, and the shape of the state graph. Checkers yield
+:class:`~engine.source.Issue` objects with paths; the library turns them into
+``file:line:col`` problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from engine.definitions.roles_syntax import RoleSyntaxError, parse_role
+from engine.definitions.specs import (
+    ReaderRule,
+    RoleSpec,
+    StateSpec,
+    TaskSpec,
+    TransitionSpec,
+    WorkflowSpec,
+    frozen_map,
+)
+from engine.definitions.structure import structure_issues
+from engine.durations import parse_duration
+from engine.source import Issue, SourceMap, SourceSyntaxError, read_yaml
+
+
+class WorkflowDoc:
+    """A workflow file as read: its data, positions and the problems found so far."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.stem = path.stem
+        self.text = text
+        self.data = None
+        self.map = SourceMap()
+        self.issues: list[Issue] = []
+        self.broken = False  # not YAML, or not a mapping: no meaning checks
+
+    @property
+    def id(self) -> str:
+        """The id the file declares, or its file name when it declares none."""
+        data = self.data if isinstance(self.data, dict) else {}
+        value = data.get("workflow")
+        return value if isinstance(value, str) else self.stem
+
+
+def read_workflow(path: Path) -> WorkflowDoc:
+    """Read one workflow file and check its structure; problems are in ``doc.issues``."""
+    text = Path(path).read_text(encoding="utf-8")
+    doc = WorkflowDoc(Path(path), text)
+    try:
+        doc.data, doc.map, doc.issues = read_yaml(text)
+    except SourceSyntaxError as exc:
+        doc.broken = True
+        doc.issues = [Issue((), exc.message, pos=(exc.line, exc.col))]
+        return doc
+    if not isinstance(doc.data, dict):
+        doc.broken = True
+        doc.issues.append(Issue((), "a workflow file must be a mapping with 'workflow', "
+                                "'version', 'initial', 'states' and 'transitions'"))
+        return doc
+    doc.issues += structure_issues("workflow", doc.data)
+    return doc
+
+
+# ---------------------------------------------------------------- building specs
+
+
+def as_list(value) -> list:
+    """``x`` -> ``[x]``; a list stays a list; nothing becomes ``[]``."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def parse_roles(data: dict) -> dict[str, RoleSpec]:
+    """The roles that parse; bad ones are the checker's to report."""
+    out = {}
+    for name, text in (data.get("roles") or {}).items():
+        try:
+            out[name] = parse_role(name, text)
+        except RoleSyntaxError:
+            continue
+    return out
+
+
+def final_states(data: dict) -> set[str]:
+    """Names of the states marked ``final: true``."""
+    return {n for n, s in (data.get("states") or {}).items() if isinstance(s, dict)
+            and s.get("final") is True}
+
+
+def expand_sources(value, data: dict) -> list[str]:
+    """A transition's ``source`` as a list of states, ``"*"`` meaning every non-final one."""
+    sources = as_list(value)
+    if "*" in sources:
+        finals = final_states(data)
+        return [s for s in (data.get("states") or {}) if s not in finals]
+    return [s for s in sources if isinstance(s, str)]
+
+
+def _duration(value):
+    return parse_duration(value) if value is not None else None
+
+
+def build_task(index: int, task: dict) -> TaskSpec:
+    """A :class:`TaskSpec` from a checked task mapping."""
+    readers = []
+    for role, when in (task.get("readers") or {}).items():
+        when = when.strip()
+        readers.append(ReaderRule(role, None if when == "always" else when.split(None, 1)[1]))
+    return TaskSpec(
+        form=task["form"],
+        assignee=task["assignee"],
+        index=index,
+        title=task.get("title"),
+        due=_duration(task.get("due")),
+        remind=tuple(parse_duration(r) for r in as_list(task.get("remind"))),
+        escalate=task.get("escalate"),
+        quorum=task.get("quorum"),
+        anonymous=bool(task.get("anonymous", False)),
+        show=tuple(as_list(task.get("show"))),
+        readers=tuple(readers),
+        private=tuple(as_list(task.get("private"))),
+        repeat=_duration(task.get("repeat")),
+        delegable=bool(task.get("delegable", False)),
+    )
+
+
+def build_state(name: str, state: dict | None) -> StateSpec:
+    """A :class:`StateSpec` from a checked state mapping (``None`` is an empty state)."""
+    state = state or {}
+    return StateSpec(
+        name=name,
+        title=state.get("title"),
+        description=state.get("description"),
+        tasks=tuple(build_task(i, t) for i, t in enumerate(state.get("tasks") or [])),
+        final=bool(state.get("final", False)),
+    )
+
+
+def build_transition(index: int, item: dict, data: dict) -> TransitionSpec:
+    """A :class:`TransitionSpec`; it carries names and expressions, never callbacks."""
+    return TransitionSpec(
+        trigger=item["trigger"],
+        sources=tuple(expand_sources(item["source"], data)),
+        dest=item["dest"],
+        index=index,
+        title=item.get("title"),
+        auto=bool(item.get("auto", False)),
+        allowed=tuple(as_list(item.get("allowed"))),
+        form=item.get("form"),
+        after=_duration(item.get("after")),
+        conditions=tuple(as_list(item.get("conditions"))),
+        unless=tuple(as_list(item.get("unless"))),
+        start=item.get("start"),
+    )
+
+
+def build_workflow(doc: WorkflowDoc, file: str) -> WorkflowSpec:
+    """The :class:`WorkflowSpec` of a workflow file that has no problems."""
+    data = doc.data
+    states = {name: build_state(name, s) for name, s in data["states"].items()}
+    return WorkflowSpec(
+        id=data["workflow"],
+        version=data["version"],
+        title=data.get("title") or data["workflow"],
+        initial=data["initial"],
+        roles=frozen_map(parse_roles(data)),
+        states=frozen_map(states),
+        transitions=tuple(build_transition(i, t, data)
+                          for i, t in enumerate(data["transitions"])),
+        subject=data.get("subject", "person"),
+        description=data.get("description"),
+        anonymity_threshold=data.get("anonymity_threshold", 3),
+        file=file,
+        source_text=doc.text,
+        sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
+    )

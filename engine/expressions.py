@@ -1,0 +1,217 @@
+"""Conditions of the definition language: small expressions evaluated in a sandbox.
+
+``conditions: "count('peer-feedback') >= 2 and avg('peer-feedback', 'rating') > 3"``
+
+Expressions use Jinja2's expression syntax and are compiled by Jinja2's
+:class:`~jinja2.sandbox.ImmutableSandboxedEnvironment`: never ``eval``, no access to
+attributes starting with ``_``, no mutation of the data. They are checked when the
+definition is loaded (syntax, unknown names, ``_`` attributes, forms the workflow does
+not use) and compiled once per text.
+
+Names (see docs/definitions.md):
+
+- ``subject``: the subject's directory attributes (``subject.department``).
+- ``forms``: form id -> the latest submission's data; a list for a form with many tasks.
+- ``count(form)``: how many submissions of the form exist.
+- ``avg(form, field)``, ``min(form, field)``, ``max(form, field)``, ``sum(form, field)``:
+  over the numeric values of ``field`` in every submission of ``form`` (``None`` when
+  there are none). With other arguments ``min``/``max``/``sum`` are Python's.
+- ``len(x)``: Python's ``len``.
+- ``now``: the current time (a timezone-aware datetime).
+- ``instance``: ``state``, ``started_at``, ``entered_at``, ``cycle``.
+- ``days(n)``: a duration of ``n`` days, to compare or add to times
+  (``now - instance.entered_at > days(14)``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+from datetime import timedelta
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from engine.source import did_you_mean
+
+DATA_NAMES = ("subject", "forms", "now", "instance")
+FUNCTION_NAMES = ("count", "avg", "min", "max", "sum", "len", "days")
+NAMES = DATA_NAMES + FUNCTION_NAMES
+_FORM_FUNCTIONS = {"count": 1, "avg": 2, "min": 2, "max": 2, "sum": 2}
+
+_env = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+_env.globals.clear()  # only our names: no range(), lipsum(), cycler() and the like
+
+
+class ExpressionError(ValueError):
+    """An expression that does not compile, names something unknown, or fails to run."""
+
+    def __init__(self, message: str, name: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.name = name
+        self.hint = hint
+
+
+class Expression:
+    """A compiled condition; :meth:`evaluate` runs it against one instance's names."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._compiled = _env.compile_expression(text, undefined_to_none=False)
+
+    def evaluate(self, context: dict) -> Any:
+        """The expression's value; raise :class:`ExpressionError` if it fails to run.
+
+        ``context`` supplies ``subject``, ``forms``, ``now`` and ``instance``; the
+        functions are added here, bound to ``context["forms"]``.
+        """
+        names = {name: context.get(name) for name in DATA_NAMES}
+        names.update(_functions(context.get("forms") or {}))
+        try:
+            return self._compiled(**names)
+        except Exception as exc:  # any failure of HR's expression is reported, never raised raw
+            raise ExpressionError(f"expression {self.text!r} failed: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r})"
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_expression(text: str) -> Expression:
+    """Compile ``text`` (cached per text); raise :class:`ExpressionError` if it is unsafe,
+    names something unknown or is not an expression."""
+    problems = _problems(text, None)
+    if problems:
+        message, name, hint = problems[0]
+        raise ExpressionError(message, name, hint)
+    return Expression(text)
+
+
+def expression_problems(text: str, known_forms) -> list[str]:
+    """Every problem of ``text`` as a message, ``known_forms`` being the forms it may name."""
+    out = []
+    for message, _name, hint in _problems(text, set(known_forms)):
+        out.append(f"{message} ({hint})" if hint else message)
+    return out
+
+
+def expression_issues(text: str, known_forms) -> list[tuple[str, str | None]]:
+    """Like :func:`expression_problems`, as ``(message, hint)`` pairs for the checker."""
+    return [(m, h) for m, _n, h in _problems(text, set(known_forms))]
+
+
+def _problems(text: str, known_forms: set | None) -> list[tuple[str, str | None, str | None]]:
+    if not isinstance(text, str) or not text.strip():
+        return [("an expression must be a non-empty string", None, None)]
+    try:
+        _env.compile_expression(text)
+        tree = _env.parse("{{ (" + text + ") }}")
+    except TemplateSyntaxError as exc:
+        return [(f"expression {text!r} is not valid: {exc.message}", None, None)]
+    body = tree.body
+    if len(body) != 1 or not isinstance(body[0], nodes.Output) or len(body[0].nodes) != 1:
+        return [(f"expression {text!r} is not valid: not a single expression", None, None)]
+    out = []
+    for name in sorted(meta.find_undeclared_variables(tree) - set(NAMES)):
+        out.append((f"unknown name '{name}' in expression", name,
+                    did_you_mean(name, NAMES) or "names: " + ", ".join(NAMES)))
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        attr = _attr_name(node)
+        if isinstance(attr, str) and attr.startswith("_"):
+            out.append((f"attribute '{attr}' is not allowed in expressions "
+                        "(names starting with '_' are private)", attr, None))
+    if known_forms is not None:
+        out.extend(_unknown_forms(tree, known_forms))
+    return out
+
+
+def _attr_name(node: nodes.Node) -> Any:
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node.arg, nodes.Const):
+        return node.arg.value
+    return None
+
+
+def _unknown_forms(tree: nodes.Template, known: set) -> list:
+    out = []
+    for form in _named_forms(tree):
+        if form not in known:
+            hint = did_you_mean(form, known) or (
+                "forms of this workflow: " + ", ".join(sorted(known)) if known else None)
+            out.append((f"unknown form '{form}' in expression", form, hint))
+    return out
+
+
+def _named_forms(tree: nodes.Template) -> list[str]:
+    """Form ids written literally: ``forms['x']``, ``forms.x``, ``count('x')``, ``avg('x', 'f')``.
+    """
+    found = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Call)):
+        if isinstance(node, nodes.Call):
+            name = node.node.name if isinstance(node.node, nodes.Name) else None
+            arity = _FORM_FUNCTIONS.get(name)
+            args = node.args
+            if arity and len(args) == arity and all(_is_str(a) for a in args):
+                found.append(args[0].value)
+        elif isinstance(node.node, nodes.Name) and node.node.name == "forms":
+            attr = _attr_name(node)
+            if isinstance(attr, str):
+                found.append(attr)
+    return found
+
+
+def _is_str(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Const) and isinstance(node.value, str)
+
+
+# ---------------------------------------------------------------- run-time functions
+
+
+def submissions_of(forms: dict, form_id: str) -> list[dict]:
+    """Every submission of ``form_id`` in a ``forms`` mapping (a dict or a list of dicts)."""
+    value = forms.get(form_id)
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [v for v in value if v is not None]
+    return [value]
+
+
+def _values(forms: dict, form_id: str, field: str) -> list:
+    out = []
+    for data in submissions_of(forms, form_id):
+        value = data.get(field) if isinstance(data, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out.append(value)
+    return out
+
+
+def _functions(forms: dict) -> dict:
+    def count(form_id):
+        """Number of submissions of ``form_id``."""
+        return len(submissions_of(forms, form_id))
+
+    def avg(form_id, field):
+        values = _values(forms, form_id, field)
+        return sum(values) / len(values) if values else None
+
+    def over(builtin):
+        def aggregate(*args):
+            if len(args) == 2 and all(isinstance(a, str) for a in args):
+                values = _values(forms, args[0], args[1])
+                return builtin(values) if values else None
+            return builtin(*args)
+        return aggregate
+
+    return {
+        "count": count,
+        "avg": avg,
+        "min": over(builtins.min),
+        "max": over(builtins.max),
+        "sum": over(builtins.sum),
+        "len": builtins.len,
+        "days": lambda n: timedelta(days=n),
+    }

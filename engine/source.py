@@ -1,0 +1,321 @@
+"""Read YAML and JSON while keeping where every key and value came from.
+
+Definition errors name ``file:line:col``, so the readers here return, beside the data, a
+:class:`SourceMap` from document paths (``("states", "collect", "tasks", 0)``) to 1-based
+line and column of the value and of its key. Duplicate keys, which PyYAML and ``json``
+would silently resolve to the last one, are reported as problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import json.decoder
+import json.scanner
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple  # a document path: keys (str) and list indexes (int)
+
+
+@dataclass
+class Issue:
+    """A problem found before the file and position are known (checkers yield these).
+
+    ``at`` says what to point at: ``"value"`` (a bad value) or ``"key"`` (an unknown or
+    duplicate key, a state that is unreachable).
+    """
+
+    path: Path_
+    message: str
+    hint: str | None = None
+    at: str = "value"
+    pos: tuple[int, int] | None = None  # an exact position, when the path is ambiguous
+
+
+@dataclass
+class SourceMap:
+    """Document path -> (line, col) of the value and of the key that holds it."""
+
+    values: dict = field(default_factory=dict)
+    keys: dict = field(default_factory=dict)
+
+    def locate(self, path: Path_, at: str = "value") -> tuple[int, int]:
+        """Position of ``path``; the nearest enclosing node when it is not in the file."""
+        table = self.keys if at == "key" else self.values
+        path = tuple(path)
+        if path in table:
+            return table[path]
+        while path:
+            path = path[:-1]
+            if path in self.values:
+                return self.values[path]
+        return (1, 1)
+
+
+class SourceSyntaxError(Exception):
+    """The text is not YAML/JSON at all; carries the position of the first error."""
+
+    def __init__(self, message: str, line: int, col: int):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+def did_you_mean(word: Any, options) -> str | None:
+    """``did you mean 'debrief'?`` when ``word`` is close to one of ``options``."""
+    if not isinstance(word, str):
+        return None
+    close = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def display_name(path: str | os.PathLike) -> str:
+    """A file name as users see it: relative to the working directory when inside it."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+# ---------------------------------------------------------------- YAML
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def read_yaml(text: str) -> tuple[Any, SourceMap, list[Issue]]:
+    """Parse one YAML document; raise :class:`SourceSyntaxError` if it is not YAML."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or str(exc)
+        if exc.context:
+            message = f"{exc.context}, {message}" if exc.problem else exc.context
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise SourceSyntaxError(f"not valid YAML: {message}", line, col) from None
+    except yaml.YAMLError as exc:
+        raise SourceSyntaxError(f"not valid YAML: {exc}", 1, 1) from None
+    builder = _YamlBuilder()
+    if node is None:
+        return None, builder.map, []
+    data = builder.build(node, ())
+    return data, builder.map, builder.issues
+
+
+class _YamlBuilder:
+    """Turn a composed node tree into plain data, recording positions and duplicate keys."""
+
+    def __init__(self):
+        self.map = SourceMap()
+        self.issues: list[Issue] = []
+        self._constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.map.values.setdefault(path, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self._constructor.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
+        out: dict = {}
+        merged: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged.update(self._merge_source(value_node, path))
+                continue
+            key = self._constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                key = str(key)
+            child = path + (key,)
+            if key in out:
+                first = self.map.keys[child]
+                self.issues.append(Issue(
+                    child, f"duplicate key '{key}' (first defined at line {first[0]})",
+                    "remove one of them; YAML would silently keep the last", at="key",
+                    pos=_mark(key_node)))
+                # keep the first occurrence's positions; the value is the last one, like YAML
+            else:
+                self.map.keys[child] = _mark(key_node)
+                self.map.values[child] = _mark(value_node)
+            out[key] = self.build(value_node, child) if key not in out else self._shadow(
+                value_node, child)
+        for key, value in merged.items():
+            out.setdefault(key, value)
+        return out
+
+    def _shadow(self, node: yaml.Node, path: Path_) -> Any:
+        """Build a duplicate's value without overwriting the first one's positions."""
+        saved = SourceMap(dict(self.map.values), dict(self.map.keys))
+        value = self.build(node, path)
+        self.map = saved
+        return value
+
+    def _merge_source(self, node: yaml.Node, path: Path_) -> dict:
+        nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out: dict = {}
+        for item in nodes:
+            if isinstance(item, yaml.MappingNode):
+                for key, value in self._mapping(item, path).items():
+                    out.setdefault(key, value)
+        return out
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+# ---------------------------------------------------------------- JSON
+
+_WS = " \t\n\r"
+_LITERALS = {"true": True, "false": False, "null": None}
+
+
+def read_json(text: str) -> tuple[Any, SourceMap, list[Issue]]:
+    """Parse JSON text; raise :class:`SourceSyntaxError` if it is not JSON."""
+    reader = _JsonReader(text)
+    data = reader.document()
+    return data, reader.map, reader.issues
+
+
+class _JsonReader:
+    """A small recursive-descent JSON reader: the stdlib's string and number scanners,
+    plus positions and duplicate-key detection (``json`` keeps the last key silently)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.pos = 0
+        self.map = SourceMap()
+        self.issues: list[Issue] = []
+        self._line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def where(self, pos: int) -> tuple[int, int]:
+        """1-based line and column of character offset ``pos``."""
+        lo, hi = 0, len(self._line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._line_starts[mid] <= pos:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, pos - self._line_starts[lo] + 1
+
+    def fail(self, message: str, pos: int | None = None):
+        line, col = self.where(self.pos if pos is None else pos)
+        raise SourceSyntaxError(f"not valid JSON: {message}", line, col)
+
+    def skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in _WS:
+            self.pos += 1
+
+    def document(self) -> Any:
+        if self.text.startswith("\ufeff"):
+            self.pos = 1
+        self.skip()
+        if self.pos >= len(self.text):
+            self.fail("the file is empty")
+        value = self.value(())
+        self.skip()
+        if self.pos < len(self.text):
+            self.fail("extra data after the end of the document")
+        return value
+
+    def value(self, path: Path_) -> Any:
+        self.skip()
+        self.map.values.setdefault(path, self.where(self.pos))
+        if self.pos >= len(self.text):
+            self.fail("unexpected end of file")
+        char = self.text[self.pos]
+        if char == "{":
+            return self.object(path)
+        if char == "[":
+            return self.array(path)
+        if char == '"':
+            return self.string()
+        return self.scalar()
+
+    def string(self) -> str:
+        try:
+            value, self.pos = json.decoder.scanstring(self.text, self.pos + 1)
+        except json.JSONDecodeError as exc:
+            self.fail(exc.msg, exc.pos)
+        return value
+
+    def scalar(self) -> Any:
+        for word, value in _LITERALS.items():
+            if self.text.startswith(word, self.pos):
+                self.pos += len(word)
+                return value
+        match = json.scanner.NUMBER_RE.match(self.text, self.pos)
+        if not match or match.end() == self.pos:
+            self.fail(f"unexpected character {self.text[self.pos]!r}")
+        integer, frac, exp = match.groups()
+        self.pos = match.end()
+        if frac or exp:
+            return float(integer + (frac or "") + (exp or ""))
+        return int(integer)
+
+    def expect(self, char: str) -> None:
+        self.skip()
+        if self.pos >= len(self.text) or self.text[self.pos] != char:
+            found = repr(self.text[self.pos]) if self.pos < len(self.text) else "end of file"
+            self.fail(f"expected '{char}', found {found}")
+        self.pos += 1
+
+    def object(self, path: Path_) -> dict:
+        self.pos += 1
+        out: dict = {}
+        self.skip()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+            return out
+        while True:
+            self.skip()
+            if not self.text.startswith('"', self.pos):
+                self.fail("expected a key in double quotes")
+            key_pos = self.where(self.pos)
+            key = self.string()
+            child = path + (key,)
+            self.expect(":")
+            if key in out:
+                first = self.map.keys[child]
+                self.issues.append(Issue(
+                    child, f"duplicate key '{key}' (first defined at line {first[0]})",
+                    "remove one of them; JSON readers silently keep the last", at="key",
+                    pos=key_pos))
+                saved = SourceMap(dict(self.map.values), dict(self.map.keys))
+                out[key] = self.value(child)
+                self.map = saved
+            else:
+                self.map.keys[child] = key_pos
+                out[key] = self.value(child)
+            self.skip()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            self.expect("}")
+            return out
+
+    def array(self, path: Path_) -> list:
+        self.pos += 1
+        out: list = []
+        self.skip()
+        if self.text.startswith("]", self.pos):
+            self.pos += 1
+            return out
+        while True:
+            out.append(self.value(path + (len(out),)))
+            self.skip()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            self.expect("]")
+            return out
