@@ -60,11 +60,12 @@ class SourceMap:
 class SourceSyntaxError(Exception):
     """The text is not YAML/JSON at all; carries the position of the first error."""
 
-    def __init__(self, message: str, line: int, col: int):
+    def __init__(self, message: str, line: int, col: int, hint: str | None = None):
         super().__init__(message)
         self.message = message
         self.line = line
         self.col = col
+        self.hint = hint
 
 
 def did_you_mean(word: Any, options) -> str | None:
@@ -95,11 +96,10 @@ def read_yaml(text: str) -> tuple[Any, SourceMap, list[Issue]]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        message = exc.problem or str(exc)
-        if exc.context:
-            message = f"{exc.context}, {message}" if exc.problem else exc.context
+        message = _plain_yaml_problem(exc.problem or exc.context or str(exc))
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise SourceSyntaxError(f"not valid YAML: {message}", line, col) from None
+        raise SourceSyntaxError(f"not valid YAML: {message}", line, col,
+                                "check the indentation and the ': ' after each key") from None
     except yaml.YAMLError as exc:
         raise SourceSyntaxError(f"not valid YAML: {exc}", 1, 1) from None
     builder = _YamlBuilder()
@@ -107,6 +107,21 @@ def read_yaml(text: str) -> tuple[Any, SourceMap, list[Issue]]:
         return None, builder.map, []
     data = builder.build(node, ())
     return data, builder.map, builder.issues
+
+
+_YAML_WORDS = {
+    "expected <block end>": "this line's indentation does not match the lines above",
+    "mapping values are not allowed here": "a ': ' where none may be (quote text containing ': ')",
+    "found character '\\t'": "a tab character (indent with spaces)",
+    "could not find expected ':'": "a key without ': ' after it",
+}
+
+
+def _plain_yaml_problem(problem: str) -> str:
+    for start, words in _YAML_WORDS.items():
+        if problem.startswith(start):
+            return words
+    return problem
 
 
 class _YamlBuilder:
@@ -146,14 +161,16 @@ class _YamlBuilder:
             else:
                 self.map.keys[child] = _mark(key_node)
                 self.map.values[child] = _mark(value_node)
-            out[key] = self.build(value_node, child) if key not in out else self._shadow(
-                value_node, child)
+            if key in out:
+                self._shadow(value_node, child)  # checked, but the first one stays
+            else:
+                out[key] = self.build(value_node, child)
         for key, value in merged.items():
             out.setdefault(key, value)
         return out
 
     def _shadow(self, node: yaml.Node, path: Path_) -> Any:
-        """Build a duplicate's value without overwriting the first one's positions."""
+        """Build a duplicate's value (for its own problems) keeping the first one's positions."""
         saved = SourceMap(dict(self.map.values), dict(self.map.keys))
         value = self.build(node, path)
         self.map = saved
@@ -279,6 +296,8 @@ class _JsonReader:
             return out
         while True:
             self.skip()
+            if self.text.startswith("}", self.pos) and out:
+                self.fail("a comma before '}' is not allowed in JSON")
             if not self.text.startswith('"', self.pos):
                 self.fail("expected a key in double quotes")
             key_pos = self.where(self.pos)
@@ -292,7 +311,7 @@ class _JsonReader:
                     "remove one of them; JSON readers silently keep the last", at="key",
                     pos=key_pos))
                 saved = SourceMap(dict(self.map.values), dict(self.map.keys))
-                out[key] = self.value(child)
+                self.value(child)  # read past it; the first one stays, as in the YAML reader
                 self.map = saved
             else:
                 self.map.keys[child] = key_pos
@@ -312,6 +331,9 @@ class _JsonReader:
             self.pos += 1
             return out
         while True:
+            self.skip()
+            if self.text.startswith("]", self.pos) and out:
+                self.fail("a comma before ']' is not allowed in JSON")
             out.append(self.value(path + (len(out),)))
             self.skip()
             if self.text.startswith(",", self.pos):

@@ -127,7 +127,11 @@ def check_form_ref(ctx: Context, value, owner) -> Iterator[Issue]:
 
 def check_state_ref(ctx: Context, value, owner) -> Iterator[Issue]:
     if isinstance(value, str) and value not in ctx.states:
-        yield Issue((), f"unknown state '{value}'", did_you_mean(value, ctx.states))
+        yield Issue((), f"unknown state '{value}'", _state_hint(ctx, value))
+
+
+def _state_hint(ctx: Context, name) -> str | None:
+    return did_you_mean(name, ctx.states) or _listing("states", ctx.states, ordered=True)
 
 
 def check_source(ctx: Context, value, owner) -> Iterator[Issue]:
@@ -136,7 +140,7 @@ def check_source(ctx: Context, value, owner) -> Iterator[Issue]:
         if source == "*":
             continue
         if isinstance(source, str) and source not in ctx.states:
-            yield Issue(sub, f"unknown state '{source}'", did_you_mean(source, ctx.states))
+            yield Issue(sub, f"unknown state '{source}'", _state_hint(ctx, source))
         elif source in ctx.finals:
             yield Issue(sub, f"transition out of final state '{source}'",
                         "a final state ends the process; remove 'final: true' or this source")
@@ -148,7 +152,7 @@ def check_trigger(ctx: Context, value, owner) -> Iterator[Issue]:
     if not SLUG.match(value):
         suggestion = re.sub(r"[^a-z0-9_]+", "_", value.lower()).strip("_") or "submit"
         yield Issue((), f"trigger '{value}' is not a lowercase name",
-                    f"write it like '{suggestion}' (a-z, 0-9, _)")
+                    f"write it like '{suggestion}': a-z, 0-9 and _")
     elif (value in RESERVED_TRIGGERS or value.startswith(RESERVED_PREFIXES)
           or keyword.iskeyword(value)):
         yield Issue((), f"trigger '{value}' clashes with a name the state machine uses",
@@ -193,8 +197,10 @@ def _forms_before(ctx: Context, task: dict) -> set | None:
     return {f for f in forms if isinstance(f, str)}
 
 
-def _listing(what: str, names) -> str | None:
-    return f"{what}: " + ", ".join(sorted(names)) if names else None
+def _listing(what: str, names, ordered: bool = False) -> str | None:
+    if not names:
+        return None
+    return f"{what}: " + ", ".join(names if ordered else sorted(names))
 
 
 def check_readers(ctx: Context, value, owner) -> Iterator[Issue]:
@@ -211,7 +217,7 @@ def check_readers(ctx: Context, value, owner) -> Iterator[Issue]:
         if len(words) == 2 and words[0] == "after":
             if words[1] not in ctx.states:
                 yield Issue((role,), f"unknown state '{words[1]}'",
-                            did_you_mean(words[1], ctx.states))
+                            _state_hint(ctx, words[1]))
         else:
             yield Issue((role,), f"bad reader rule '{when}'", "write 'always' or 'after STATE'")
 
@@ -310,7 +316,7 @@ def _check_field_role(ctx: Context, role) -> Iterator[Issue]:
                     did_you_mean(role.field, names) or _listing("fields", names))
     elif not _holds_emails(names[role.field]):
         yield Issue(path, f"field '{role.field}' of form '{role.form}' does not hold people",
-                    "a field: role needs a string or a list of strings (emails)")
+                    "a field: role needs emails: a string or a list of strings")
 
 
 def _holds_emails(schema: Any) -> bool:
@@ -331,14 +337,28 @@ def _holds_emails(schema: Any) -> bool:
 def check_initial(ctx: Context) -> Iterator[Issue]:
     value = ctx.data.get("initial")
     if isinstance(value, str) and value not in ctx.states:
-        yield Issue(("initial",), f"unknown state '{value}'", did_you_mean(value, ctx.states))
+        yield Issue(("initial",), f"unknown state '{value}'", _state_hint(ctx, value))
     elif value in ctx.finals:
         yield Issue(("initial",), f"the initial state '{value}' is final",
                     "a process must start in a state that has work to do")
 
 
+def _graph_known(ctx: Context) -> bool:
+    """Every transition names existing states, so the graph says what the author meant."""
+    for item in ctx.transitions:
+        sources = as_list(item.get("source"))
+        if item.get("dest") not in ctx.states or not sources:
+            return False
+        if any(s != "*" and s not in ctx.states for s in sources):
+            return False
+    return len(ctx.transitions) == len(as_list(ctx.data.get("transitions")))
+
+
 def check_graph(ctx: Context) -> Iterator[Issue]:
     """Reachability from ``initial``, dead ends, final states with tasks."""
+    if not _graph_known(ctx):
+        yield from _final_tasks(ctx)
+        return
     initial = ctx.data.get("initial")
     reached = set()
     if initial in ctx.states:
@@ -348,18 +368,15 @@ def check_graph(ctx: Context) -> Iterator[Issue]:
                 if dest not in reached:
                     reached.add(dest)
                     todo.append(dest)
-    for name, state in ctx.states.items():
+    for name in ctx.states:
         path = ("states", name)
         if initial in ctx.states and name not in reached:
             yield Issue(path, f"state '{name}' cannot be reached from '{initial}'",
                         "add a transition into it or remove it", at="key")
-        if name in ctx.finals:
-            if _tasks(state):
-                yield Issue(path + ("tasks",), f"final state '{name}' has tasks",
-                            "tasks of a final state would never be done", at="key")
-        elif not ctx.edges.get(name):
+        if name not in ctx.finals and not ctx.edges.get(name):
             yield Issue(path, f"state '{name}' is a dead end: no transition leaves it",
                         "add a transition from it or mark it 'final: true'", at="key")
+    yield from _final_tasks(ctx)
 
 
 def check_trigger_kinds(ctx: Context) -> Iterator[Issue]:
@@ -385,6 +402,13 @@ def check_trigger_kinds(ctx: Context) -> Iterator[Issue]:
             yield Issue(path + ("trigger",), f"trigger '{item['trigger']}' is {kind} here but "
                         f"{first[0]} in transitions[{first[1]}]",
                         "give automatic and manual transitions different trigger names")
+
+
+def _final_tasks(ctx: Context) -> Iterator[Issue]:
+    for name in ctx.finals:
+        if _tasks(ctx.states[name]):
+            yield Issue(("states", name, "tasks"), f"final state '{name}' has tasks",
+                        "tasks of a final state would never be done", at="key")
 
 
 DOCUMENT_CHECKERS = (check_id, check_roles, check_initial, check_graph, check_trigger_kinds)

@@ -62,7 +62,7 @@ def read_form(path: Path) -> FormDoc:
         doc.data, doc.map, doc.issues = read_json(text)
     except SourceSyntaxError as exc:
         doc.broken = True
-        doc.issues = [Issue((), exc.message, pos=(exc.line, exc.col))]
+        doc.issues = [Issue((), exc.message, exc.hint, pos=(exc.line, exc.col))]
         return doc
     doc.issues += structure_issues("form", doc.data, json_words=True)
     if isinstance(doc.data, dict) and isinstance(doc.data.get("schema"), dict):
@@ -92,16 +92,81 @@ def _schema_issues(schema: dict) -> Iterator[Issue]:
         return
     meta = validator_for(cls.META_SCHEMA, default=cls)
     checker = meta(cls.META_SCHEMA, format_checker=meta.FORMAT_CHECKER)
-    for error in sorted(checker.iter_errors(schema), key=lambda e: list(e.absolute_path)):
-        yield Issue(("schema",) + tuple(error.absolute_path), _schema_message(error, cls))
+    errors = sorted(checker.iter_errors(schema), key=lambda e: list(e.absolute_path))
+    for error in errors:
+        yield Issue(("schema",) + tuple(error.absolute_path), *_schema_message(error, cls))
+    if not errors:
+        yield from _ignored_keywords(schema, _dialect_name(cls), ("schema",))
 
 
-def _schema_message(error, cls) -> str:
+def _schema_message(error, cls) -> tuple[str, str | None]:
     dialect = _dialect_name(cls)
     path = list(error.absolute_path)
     if path and path[-1] == "type" and isinstance(error.instance, str):
-        return f"unknown type {error.instance!r} (in {dialect})"
-    return f"not a valid {dialect} schema: {error.message}"
+        return f"unknown type {error.instance!r} in {dialect}", did_you_mean(
+            error.instance, ("string", "integer", "number", "boolean", "array", "object", "null"))
+    if error.validator == "type":
+        words = _TYPE_WORDS
+        expected = " or ".join(words.get(t, t) for t in as_list(error.validator_value))
+        hint = None
+        if path and path[-1] == "items" and isinstance(error.instance, list):
+            hint = f"in {dialect} a list of item schemas is written 'prefixItems'"
+        got = _kind(error.instance)
+        return f"not a valid {dialect} schema: expected {expected}, got {got}", hint
+    return f"not a valid {dialect} schema: {error.message}", None
+
+
+_TYPE_WORDS = {"object": "an object", "boolean": "true/false", "array": "an array",
+               "string": "a string", "integer": "an integer", "number": "a number",
+               "null": "null"}
+
+
+def _kind(value) -> str:
+    for kind, cls in (("an object", dict), ("an array", list), ("a string", str)):
+        if isinstance(value, cls):
+            return kind
+    return repr(value)
+
+
+def as_list(value) -> list:
+    """``x`` -> ``[x]``; a list stays a list."""
+    return list(value) if isinstance(value, list) else [value]
+
+
+# Keywords a later dialect no longer knows: they would be ignored without a word.
+_DROPPED = {
+    "dependencies": (("draft 2019-09", "draft 2020-12"),
+                     "write 'dependentRequired' or 'dependentSchemas', or remove $schema "
+                     "to write draft-07"),
+    "additionalItems": (("draft 2020-12",),
+                        "in draft 2020-12 'items' next to 'prefixItems' holds the extra items"),
+}
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+_SCHEMA_ONES = ("not", "if", "then", "else", "additionalProperties", "contains",
+                "propertyNames", "unevaluatedItems", "unevaluatedProperties", "items",
+                "additionalItems")
+
+
+def _ignored_keywords(schema, dialect: str, path: tuple) -> Iterator[Issue]:
+    """Keywords that mean nothing in ``dialect`` (``dependencies`` under 2020-12)."""
+    if not isinstance(schema, dict):
+        return
+    for keyword, (dialects, hint) in _DROPPED.items():
+        if keyword in schema and dialect in dialects:
+            yield Issue(path + (keyword,), f"'{keyword}' means nothing in {dialect}", hint,
+                        at="key")
+    for key in _SCHEMA_MAPS:
+        if isinstance(schema.get(key), dict):
+            for name, sub in schema[key].items():
+                yield from _ignored_keywords(sub, dialect, path + (key, name))
+    for key in _SCHEMA_LISTS:
+        if isinstance(schema.get(key), list):
+            for i, sub in enumerate(schema[key]):
+                yield from _ignored_keywords(sub, dialect, path + (key, i))
+    for key in _SCHEMA_ONES:
+        if isinstance(schema.get(key), dict):
+            yield from _ignored_keywords(schema[key], dialect, path + (key,))
 
 
 def _dialect_name(cls) -> str:

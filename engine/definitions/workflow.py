@@ -56,7 +56,7 @@ def read_workflow(path: Path) -> WorkflowDoc:
         doc.data, doc.map, doc.issues = read_yaml(text)
     except SourceSyntaxError as exc:
         doc.broken = True
-        doc.issues = [Issue((), exc.message, pos=(exc.line, exc.col))]
+        doc.issues = [Issue((), exc.message, exc.hint, pos=(exc.line, exc.col))]
         return doc
     if not isinstance(doc.data, dict):
         doc.broken = True
