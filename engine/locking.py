@@ -1,0 +1,36 @@
+"""One transaction per command that locks the instance it changes.
+
+PostgreSQL locks the instance row with ``SELECT ... FOR UPDATE``; SQLite, where peewee
+refuses ``for_update()``, takes the database write lock up front with ``BEGIN IMMEDIATE``
+so two commands never both read the old state and both move it on. A command that lost
+the race then reads the new state and fails with a clear ``Conflict`` instead of firing a
+second transition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from engine import store
+from engine.errors import NotFound
+from engine.store import Instance, db
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """A write transaction, taking SQLite's write lock at BEGIN."""
+    ctx = db.atomic() if store.is_postgres() else db.atomic("IMMEDIATE")
+    with ctx:
+        yield
+
+
+def lock_instance(instance_id: int) -> Instance:
+    """Read the instance row and hold it until the transaction ends (inside ``transaction``)."""
+    query = Instance.select().where(Instance.id == instance_id)
+    if store.is_postgres():
+        query = query.for_update()
+    row = query.first()
+    if row is None:
+        raise NotFound(f"no instance {instance_id}")
+    return row

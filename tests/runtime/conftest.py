@@ -1,0 +1,50 @@
+"""Fixtures of the runtime tests: a small organisation and a small library."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from engine import directory
+from engine.definitions.library import load_library
+
+HERE = Path(__file__).resolve().parent
+DEFINITIONS = HERE / "definitions"
+T0 = datetime(2026, 3, 2, 9, 0)
+
+ORG_CSV = """email,name,manager_email,department,title,groups,start_date,location
+ceo@x.com,Cee Oh,,Exec,CEO,,2010-01-01,Paris
+mia@x.com,Mia Manager,ceo@x.com,Sales,Manager,,2015-01-01,Paris
+ann@x.com,Ann Rep,mia@x.com,Sales,Rep,,2020-01-01,Lyon
+bob@x.com,Bob Rep,mia@x.com,Sales,Rep,,,Lyon
+cat@x.com,Cat Rep,mia@x.com,Sales,Senior Rep,,,Paris
+hal@x.com,Hal Hr,ceo@x.com,HR,HRBP,hr;people-team,,Paris
+"""
+
+
+def copy_library(tmp_path: Path) -> Path:
+    """A writable copy of the test library (to change a file under the same version)."""
+    root = tmp_path / "library"
+    for kind in ("workflows", "forms"):
+        (root / kind).mkdir(parents=True)
+        for f in (DEFINITIONS / kind).iterdir():
+            (root / kind / f.name).write_text(f.read_text())
+    return root
+
+
+def library_at(root: Path):
+    return load_library([root / "workflows", root / "forms"])
+
+
+@pytest.fixture(scope="session")
+def library():
+    return library_at(DEFINITIONS)
+
+
+@pytest.fixture
+def org(db):
+    """The database with a small organisation imported (ceo > mia > ann/bob/cat, hal in hr)."""
+    directory.import_csv(ORG_CSV, now=T0)
+    return db
