@@ -1,0 +1,231 @@
+"""Showing submissions to people other than their author.
+
+- :func:`display_submission`: a read-only view of one submission; fields the viewer may
+  not see (``private`` ones, or any the caller names) are removed before anything is
+  rendered, so not even their titles appear.
+- :func:`aggregate_anonymous`: answers of an anonymous task summarised (counts, means,
+  distributions, free text without names in random order), and only once at least
+  ``threshold`` answers exist (never fewer than 2).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from engine.definitions.specs import FormSpec
+from engine.submissions import field_path, parse_field_path
+from web.forms import widgets
+from web.forms.builder import Node, encode, root_node
+
+MIN_THRESHOLD = 2
+NOT_ANSWERED = "—"
+
+
+# --------------------------------------------------------------------------- hiding fields
+
+
+def _as_path(path: str | tuple) -> tuple:
+    return tuple(path) if isinstance(path, tuple | list) else parse_field_path(path)
+
+
+def remove_fields(data: Any, paths) -> Any:
+    """A copy of ``data`` without the fields at ``paths`` (``"note_to_hr"``, ``"a.b"``;
+    a name also matches inside every row of a list: ``"goals.private"``)."""
+    out = copy.deepcopy(data)
+    for path in paths:
+        _remove(out, _as_path(path))
+    return out
+
+
+def _remove(value: Any, path: tuple) -> None:
+    if not path:
+        return
+    head, rest = path[0], path[1:]
+    if isinstance(value, list) and not isinstance(head, int):
+        for item in value:  # a name under a list means that name in every row
+            _remove(item, path)
+        return
+    if isinstance(value, dict) and head in value:
+        if rest:
+            _remove(value[head], rest)
+        else:
+            del value[head]
+    elif isinstance(value, list) and isinstance(head, int) and 0 <= head < len(value):
+        if rest:
+            _remove(value[head], rest)
+
+
+def visible_fields(hide_fields=(), private_fields=(), viewer_may_see_private=True) -> list:
+    """The paths a viewer must not see."""
+    hidden = list(hide_fields)
+    if not viewer_may_see_private:
+        hidden += list(private_fields)
+    return hidden
+
+
+# --------------------------------------------------------------------------- one submission
+
+
+def _label_of(node: Node, value: Any) -> str:
+    options = node.choices
+    if node.widget == "rating":
+        options = widgets.rating_scale(node)
+    for enc, _, label in options or []:
+        if enc == encode(value):
+            return label
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str):
+        return value
+    return encode(value)
+
+
+def _show(node: Node, value: Any, path: tuple) -> Markup:
+    if value is None or value == "" or value == [] or value == {}:
+        return Markup('<span class="rf-unanswered">{}</span>').format(NOT_ANSWERED)
+    if node.kind == "object" and isinstance(value, dict):
+        return _show_object(node, value, path)
+    if node.kind == "array" and isinstance(value, list):
+        rows = Markup("").join(
+            Markup("<li>{}</li>").format(_show(node.item(i), item, (*path, i)))
+            for i, item in enumerate(value))
+        return Markup('<ol class="rf-display-rows">{}</ol>').format(rows)
+    if node.kind == "multi" and isinstance(value, list):
+        lookup = {enc: label for enc, _, label in node.item_choices}
+        items = Markup("").join(Markup("<li>{}</li>").format(lookup.get(encode(v), encode(v)))
+                                for v in value)
+        return Markup('<ul class="rf-display-choices">{}</ul>').format(items)
+    return Markup('<span class="rf-value">{}</span>').format(_label_of(node, value))
+
+
+def _show_object(node: Node, value: dict, path: tuple) -> Markup:
+    parts = []
+    declared = set()
+    for name, child in node.fields:
+        declared.add(name)
+        if child.hidden or child.kind == "note" or name not in value:
+            continue
+        parts.append(Markup('<dt>{}</dt><dd data-path="{}">{}</dd>').format(
+            child.title or name, field_path((*path, name)),
+            _show(child, value[name], (*path, name))))
+    for name, extra in value.items():
+        if name not in declared and node.extra is not None:
+            parts.append(Markup('<dt>{}</dt><dd data-path="{}">{}</dd>').format(
+                name, field_path((*path, name)), _show(node.extra, extra, (*path, name))))
+    return Markup('<dl class="rf-display">{}</dl>').format(Markup("").join(parts))
+
+
+def display_submission(form: FormSpec, data: Any, *, hide_fields=(), private_fields=(),
+                       viewer_may_see_private: bool = True) -> Markup:
+    """A read-only view of ``data``: titles and answers (option labels, Yes/No), escaped.
+
+    Fields in ``hide_fields`` are always left out; ``private_fields`` are left out unless
+    ``viewer_may_see_private`` (the author and HR)."""
+    shown = remove_fields(data, visible_fields(hide_fields, private_fields,
+                                               viewer_may_see_private))
+    root = root_node(form)
+    return _show(root, shown, ())
+
+
+# --------------------------------------------------------------------------- anonymous
+
+
+@dataclass
+class FieldSummary:
+    """One question's answers, without who gave them."""
+
+    path: str
+    title: str
+    kind: str  # "number" | "choice" | "text"
+    answered: int = 0
+    mean: float | None = None
+    distribution: list[tuple[str, int]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Aggregate:
+    """All answers of an anonymous task, summarised per question."""
+
+    count: int
+    fields: list[FieldSummary]
+
+    def field(self, path: str) -> FieldSummary:
+        """The summary of the question at ``path`` (``goals[].goal`` inside rows)."""
+        return next(f for f in self.fields if f.path == path)
+
+
+def _leaves(node: Node, path: tuple, hidden: set[str]):
+    """(path, node) of every question, rows written as ``[]``; hidden ones left out."""
+    if field_path(path) in hidden:
+        return
+    if node.kind == "object":
+        for name, child in node.fields:
+            yield from _leaves(child, (*path, name), hidden)
+    elif node.kind == "array":
+        yield from _leaves(node.item(node.fixed_count), (*path, "[]"), hidden)
+    elif node.kind in ("leaf", "multi") and not node.hidden:
+        yield path, node
+
+
+def _values(data: Any, path: tuple) -> list:
+    if not path:
+        return [data]
+    head, rest = path[0], path[1:]
+    if head == "[]":
+        return [v for item in (data if isinstance(data, list) else []) for v in _values(item,
+                                                                                          rest)]
+    if isinstance(data, dict) and head in data:
+        return _values(data[head], rest)
+    return []
+
+
+def _summary(path: tuple, node: Node, values: list) -> FieldSummary:
+    shown = field_path(path).replace('["[]"]', "[]")
+    answered = [v for v in values if v is not None and v != "" and v != []]
+    summary = FieldSummary(shown, node.title or shown, "text", answered=len(answered))
+    if node.kind == "multi":
+        summary.kind = "choice"
+        flat = [encode(x) for v in answered if isinstance(v, list) for x in v]
+        summary.distribution = [(label, flat.count(enc)) for enc, _, label in node.item_choices]
+        return summary
+    options = widgets.rating_scale(node) if node.widget == "rating" else node.choices
+    numeric = [v for v in answered if isinstance(v, int | float) and not isinstance(v, bool)]
+    if node.main_type in ("integer", "number") and numeric:
+        summary.kind = "number"
+        summary.mean = sum(numeric) / len(numeric)
+    if options:
+        summary.kind = summary.kind if summary.kind == "number" else "choice"
+        encoded = [encode(v) for v in answered]
+        summary.distribution = [(label, encoded.count(enc)) for enc, _, label in options]
+    elif summary.kind == "number":
+        summary.distribution = [(encode(v), numeric.count(v)) for v in sorted(set(numeric))]
+    else:
+        summary.texts = [v if isinstance(v, str) else encode(v) for v in answered]
+        random.shuffle(summary.texts)  # order would tell who wrote what
+    return summary
+
+
+def aggregate_anonymous(form: FormSpec, submissions: list[dict], threshold: int, *,
+                        hide_fields=()) -> Aggregate | None:
+    """Summaries of anonymous answers, or ``None`` while fewer than ``threshold`` exist."""
+    threshold = max(int(threshold), MIN_THRESHOLD)
+    if len(submissions) < threshold:
+        return None
+    hidden = {field_path(_as_path(p)) for p in hide_fields}
+    fields = [_summary(path, node, [v for data in submissions for v in _values(data, path)])
+              for path, node in _leaves(root_node(form), (), hidden)]
+    return Aggregate(count=len(submissions), fields=fields)
+
+
+def render_aggregate(form: FormSpec, aggregate: Aggregate | None) -> Markup:
+    """HTML of an :class:`Aggregate` (or a note that too few answers exist yet)."""
+    from web.forms.render import env
+
+    return Markup(env.get_template("forms/aggregate.html").render(
+        aggregate=aggregate, form_title=form.title or form.id))

@@ -1,0 +1,223 @@
+"""Resolve ``$ref`` and fold the branches of a schema into what one form shows.
+
+A form shows every field that may apply: fields of ``allOf`` branches, of each
+``anyOf``/``oneOf`` option, of ``if``/``then``/``else`` and of ``dependencies``. This module
+collects them, merges a field declared in several branches into one schema, and says in
+words when a field is only conditionally required. ``$ref`` chains are bounded by
+:class:`engine.submissions.SchemaScope`; recursive schemas are expanded lazily by the builder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.submissions import SchemaScope
+
+MAX_BRANCH_DEPTH = 8
+
+
+_KEPT_APART = ("if", "then", "else")
+_ONE_OF_A_KIND = ("anyOf", "oneOf", "dependencies", "dependentSchemas", "dependentRequired")
+
+
+def resolve(schema: Any, scope: SchemaScope) -> tuple[dict, SchemaScope]:
+    """``schema`` with its ``$ref`` followed and ``allOf`` folded in; ``True``/``{}`` alike.
+
+    Parts of an ``allOf`` that carry their own ``if``/``then``/``else`` (or a second
+    ``anyOf``...) stay listed under ``allOf`` so the object walker still sees each branch.
+    """
+    schema, scope = scope.deref(schema)
+    if schema is True or not isinstance(schema, dict):
+        return ({} if schema is True else {"not": {}}), scope
+    if not isinstance(schema.get("allOf"), list):
+        return schema, scope
+    merged = {k: v for k, v in schema.items() if k != "allOf"}
+    apart = []
+    for sub in schema["allOf"]:
+        part, _ = resolve(sub, scope)
+        branchy = {k: v for k, v in part.items() if k in _KEPT_APART}
+        for key in _ONE_OF_A_KIND:
+            if key in part and key in merged:
+                branchy[key] = part[key]
+        if branchy:
+            apart.append(branchy)
+        plain = {k: v for k, v in part.items() if k not in branchy}
+        merged = merge(merged, plain, narrowing=True)
+    if apart:
+        merged["allOf"] = apart
+    return merged, scope
+
+
+def _types(value: Any) -> list | None:
+    if value is None:
+        return None
+    return list(value) if isinstance(value, list) else [value]
+
+
+def merge(first: dict, second: dict, *, narrowing: bool) -> dict:
+    """Combine two schemas for one field.
+
+    ``narrowing`` (``allOf``): types intersect, ``required`` adds up, later keywords refine.
+    Otherwise (alternative branches): choices of ``enum`` add up, the first keyword wins.
+    """
+    out = dict(first)
+    for key, value in second.items():
+        if key == "allOf":
+            out[key] = list(out.get(key, [])) + list(value)
+        elif key not in out:
+            out[key] = value
+        elif key == "type":
+            a, b = _types(out[key]), _types(value)
+            both = [t for t in a if t in b] if narrowing else a + [t for t in b if t not in a]
+            out[key] = (both[0] if len(both) == 1 else both) if both else out[key]
+        elif key == "enum" and not narrowing:
+            out[key] = list(out[key]) + [v for v in value if v not in out[key]]
+        elif key == "required":
+            out[key] = list(out[key]) + [v for v in value if v not in out[key]]
+        elif key == "properties" and isinstance(value, dict):
+            props = dict(out[key])
+            for name, sub in value.items():
+                props[name] = (
+                    {"allOf": [props[name], sub]} if name in props and narrowing else
+                    props.get(name, sub)
+                )
+            out[key] = props
+        elif narrowing:
+            out[key] = value
+    return out
+
+
+@dataclass
+class FieldSource:
+    """A property as declared by one or more branches of an object schema."""
+
+    name: str
+    schemas: list = field(default_factory=list)  # [(schema, scope)]
+    required: bool = False
+    conditions: list[str] = field(default_factory=list)  # "Required when ..." sentences
+    options: list[str] = field(default_factory=list)  # titles of anyOf/oneOf options using it
+
+
+@dataclass
+class ObjectShape:
+    """What an object schema shows: its fields in declaration order, and its extras."""
+
+    fields: dict[str, FieldSource]
+    extra: tuple | None  # (schema, scope) of additionalProperties / patternProperties values
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def describe_condition(cond: Any) -> str:
+    """``{"properties": {"animal": {"const": "Cat"}}}`` -> ``animal is Cat``."""
+    if not isinstance(cond, dict):
+        return "a condition holds"
+    parts = []
+    for name, sub in (cond.get("properties") or {}).items():
+        if isinstance(sub, dict) and "const" in sub:
+            parts.append(f"{name} is {_show(sub['const'])}")
+        elif isinstance(sub, dict) and isinstance(sub.get("enum"), list):
+            parts.append(f"{name} is " + " or ".join(_show(v) for v in sub["enum"]))
+    parts += [f"{name} is filled in" for name in cond.get("required", []) if
+              name not in (cond.get("properties") or {})]
+    return " and ".join(parts) or "a condition holds"
+
+
+class _Collector:
+    def __init__(self):
+        self.fields: dict[str, FieldSource] = {}
+        self.extra: tuple | None = None
+
+    def source(self, name: str) -> FieldSource:
+        return self.fields.setdefault(name, FieldSource(name))
+
+    def add(self, schema: dict, scope: SchemaScope, *, when: str | None, option: str | None,
+            depth: int) -> None:
+        if depth > MAX_BRANCH_DEPTH:
+            return
+        for name, sub in (schema.get("properties") or {}).items():
+            src = self.source(name)
+            src.schemas.append((sub, scope))
+            if option and option not in src.options:
+                src.options.append(option)
+        for name in schema.get("required", []) if isinstance(schema.get("required"), list) else []:
+            src = self.source(name)
+            if when is None and option is None:
+                src.required = True
+            else:
+                text = f"Required when {when}." if when else f"Required for “{option}”."
+                if text not in src.conditions:
+                    src.conditions.append(text)
+        self._extra(schema, scope)
+        self._branches(schema, scope, when, option, depth)
+
+    def _extra(self, schema: dict, scope: SchemaScope) -> None:
+        extra = schema.get("additionalProperties")
+        if self.extra is None and extra is not None and extra is not False:
+            self.extra = ({} if extra is True else extra, scope)
+        patterns = schema.get("patternProperties")
+        if self.extra is None and isinstance(patterns, dict) and patterns:
+            self.extra = (next(iter(patterns.values())), scope)
+
+    def _branches(self, schema, scope, when, option, depth) -> None:
+        for sub in schema.get("allOf") or []:
+            part, sc = resolve(sub, scope)
+            self.add(part, sc, when=when, option=option, depth=depth + 1)
+        for key in ("anyOf", "oneOf"):
+            for i, sub in enumerate(schema.get(key) or []):
+                part, sc = resolve(sub, scope)
+                title = part.get("title") or f"Option {i + 1}"
+                self.add(part, sc, when=when, option=option or title, depth=depth + 1)
+        if "if" in schema:
+            cond = describe_condition(resolve(schema["if"], scope)[0])
+            for key, text in (("then", cond), ("else", f"not ({cond})")):
+                if key in schema:
+                    part, sc = resolve(schema[key], scope)
+                    self.add(part, sc, when=text, option=option, depth=depth + 1)
+        for key in ("dependencies", "dependentRequired", "dependentSchemas"):
+            for name, dep in (schema.get(key) or {}).items():
+                self._dependency(name, dep, scope, option, depth)
+
+    def _dependency(self, name, dep, scope, option, depth) -> None:
+        when = f"{name} is filled in"
+        if isinstance(dep, list):
+            for needed in dep:
+                text = f"Required when {when}."
+                src = self.source(needed)
+                if text not in src.conditions:
+                    src.conditions.append(text)
+            return
+        part, sc = resolve(dep, scope)
+        plain = {k: v for k, v in part.items() if k not in ("oneOf", "anyOf")}
+        self.add(plain, sc, when=when, option=option, depth=depth + 1)
+        for alt_key in ("oneOf", "anyOf"):
+            # The usual rjsf idiom: oneOf branches keyed by the value of the property.
+            for sub in part.get(alt_key) or []:
+                branch, bsc = resolve(sub, sc)
+                self.add(branch, bsc, when=describe_condition(branch), option=None,
+                         depth=depth + 2)
+
+
+def object_shape(schema: dict, scope: SchemaScope) -> ObjectShape:
+    """The fields an object schema shows, with required marks and conditions."""
+    collector = _Collector()
+    collector.add(schema, scope, when=None, option=None, depth=0)
+    for src in collector.fields.values():
+        if src.required:
+            src.conditions = []
+    return ObjectShape(collector.fields, collector.extra)
+
+
+def field_schema(src: FieldSource) -> tuple[dict, SchemaScope | None]:
+    """One schema for a field declared in several branches (see :func:`merge`)."""
+    if not src.schemas:
+        return {}, None
+    merged, scope = resolve(*src.schemas[0])
+    for sub, sc in src.schemas[1:]:
+        part, _ = resolve(sub, sc)
+        merged = merge(merged, part, narrowing=False)
+    return merged, scope
