@@ -48,3 +48,60 @@ def org(db):
     """The database with a small organisation imported (ceo > mia > ann/bob/cat, hal in hr)."""
     directory.import_csv(ORG_CSV, now=T0)
     return db
+
+
+def snapshot() -> dict:
+    """Every table's rows (sorted), to compare a database before and after a bad command."""
+    from engine import store
+
+    out = {}
+    for model in store.MODELS:
+        rows = [tuple(sorted((k, str(v)) for k, v in r.items())) for r in model.select().dicts()]
+        out[model._meta.table_name] = sorted(rows)
+    return out
+
+
+def without_events(snap: dict) -> dict:
+    return {k: v for k, v in snap.items() if k != "event"}
+
+
+def task_of(email: str, form_id: str, status: str = "open"):
+    """The task row of ``form_id`` assigned to ``email`` (exactly one expected)."""
+    from engine.store import Person, Task
+
+    rows = list(Task.select().join(Person, on=(Task.assignee == Person.id))
+                .where((Person.email == email) & (Task.form_id == form_id)
+                       & (Task.status == status)))
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def events(instance_id: int, kind: str | None = None) -> list:
+    from engine.store import Event
+
+    query = Event.select().where(Event.instance == instance_id).order_by(Event.id)
+    return [e for e in query if kind is None or e.kind == kind]
+
+
+class QueryCounter:
+    """Counts SQL statements run through the engine's database."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __enter__(self):
+        from engine import store
+
+        self.database = store.db.obj
+        self.original = self.database.execute_sql
+
+        def counting(sql, params=None, *args, **kwargs):
+            self.count += 1
+            return self.original(sql, params, *args, **kwargs)
+
+        self.database.execute_sql = counting
+        return self
+
+    def __exit__(self, *exc):
+        del self.database.execute_sql
+        return False

@@ -1,7 +1,309 @@
-"""Commands of this family are added by register()."""
+"""Runtime commands: db init, people import, launch, tasks, submit, draft, fire, tick,
+show, cycles, reassign, cancel.
+
+Every command takes ``--json``. Errors go to stderr (as JSON with ``--json``) and exit
+with the error type's ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import sys
+from datetime import date, datetime
+from enum import Enum
 
 import click
+
+from engine import commands, directory, queries, store, timers
+from engine.errors import DefinitionError, ImportRejected, ReviewflowError, SubmissionInvalid
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value):
+        return _plain(value)
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    return str(value)
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)
+                if f.name != "spec"}
+    return value
+
+
+def emit(value, as_json: bool, text: str | None = None) -> None:
+    """Print a result: JSON with ``--json``, else ``text``."""
+    if as_json:
+        click.echo(json.dumps(_plain(value), default=_default, indent=2, sort_keys=True))
+    elif text is not None:
+        click.echo(text)
+
+
+def _error_payload(exc: ReviewflowError) -> dict:
+    payload = {"error": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, SubmissionInvalid):
+        payload["errors"] = exc.errors
+    if isinstance(exc, ImportRejected):
+        payload["rows"] = [{"line": line, "message": msg} for line, msg in exc.row_errors]
+    if isinstance(exc, DefinitionError):
+        payload["problems"] = [p.as_dict() for p in exc.problems]
+    return payload
+
+
+def runtime(func):
+    """Connect to the database, run, and turn engine errors into stderr + exit code."""
+
+    @functools.wraps(func)
+    @click.pass_obj
+    def wrapper(obj, *args, **kwargs):
+        as_json = kwargs.get("as_json", False)
+        try:
+            store.connect(obj.db_url)
+            store.create_tables()
+            return func(obj, *args, **kwargs)
+        except ReviewflowError as exc:
+            if as_json:
+                click.echo(json.dumps(_error_payload(exc), default=_default), err=True)
+            else:
+                click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        finally:
+            store.close()
+
+    return wrapper
+
+
+def _load_library(obj):
+    from engine.definitions.library import load_library
+
+    return load_library(obj.library_paths)
+
+
+def _read_data(source: str | None):
+    if source is None:
+        return None
+    try:
+        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {source}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SubmissionInvalid({"": [f"The data is not valid JSON: {exc.msg} "
+                                      f"(line {exc.lineno}, column {exc.colno})."]}) from None
+
+
+def _parse_now(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return commands.utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO-8601 time", param_hint="--now") from None
+
+
+def _task_line(t: queries.TaskItem) -> str:
+    due = f" due {t.due_at:%Y-%m-%d}" if t.due_at else ""
+    late = " OVERDUE" if t.overdue else ""
+    who = t.assignee_email or "(unassigned)"
+    return (f"#{t.id} [{t.status}] {t.form_id} for {t.subject_email} -> {who} "
+            f"(instance {t.instance_id}, {t.state}){due}{late}")
+
+
+def _result_text(result: commands.CommandResult) -> str:
+    fired = f" after {', '.join(result.fired)}" if result.fired else ""
+    return f"instance {result.instance_id}: {result.state} ({result.status}){fired}"
+
+
+# ------------------------------------------------------------------------- commands
+
+
+@click.group("db")
+def db_group() -> None:
+    """The database."""
+
+
+@db_group.command("init")
+@click.option("--fresh", is_flag=True, help="Drop every table first (loses all data).")
+@json_option
+@runtime
+def db_init(obj, fresh: bool, as_json: bool) -> None:
+    """Create the tables (idempotent)."""
+    if fresh:
+        store.drop_tables()
+        store.create_tables()
+    emit({"database": obj.db_url, "tables": [m._meta.table_name for m in store.MODELS]},
+         as_json, f"database ready: {obj.db_url}")
+
+
+@click.group("people")
+def people_group() -> None:
+    """The directory of people."""
+
+
+@people_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@json_option
+@runtime
+def people_import(obj, file: str, as_json: bool) -> None:
+    """Import people from a CSV file (all or nothing)."""
+    summary = directory.import_people(file)
+    emit(summary, as_json, f"{summary.created} created, {summary.updated} updated, "
+                           f"{summary.deactivated} deactivated, {summary.unchanged} unchanged")
+
+
+@click.command("launch")
+@click.argument("workflow")
+@click.option("--cycle", required=True, help="Name of the cycle (launch again to add the missing).")
+@click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
+              help="Population filter: department, title, group, manager, email or any attribute.")
+@click.option("--as", "actor", default="system", help="Who launches (for the history).")
+@json_option
+@runtime
+def launch_cmd(obj, workflow: str, cycle: str, where, actor: str, as_json: bool) -> None:
+    """Launch WORKFLOW for a population, one instance per person."""
+    for item in where:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--where")
+    result = commands.launch(_load_library(obj), workflow, cycle, where, actor=actor)
+    emit(result, as_json, f"cycle '{result.cycle}': {result.created} instance(s) created, "
+                          f"{result.existing} already there")
+
+
+@click.command("tasks")
+@click.option("--assignee", help="Only this person's tasks.")
+@click.option("--open", "open_only", is_flag=True, help="Only open tasks.")
+@click.option("--limit", default=200, show_default=True)
+@json_option
+@runtime
+def tasks_cmd(obj, assignee, open_only: bool, limit: int, as_json: bool) -> None:
+    """List tasks."""
+    items = queries.tasks(assignee=assignee, open_only=open_only, limit=limit)
+    emit(items, as_json, "\n".join(_task_line(t) for t in items) or "no tasks")
+
+
+@click.command("submit")
+@click.argument("task", type=int)
+@click.option("--as", "actor", required=True, help="Email of the person submitting.")
+@click.option("--data", "data_file", required=True, help="JSON file of answers ('-' for stdin).")
+@click.option("--trigger", help="Also fire this manual trigger (a decision).")
+@json_option
+@runtime
+def submit_cmd(obj, task: int, actor: str, data_file: str, trigger, as_json: bool) -> None:
+    """Submit a task's form."""
+    result = commands.submit(task, actor, _read_data(data_file), trigger=trigger)
+    emit(result, as_json, _result_text(result))
+
+
+@click.command("draft")
+@click.argument("task", type=int)
+@click.option("--as", "actor", required=True)
+@click.option("--data", "data_file", required=True, help="JSON file ('-' for stdin).")
+@json_option
+@runtime
+def draft_cmd(obj, task: int, actor: str, data_file: str, as_json: bool) -> None:
+    """Save a draft of a task's answers (not validated)."""
+    result = commands.save_draft(task, actor, _read_data(data_file))
+    emit(result, as_json, f"draft saved on task {task}")
+
+
+@click.command("fire")
+@click.argument("instance", type=int)
+@click.argument("trigger")
+@click.option("--as", "actor", required=True)
+@click.option("--data", "data_file", help="JSON file for the transition's form ('-' for stdin).")
+@json_option
+@runtime
+def fire_cmd(obj, instance: int, trigger: str, actor: str, data_file, as_json: bool) -> None:
+    """Fire a manual trigger of an instance."""
+    result = commands.fire(instance, trigger, actor, _read_data(data_file))
+    emit(result, as_json, _result_text(result))
+
+
+@click.command("tick")
+@click.option("--now", "now_text", metavar="ISO-8601", help="The time to act at (default: now).")
+@json_option
+@runtime
+def tick_cmd(obj, now_text, as_json: bool) -> None:
+    """Fire due timers, create repeated tasks, queue reminders and escalations."""
+    report = timers.tick(_parse_now(now_text))
+    emit(report.as_dict(), as_json,
+         f"{len(report.fired)} timer(s) fired, {report.repeated} task(s) repeated, "
+         f"{report.reminders} reminder(s), {report.escalations} escalation(s)")
+
+
+def _show_text(d: queries.InstanceDetail) -> str:
+    lines = [f"instance {d.id}: {d.workflow_id} v{d.version} about {d.subject['email']}",
+             f"state: {d.state} ({d.status}) since {d.entered_at:%Y-%m-%d %H:%M}",
+             "tasks:"]
+    lines += ["  " + _task_line(t) for t in d.tasks] or ["  (none)"]
+    lines.append("history:")
+    for e in d.history:
+        move = f" {e.from_state} -> {e.to_state}" if e.from_state or e.to_state else ""
+        trig = f" {e.trigger}" if e.trigger else ""
+        why = f" ({e.detail['reason']})" if e.detail.get("reason") else ""
+        lines.append(f"  {e.at:%Y-%m-%d %H:%M} {e.actor} {e.kind}{trig}{move}{why}")
+    return "\n".join(lines)
+
+
+@click.command("show")
+@click.argument("instance", type=int)
+@json_option
+@runtime
+def show_cmd(obj, instance: int, as_json: bool) -> None:
+    """Show an instance: state, tasks with assignees and status, history."""
+    detail = queries.instance_detail(instance)
+    emit(detail, as_json, _show_text(detail))
+
+
+@click.command("cycles")
+@json_option
+@runtime
+def cycles_cmd(obj, as_json: bool) -> None:
+    """Cycles with their progress."""
+    items = queries.cycles()
+    text = "\n".join(f"{c.name}: {c.workflow_id}, {c.total} instance(s), {c.completion}% done, "
+                     f"{c.overdue_tasks} overdue task(s)" for c in items) or "no cycles"
+    emit(items, as_json, text)
+
+
+@click.command("reassign")
+@click.argument("task", type=int)
+@click.option("--to", "to_email", required=True)
+@click.option("--as", "actor", required=True)
+@click.option("--reason")
+@json_option
+@runtime
+def reassign_cmd(obj, task: int, to_email: str, actor: str, reason, as_json: bool) -> None:
+    """Give an open task to someone else (HR, or the assignee of a delegable task)."""
+    result = commands.reassign(task, to_email, actor, reason)
+    emit(result, as_json, f"task {task} now assigned to {to_email}")
+
+
+@click.command("cancel")
+@click.argument("instance", type=int)
+@click.option("--as", "actor", required=True)
+@click.option("--reason", required=True)
+@json_option
+@runtime
+def cancel_cmd(obj, instance: int, actor: str, reason: str, as_json: bool) -> None:
+    """Cancel an instance (HR)."""
+    result = commands.cancel(instance, actor, reason)
+    emit(result, as_json, _result_text(result))
 
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``reviewflow`` group."""
+    for command in (db_group, people_group, launch_cmd, tasks_cmd, submit_cmd, draft_cmd,
+                    fire_cmd, tick_cmd, show_cmd, cycles_cmd, reassign_cmd, cancel_cmd):
+        main.add_command(command)

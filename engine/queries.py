@@ -1,0 +1,605 @@
+"""Read models for the web and the CLI: plain dataclasses, never peewee rows.
+
+Each function runs a constant number of queries whatever the number of tasks (joins and
+subqueries, no query per row); specs come from the per-version cache in
+:mod:`engine.versions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import peewee as pw
+
+from engine import roles, versions
+from engine.commands import utc
+from engine.definitions.specs import WorkflowSpec
+from engine.directory import normalize_email
+from engine.errors import NotFound
+from engine.store import (
+    Cycle,
+    Definition,
+    Event,
+    Instance,
+    InstanceStatus,
+    Person,
+    PersonGroup,
+    Submission,
+    Task,
+    TaskStatus,
+)
+
+Subject = Person.alias("subject")
+Assignee = Person.alias("assignee")
+Manager = Person.alias("manager")
+SkipManager = Person.alias("skip_manager")
+DECISION_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    """A task as lists show it."""
+
+    id: int
+    instance_id: int
+    workflow_id: str
+    workflow_title: str
+    form_id: str
+    form_title: str
+    state: str
+    role: str
+    subject_email: str
+    subject_name: str
+    assignee_email: str | None
+    assignee_name: str | None
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    submitted_at: datetime | None = None
+    has_draft: bool = False
+    cycle: str | None = None
+    entry: int = 0
+    escalated_to: str | None = None
+    task_key: str = ""
+
+
+@dataclass(frozen=True)
+class DecisionItem:
+    """An instance waiting in a state where this person may fire manual triggers."""
+
+    instance_id: int
+    workflow_id: str
+    workflow_title: str
+    state: str
+    subject_email: str
+    subject_name: str
+    triggers: tuple[str, ...]
+    entered_at: datetime
+    task_id: int | None = None
+    cycle: str | None = None
+
+
+@dataclass
+class Inbox:
+    tasks: list[TaskItem] = field(default_factory=list)
+    decisions: list[DecisionItem] = field(default_factory=list)
+    unassigned: list[TaskItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SubmissionItem:
+    id: int
+    task_id: int | None
+    form_id: str
+    author_email: str
+    author_name: str
+    data: dict
+    trigger: str | None
+    entry: int
+    state: str
+    submitted_at: datetime
+    task_key: str | None = None
+
+
+@dataclass(frozen=True)
+class EventItem:
+    id: int
+    at: datetime
+    actor: str
+    kind: str
+    trigger: str | None
+    from_state: str | None
+    to_state: str | None
+    task_id: int | None
+    detail: dict
+
+
+@dataclass(frozen=True)
+class TriggerItem:
+    trigger: str
+    title: str | None
+    dest: str
+    allowed: tuple[str, ...]
+    form: str | None
+
+
+@dataclass
+class InstanceDetail:
+    id: int
+    workflow_id: str
+    workflow_title: str
+    version: int
+    definition_id: int
+    state: str
+    state_title: str | None
+    status: str
+    entry: int
+    subject: dict
+    cycle: str | None
+    started_at: datetime
+    entered_at: datetime
+    finished_at: datetime | None
+    parent_id: int | None
+    children: list[dict]
+    tasks: list[TaskItem]
+    submissions: list[SubmissionItem]
+    history: list[EventItem]
+    triggers: list[TriggerItem]
+    roles: dict  # role name -> [emails], resolved from the directory as it is now
+    hr: list[str]
+    states_entered: set[str]
+    spec: WorkflowSpec = field(repr=False, default=None)
+
+
+@dataclass(frozen=True)
+class CycleProgress:
+    id: int
+    name: str
+    workflow_id: str
+    created_at: datetime
+    total: int
+    running: int
+    finished: int
+    cancelled: int
+    by_state: dict
+    completion: float  # percent of instances no longer running
+    open_tasks: int
+    overdue_tasks: int
+
+
+@dataclass(frozen=True)
+class InstanceItem:
+    id: int
+    workflow_id: str
+    subject_email: str
+    subject_name: str
+    state: str
+    status: str
+    started_at: datetime
+    entered_at: datetime
+    cycle: str | None
+    next_task: TaskItem | None = None
+    waiting_on: tuple[TaskItem, ...] = ()
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _version(definition_id: int):
+    return versions.version_for(definition_id)
+
+
+def _form_title(definition_id: int, form_id: str) -> str:
+    version = _version(definition_id)
+    form = version.forms.get(form_id)
+    if form is None:
+        return form_id
+    return form.title or form.schema.get("title") or form_id
+
+
+def _task_query():
+    return (Task.select(Task, Instance, Subject, Assignee, Cycle)
+            .join(Instance, on=(Task.instance == Instance.id))
+            .join(Subject, on=(Instance.subject == Subject.id))
+            .switch(Task).join(Assignee, pw.JOIN.LEFT_OUTER, on=(Task.assignee == Assignee.id))
+            .switch(Instance).join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
+            .switch(Task))
+
+
+def _task_item(task: Task, now: datetime, escalated: dict | None = None) -> TaskItem:
+    inst = task.instance
+    version = _version(inst.definition_id)
+    assignee = task.assignee if task.assignee_id else None
+    overdue = task.status == TaskStatus.OPEN and task.due_at is not None and task.due_at < now
+    return TaskItem(
+        id=task.id, instance_id=inst.id, workflow_id=inst.workflow_id,
+        workflow_title=version.spec.title, form_id=task.form_id,
+        form_title=_form_title(inst.definition_id, task.form_id), state=task.state,
+        role=task.role, subject_email=inst.subject.email, subject_name=inst.subject.name,
+        assignee_email=assignee.email if assignee else None,
+        assignee_name=assignee.name if assignee else None, status=task.status,
+        created_at=task.created_at, due_at=task.due_at, overdue=overdue,
+        submitted_at=task.submitted_at, has_draft=task.draft is not None,
+        cycle=inst.cycle.name if inst.cycle_id else None, entry=task.entry,
+        escalated_to=(escalated or {}).get(task.escalated_to_id), task_key=task.task_key,
+    )
+
+
+def _person(email: str) -> Person:
+    found = Person.get_or_none(Person.email == normalize_email(email))
+    if found is None:
+        raise NotFound(f"no person {email!r} in the directory")
+    return found
+
+
+def _groups(person_id: int) -> set[str]:
+    return {g.group for g in PersonGroup.select(PersonGroup.group)
+            .where(PersonGroup.person == person_id)}
+
+
+# ------------------------------------------------------------------------- inbox
+
+
+def inbox(email: str, now: datetime | None = None) -> Inbox:
+    """Open tasks of ``email`` (assigned or escalated), decisions waiting on them, and for
+    HR the unassigned tasks. Constant query count."""
+    now = utc(now)
+    me = _person(email)
+    groups = _groups(me.id)
+    mine = list(_task_query().where((Task.status == TaskStatus.OPEN)
+                                    & ((Task.assignee == me.id) | (Task.escalated_to == me.id)))
+                .order_by(Task.due_at.asc(nulls="LAST"), Task.id))
+    result = Inbox(tasks=[_task_item(t, now, {me.id: me.email}) for t in mine])
+    if roles.HR_GROUP in groups:
+        unassigned = _task_query().where((Task.status == TaskStatus.OPEN)
+                                         & Task.assignee.is_null()).order_by(Task.id)
+        result.unassigned = [_task_item(t, now) for t in unassigned.limit(DECISION_LIMIT)]
+    result.decisions = _decisions(me, groups, {t.instance_id: t.id for t in result.tasks})
+    return result
+
+
+def _decision_clauses(me: Person, groups: set[str]) -> tuple[list, dict]:
+    """SQL conditions selecting instances where ``me`` may fire a manual trigger, and
+    ``(definition, state) -> triggers`` for the items."""
+    clauses, triggers = [], {}
+    for definition_id in [d.id for d in Definition.select(Definition.id)]:
+        spec = _version(definition_id).spec
+        for t in spec.transitions:
+            if not t.manual:
+                continue
+            who = _who(spec, t.allowed or (roles.HR_GROUP,), me, groups)
+            if who is None:
+                continue
+            for state in t.sources:
+                key = (definition_id, state)
+                triggers.setdefault(key, [])
+                if t.trigger not in triggers[key]:
+                    triggers[key].append(t.trigger)
+                clauses.append((Instance.definition == definition_id)
+                               & (Instance.state == state) & who)
+    return clauses, triggers
+
+
+def _who(spec: WorkflowSpec, allowed, me: Person, groups: set[str]):
+    """A SQL condition "me plays one of ``allowed``" (None when I never can)."""
+    conds = []
+    for name in allowed:
+        role = spec.roles.get(name)
+        if name == roles.HR_GROUP and role is None:
+            if roles.HR_GROUP in groups:
+                conds.append(pw.SQL("1 = 1"))
+            continue
+        if role is None:
+            continue
+        if role.kind == "subject":
+            conds.append(Instance.subject == me.id)
+        elif role.kind == "chain" and len(role.steps) == 1:
+            conds.append(Subject.manager == me.id)
+        elif role.kind == "chain" and len(role.steps) == 2:
+            conds.append(Manager.manager == me.id)
+        elif (role.kind == "group" and role.group in groups) or (
+                role.kind == "person" and normalize_email(role.email or "") == me.email):
+            conds.append(pw.SQL("1 = 1"))
+    if not conds:
+        return None
+    out = conds[0]
+    for c in conds[1:]:
+        out = out | c
+    return out
+
+
+def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionItem]:
+    clauses, triggers = _decision_clauses(me, groups)
+    if not clauses:
+        return []
+    where = clauses[0]
+    for c in clauses[1:]:
+        where = where | c
+    query = (Instance.select(Instance, Subject, Cycle)
+             .join(Subject, on=(Instance.subject == Subject.id))
+             .join(Manager, pw.JOIN.LEFT_OUTER, on=(Subject.manager == Manager.id))
+             .switch(Instance).join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
+             .where((Instance.status == InstanceStatus.RUNNING) & where)
+             .order_by(Instance.entered_at, Instance.id).limit(DECISION_LIMIT))
+    out = []
+    for inst in query:
+        spec = _version(inst.definition_id).spec
+        out.append(DecisionItem(
+            instance_id=inst.id, workflow_id=inst.workflow_id, workflow_title=spec.title,
+            state=inst.state, subject_email=inst.subject.email, subject_name=inst.subject.name,
+            triggers=tuple(triggers.get((inst.definition_id, inst.state), ())),
+            entered_at=inst.entered_at, task_id=my_tasks.get(inst.id),
+            cycle=inst.cycle.name if inst.cycle_id else None))
+    return out
+
+
+def drafts(email: str, now: datetime | None = None) -> list[TaskItem]:
+    """Open tasks of ``email`` with a saved draft."""
+    now, me = utc(now), _person(email)
+    query = _task_query().where((Task.status == TaskStatus.OPEN) & (Task.assignee == me.id)
+                                & Task.draft.is_null(False)).order_by(Task.id)
+    return [_task_item(t, now) for t in query]
+
+
+def recently_done(email: str, limit: int = 20, now: datetime | None = None) -> list[TaskItem]:
+    """Tasks ``email`` submitted, newest first."""
+    now, me = utc(now), normalize_email(email)
+    query = (_task_query().where((Task.status == TaskStatus.SUBMITTED)
+                                 & (Task.submitted_by == me))
+             .order_by(Task.submitted_at.desc(), Task.id.desc()).limit(limit))
+    return [_task_item(t, now) for t in query]
+
+
+def tasks(assignee: str | None = None, open_only: bool = False, limit: int = 200,
+          now: datetime | None = None) -> list[TaskItem]:
+    """Tasks, optionally of one assignee and/or only open ones (the CLI's list)."""
+    now = utc(now)
+    query = _task_query()
+    if assignee:
+        query = query.where(Assignee.email == normalize_email(assignee))
+    if open_only:
+        query = query.where(Task.status == TaskStatus.OPEN)
+    return [_task_item(t, now) for t in query.order_by(Task.id).limit(limit)]
+
+
+def task_detail(task_id, now: datetime | None = None) -> TaskItem:
+    """One task; raise ``NotFound``."""
+    try:
+        found = _task_query().where(Task.id == int(task_id)).first()
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise NotFound(f"no task {task_id}")
+    return _task_item(found, utc(now))
+
+
+# ------------------------------------------------------------------------- instance
+
+
+def _event_item(e: Event) -> EventItem:
+    return EventItem(e.id, e.at, e.actor, e.kind, e.trigger, e.from_state, e.to_state,
+                     e.task_id, e.detail or {})
+
+
+def history(instance_id) -> list[EventItem]:
+    """The instance's events in order (append-only)."""
+    inst = _instance_row(instance_id)
+    return [_event_item(e) for e in Event.select().where(Event.instance == inst.id)
+            .order_by(Event.id)]
+
+
+def _instance_row(instance_id) -> Instance:
+    try:
+        found = (Instance.select(Instance, Subject, Manager, Cycle)
+                 .join(Subject, on=(Instance.subject == Subject.id))
+                 .join(Manager, pw.JOIN.LEFT_OUTER, on=(Subject.manager == Manager.id))
+                 .switch(Instance)
+                 .join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
+                 .where(Instance.id == int(instance_id)).first())
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise NotFound(f"no instance {instance_id}")
+    return found
+
+
+def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
+    """Everything the instance page shows; constant query count."""
+    now = utc(now)
+    inst = _instance_row(instance_id)
+    spec = _version(inst.definition_id).spec
+    task_rows = list(_task_query().where(Task.instance == inst.id).order_by(Task.id))
+    escalated = _people_emails({t.escalated_to_id for t in task_rows if t.escalated_to_id})
+    subs = list(Submission.select(Submission, Person, Task.task_key)
+                .join(Person, on=(Submission.author == Person.id))
+                .switch(Submission).join(Task, pw.JOIN.LEFT_OUTER,
+                                         on=(Submission.task == Task.id))
+                .where(Submission.instance == inst.id).order_by(Submission.id))
+    events = [_event_item(e) for e in Event.select().where(Event.instance == inst.id)
+              .order_by(Event.id)]
+    children = [{"id": c.id, "workflow_id": c.workflow_id, "state": c.state,
+                 "status": c.status} for c in Instance.select().where(Instance.parent == inst.id)]
+    submissions = [_submission_item(s) for s in subs]
+    manager = inst.subject.manager if inst.subject.manager_id else None
+    state = spec.states.get(inst.state)
+    return InstanceDetail(
+        id=inst.id, workflow_id=inst.workflow_id, workflow_title=spec.title,
+        version=spec.version, definition_id=inst.definition_id, state=inst.state,
+        state_title=state.title if state else None, status=inst.status, entry=inst.entry,
+        subject=_subject_dict(inst.subject, manager),
+        cycle=inst.cycle.name if inst.cycle_id else None,
+        started_at=inst.started_at, entered_at=inst.entered_at, finished_at=inst.finished_at,
+        parent_id=inst.parent_id, children=children,
+        tasks=[_task_item(t, now, escalated) for t in task_rows], submissions=submissions,
+        history=events, triggers=_triggers(spec, inst.state, inst.status),
+        roles=_instance_roles(spec, inst, manager, submissions),
+        hr=[p.email for p in _group_members([roles.HR_GROUP])[roles.HR_GROUP]],
+        states_entered={e.to_state for e in events if e.to_state}, spec=spec,
+    )
+
+
+def _submission_item(s: Submission) -> SubmissionItem:
+    task_key = s.task.task_key if s.task_id else None
+    return SubmissionItem(s.id, s.task_id, s.form_id, s.author.email, s.author.name, s.data,
+                          s.trigger, s.entry, s.state, s.submitted_at, task_key)
+
+
+def _subject_dict(person: Person, manager: Person | None) -> dict:
+    return {"id": person.id, "email": person.email, "name": person.name,
+            "department": person.department, "title": person.title,
+            "manager_email": manager.email if manager else None,
+            "manager_name": manager.name if manager else None, "active": person.active,
+            "manager_id": person.manager_id}
+
+
+def _people_emails(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {p.id: p.email for p in Person.select(Person.id, Person.email)
+            .where(Person.id.in_(sorted(ids)))}
+
+
+def _group_members(names) -> dict[str, list[Person]]:
+    out = {n: [] for n in names}
+    query = (Person.select(Person, PersonGroup.group).join(PersonGroup)
+             .where(PersonGroup.group.in_(sorted(out)) & (Person.active == True))  # noqa: E712
+             .order_by(Person.email).objects())
+    for p in query:
+        out[p.group].append(p)
+    return out
+
+
+def _instance_roles(spec: WorkflowSpec, inst: Instance, manager: Person | None,
+                    submissions: list[SubmissionItem]) -> dict:
+    """Role name -> emails, with a constant number of queries (chains beyond the skip
+    level cost one query per level of the longest chain)."""
+    groups = _group_members({r.group for r in spec.roles.values() if r.kind == "group"}
+                            | {roles.HR_GROUP})
+    out: dict[str, list[str]] = {}
+    chain = [inst.subject, manager]
+    depth = roles.chain_depth(spec)
+    while len(chain) <= depth and chain[-1] is not None:
+        chain.append(Person.get_or_none(Person.id == chain[-1].manager_id)
+                     if chain[-1].manager_id else None)
+    rows = [(s.form_id, s.data, s.entry) for s in submissions]
+    from engine.machine import forms_from_rows
+
+    forms = forms_from_rows(spec, rows)
+    for name, role in spec.roles.items():
+        if role.kind == "subject":
+            out[name] = [inst.subject.email]
+        elif role.kind == "chain":
+            person = chain[len(role.steps)] if len(role.steps) < len(chain) else None
+            out[name] = [person.email] if person is not None and person.active else []
+        elif role.kind == "group":
+            out[name] = [p.email for p in groups.get(role.group, [])]
+        elif role.kind == "field":
+            out[name] = [normalize_email(e) for e in roles.field_emails(forms, role.form,
+                                                                         role.field)]
+        elif role.kind == "person":
+            out[name] = [normalize_email(role.email or "")]
+    return out
+
+
+def _triggers(spec: WorkflowSpec, state: str, status: str) -> list[TriggerItem]:
+    if status != InstanceStatus.RUNNING:
+        return []
+    seen, out = set(), []
+    for t in spec.transitions_from(state):
+        if t.manual and t.trigger not in seen:
+            seen.add(t.trigger)
+            out.append(TriggerItem(t.trigger, t.title, t.dest, t.allowed, t.form))
+    return out
+
+
+# ------------------------------------------------------------------------- HR views
+
+
+def cycles(now: datetime | None = None) -> list[CycleProgress]:
+    """Every cycle with its progress: instances per state, completion %, overdue tasks."""
+    now = utc(now)
+    counts: dict[int, dict] = {}
+    query = (Instance.select(Instance.cycle, Instance.state, Instance.status,
+                             pw.fn.COUNT(Instance.id).alias("n"))
+             .where(Instance.cycle.is_null(False))
+             .group_by(Instance.cycle, Instance.state, Instance.status))
+    for row in query.dicts():
+        counts.setdefault(row["cycle"], []).append(row)
+    tasks_open = _task_counts(now)
+    out = []
+    for cycle in Cycle.select().order_by(Cycle.created_at, Cycle.id):
+        rows = counts.get(cycle.id, [])
+        by_status = {s: sum(r["n"] for r in rows if r["status"] == s) for s in InstanceStatus}
+        by_state: dict[str, int] = {}
+        for r in rows:
+            by_state[r["state"]] = by_state.get(r["state"], 0) + r["n"]
+        total = sum(by_status.values())
+        done = total - by_status[InstanceStatus.RUNNING]
+        open_n, overdue = tasks_open.get(cycle.id, (0, 0))
+        out.append(CycleProgress(
+            cycle.id, cycle.name, cycle.workflow_id, cycle.created_at, total,
+            by_status[InstanceStatus.RUNNING], by_status[InstanceStatus.FINISHED],
+            by_status[InstanceStatus.CANCELLED], by_state,
+            round(100.0 * done / total, 1) if total else 0.0, open_n, overdue))
+    return out
+
+
+def _task_counts(now: datetime) -> dict[int, tuple[int, int]]:
+    overdue = pw.Case(None, [((Task.due_at < now), 1)], 0)
+    query = (Task.select(Instance.cycle, pw.fn.COUNT(Task.id).alias("n"),
+                         pw.fn.SUM(overdue).alias("late"))
+             .join(Instance, on=(Task.instance == Instance.id))
+             .where((Task.status == TaskStatus.OPEN) & Instance.cycle.is_null(False))
+             .group_by(Instance.cycle))
+    return {r["cycle"]: (r["n"], int(r["late"] or 0)) for r in query.dicts()}
+
+
+def _instance_items(query, now: datetime) -> list[InstanceItem]:
+    rows = list(query)
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    waiting: dict[int, list[TaskItem]] = {}
+    open_tasks = _task_query().where((Task.status == TaskStatus.OPEN)
+                                     & Task.instance.in_(ids)).order_by(
+        Task.due_at.asc(nulls="LAST"), Task.id)
+    for t in open_tasks:
+        waiting.setdefault(t.instance_id, []).append(_task_item(t, now))
+    out = []
+    for r in rows:
+        items = tuple(waiting.get(r.id, ()))
+        out.append(InstanceItem(
+            r.id, r.workflow_id, r.subject.email, r.subject.name, r.state, r.status,
+            r.started_at, r.entered_at, r.cycle.name if r.cycle_id else None,
+            items[0] if items else None, items))
+    return out
+
+
+def _instances():
+    return (Instance.select(Instance, Subject, Cycle)
+            .join(Subject, on=(Instance.subject == Subject.id))
+            .switch(Instance).join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
+            .switch(Instance))
+
+
+def team(manager_email: str, now: datetime | None = None,
+         limit: int = 500) -> list[InstanceItem]:
+    """Running instances about the direct reports of ``manager_email``, with what each
+    waits on (open tasks and their assignees)."""
+    now, me = utc(now), _person(manager_email)
+    query = (_instances().where((Subject.manager == me.id)
+                                & (Instance.status == InstanceStatus.RUNNING))
+             .order_by(Subject.name, Instance.id).limit(limit))
+    return _instance_items(query, now)
+
+
+def instances_of(workflow_id: str, status: str | None = InstanceStatus.RUNNING,
+                 now: datetime | None = None, limit: int = 500) -> list[InstanceItem]:
+    """Instances of one workflow (e.g. active PIPs) with state, start and next due task."""
+    now = utc(now)
+    query = _instances().where(Instance.workflow_id == workflow_id)
+    if status:
+        query = query.where(Instance.status == status)
+    return _instance_items(query.order_by(Instance.started_at, Instance.id).limit(limit), now)

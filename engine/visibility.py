@@ -1,0 +1,147 @@
+"""Who may read which submission and which field: the definition's rules, enforced here.
+
+Pure functions over :class:`engine.queries.InstanceDetail` (no database access), so the
+web and the CLI apply the same rules:
+
+- a submission is read by its author, by HR, by the assignees of tasks whose line
+  ``show``s its form, and by its line's ``readers`` (``always`` or ``after STATE``: once
+  the instance has entered that state);
+- a transition's form (a send-back reason) is read by everyone taking part in the
+  instance;
+- ``private`` fields never leave the author and HR;
+- an ``anonymous`` form is shown to anyone but its author only as an aggregate, and only
+  once at least ``anonymity_threshold`` answers exist (never fewer than 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.definitions.specs import TaskSpec, WorkflowSpec
+
+MIN_ANONYMITY = 2
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    """A submission as one viewer may see it (private fields removed for others)."""
+
+    id: int
+    form_id: str
+    author_email: str | None  # None when anonymous
+    data: dict
+    submitted_at: object
+    state: str
+
+
+@dataclass
+class Aggregate:
+    """Answers of an anonymous form put together: count, numeric stats, texts."""
+
+    form_id: str
+    count: int
+    numbers: dict = field(default_factory=dict)  # field -> {avg, min, max}
+    texts: dict = field(default_factory=dict)  # field -> sorted list of answers
+
+
+def line_for(spec: WorkflowSpec, state: str, task_key: str | None) -> TaskSpec | None:
+    """The task line a submission came from (None for a transition's form)."""
+    st = spec.states.get(state)
+    for line in st.tasks if st else ():
+        if line.key == task_key:
+            return line
+    return None
+
+
+def is_hr(viewer: str, detail) -> bool:
+    return viewer in detail.hr
+
+
+def participants(detail) -> set[str]:
+    """Everyone taking part: subject, role players, task assignees, HR."""
+    people = {detail.subject["email"], *detail.hr}
+    for emails in detail.roles.values():
+        people.update(emails)
+    people.update(t.assignee_email for t in detail.tasks if t.assignee_email)
+    return people
+
+
+def can_view_instance(viewer: str, detail) -> bool:
+    """May ``viewer`` open the instance page at all?"""
+    return viewer in participants(detail)
+
+
+def _shown_to(viewer: str, form_id: str, detail) -> bool:
+    """Is ``viewer`` the assignee of a task whose line shows ``form_id``?"""
+    for task in detail.tasks:
+        if task.assignee_email != viewer and task.escalated_to != viewer:
+            continue
+        line = line_for(detail.spec, task.state, task.task_key)
+        if line is not None and form_id in line.show:
+            return True
+    return False
+
+
+def _reader(viewer: str, line: TaskSpec, detail) -> bool:
+    for rule in line.readers:
+        if viewer in detail.roles.get(rule.role, ()) and (
+                rule.after is None or rule.after in detail.states_entered):
+            return True
+    return False
+
+
+def can_read_submission(viewer: str, submission, detail) -> bool:
+    """May ``viewer`` read ``submission`` (individually or, if anonymous, as part of an
+    aggregate)?"""
+    if viewer == submission.author_email or is_hr(viewer, detail):
+        return True
+    line = line_for(detail.spec, submission.state, submission.task_key)
+    if line is None:
+        return viewer in participants(detail)
+    return _shown_to(viewer, submission.form_id, detail) or _reader(viewer, line, detail)
+
+
+def _without_private(data: dict, line: TaskSpec | None, keep: bool) -> dict:
+    if keep or line is None or not line.private:
+        return dict(data)
+    return {k: v for k, v in data.items() if k not in line.private}
+
+
+def threshold(spec: WorkflowSpec) -> int:
+    """The anonymity threshold of a workflow (configurable, never below 2)."""
+    return max(MIN_ANONYMITY, spec.anonymity_threshold or MIN_ANONYMITY)
+
+
+def visible_submissions(viewer: str, detail) -> tuple[list[SubmissionView], list[Aggregate]]:
+    """What ``viewer`` may see of the instance's submissions: individual views, and
+    aggregates of anonymous forms that reached the threshold."""
+    views, anonymous = [], {}
+    for sub in detail.submissions:
+        if not can_read_submission(viewer, sub, detail):
+            continue
+        line = line_for(detail.spec, sub.state, sub.task_key)
+        own = viewer == sub.author_email
+        if line is not None and line.anonymous and not own:
+            anonymous.setdefault(sub.form_id, []).append(_without_private(sub.data, line, False))
+            continue
+        data = _without_private(sub.data, line, own or is_hr(viewer, detail))
+        views.append(SubmissionView(sub.id, sub.form_id, sub.author_email, data,
+                                    sub.submitted_at, sub.state))
+    aggregates = [aggregate(form_id, datas) for form_id, datas in sorted(anonymous.items())
+                  if len(datas) >= threshold(detail.spec)]
+    return views, aggregates
+
+
+def aggregate(form_id: str, datas: list[dict]) -> Aggregate:
+    """Numbers averaged, texts listed in sorted order (so order reveals no author)."""
+    out = Aggregate(form_id, len(datas))
+    keys = sorted({k for d in datas for k in d})
+    for key in keys:
+        values = [d.get(key) for d in datas if d.get(key) is not None]
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if numbers and len(numbers) == len(values):
+            out.numbers[key] = {"avg": sum(numbers) / len(numbers), "min": min(numbers),
+                                "max": max(numbers), "count": len(numbers)}
+        else:
+            out.texts[key] = sorted(str(v) for v in values)
+    return out
