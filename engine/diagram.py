@@ -1,0 +1,177 @@
+"""Draw a workflow as a state diagram with the transitions library's GraphMachine.
+
+States show their tasks and assignees; final states have a double border; edges are
+labelled with the trigger and who may fire it, automatic ones ``auto`` (dashed) and
+timers ``after 21d`` (dotted). ``diagram_svg(spec, highlight_state=...)`` marks the
+current state of an instance for the web page.
+
+Nothing from a definition is ever bound on an object: the machine gets generated state
+ids (``s0``, ``s1``...) and trigger ids (``t0``...) and the definition's words only as
+labels, so no name can resolve to a callback or shadow an attribute.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from transitions import State
+from transitions.extensions.diagrams import GraphMachine
+
+from engine.definitions.specs import TransitionSpec, WorkflowSpec
+from engine.durations import format_duration
+
+FORMATS = {"svg": "graphviz", "png": "graphviz", "dot": "graphviz", "mmd": "mermaid"}
+
+
+class _LabelledState(State):
+    """A state that carries the text drawn in its box."""
+
+    def __init__(self, *args, label: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label = label
+
+
+class _DiagramMachine(GraphMachine):
+    """GraphMachine with our edge and node styles (auto, timer, final, current)."""
+
+    state_cls = _LabelledState
+
+    style_attributes = {
+        "node": {
+            **GraphMachine.style_attributes["node"],
+            "final": {"fillcolor": "lightgrey", "color": "black", "peripheries": "2"},
+            "active": {"color": "red", "fillcolor": "darksalmon", "peripheries": "1",
+                       "penwidth": "3"},
+            "active_final": {"color": "red", "fillcolor": "darksalmon", "peripheries": "2",
+                             "penwidth": "3"},
+        },
+        "edge": {
+            **GraphMachine.style_attributes["edge"],
+            "auto": {"color": "darkgreen", "style": "dashed"},
+            "timer": {"color": "darkorange", "style": "dotted"},
+        },
+        "graph": GraphMachine.style_attributes["graph"],
+    }
+
+
+class _Blank:
+    """The model the machine binds its generated ids on; never used otherwise."""
+
+
+def diagram_source(spec: WorkflowSpec, fmt: str = "mmd",
+                   highlight_state: str | None = None) -> str | bytes:
+    """The diagram in ``fmt``: ``mmd`` (Mermaid text), ``dot`` (text), ``svg`` (text) or
+    ``png`` (bytes)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown diagram format {fmt!r}; use one of {', '.join(FORMATS)}")
+    graph = _graph(spec, FORMATS[fmt], highlight_state)
+    if fmt == "mmd":
+        ends = [f"  s{i} --> [*]" for i, s in enumerate(spec.states.values()) if s.final]
+        return "\n".join([graph.source, *ends]) + "\n"
+    if fmt == "dot":
+        return graph.source
+    data = graph.pipe(format=fmt)
+    return data.decode("utf-8") if fmt == "svg" else data
+
+
+def diagram_svg(spec: WorkflowSpec, highlight_state: str | None = None) -> str:
+    """An ``<svg>`` element of the workflow, ready to embed in a page, with
+    ``highlight_state`` (an instance's current state) drawn in red."""
+    svg = diagram_source(spec, "svg", highlight_state)
+    return svg[svg.index("<svg"):]
+
+
+def render_diagram(spec: WorkflowSpec, path: str | Path) -> Path:
+    """Write the diagram to ``path``; its suffix (.svg, .png, .dot, .mmd) picks the format."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"cannot draw to '{path.name}'; use a .svg, .png, .dot or .mmd file")
+    data = diagram_source(spec, fmt)
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+def _graph(spec: WorkflowSpec, engine: str, highlight_state: str | None):
+    ids = {name: f"s{i}" for i, name in enumerate(spec.states)}
+    newline = r"\l" if engine == "graphviz" else r"\n"
+    states = [{"name": ids[name], "label": _state_label(spec, name, newline, engine)}
+              for name in spec.states]
+    transitions = [
+        {"trigger": f"t{t.index}", "source": ids[source], "dest": ids[t.dest],
+         "label": _transition_label(spec, t, engine)}
+        for t in spec.transitions for source in t.sources
+    ]
+    model = _Blank()
+    machine = _DiagramMachine(
+        model=model, states=states, transitions=transitions, initial=ids[spec.initial],
+        auto_transitions=False, graph_engine=engine, title=_clean(spec.title, engine),
+        show_conditions=False,
+    )
+    graph = machine.model_graphs[id(model)]
+    graph.reset_styling()  # the machine marks the model's state; we mark what we mean
+    _style(spec, graph, ids, highlight_state)
+    return machine.get_graph(force_new=False)
+
+
+def _style(spec: WorkflowSpec, graph, ids: dict, highlight_state: str | None) -> None:
+    for name, state in spec.states.items():
+        current = name == highlight_state
+        style = {(True, True): "active_final", (True, False): "active",
+                 (False, True): "final"}.get((current, state.final))
+        if style:
+            graph.set_node_style(ids[name], style)
+    kinds: dict[tuple, set] = {}
+    for t in spec.transitions:
+        for source in t.sources:
+            kinds.setdefault((ids[source], ids[t.dest]), set()).add(_kind(t))
+    for (src, dst), found in kinds.items():
+        if len(found) == 1 and found != {"manual"}:
+            graph.custom_styles["edge"][src][dst] = found.pop()
+
+
+def _kind(t: TransitionSpec) -> str:
+    if t.after is not None:
+        return "timer"
+    return "auto" if t.auto else "manual"
+
+
+def _state_label(spec: WorkflowSpec, name: str, newline: str, engine: str) -> str:
+    state = spec.states[name]
+    lines = [state.title or name]
+    if state.final:
+        lines[0] += " (end)"
+    for task in state.tasks:
+        who = task.assignee
+        if task.quorum:
+            who += f", quorum {task.quorum}"
+        extra = f", due {format_duration(task.due)}" if task.due else ""
+        lines.append(f"- {task.title or task.form}: {who}{extra}")
+    return newline.join(_clean(line, engine) for line in lines)
+
+
+def _transition_label(spec: WorkflowSpec, t: TransitionSpec, engine: str) -> str:
+    name = t.title or t.trigger
+    if t.after is not None:
+        label = f"{name} (after {format_duration(t.after)})"
+    elif t.auto:
+        label = f"{name} (auto)"
+    else:
+        label = f"{name} ({', '.join(t.allowed) if t.allowed else 'nobody'})"
+    if t.conditions or t.unless:
+        parts = list(t.conditions) + [f"not ({u})" for u in t.unless]
+        label += " if " + " and ".join(parts)
+    if t.start:
+        label += f", starts {t.start}"
+    return _clean(label, engine)
+
+
+def _clean(text: str, engine: str) -> str:
+    """Keep labels inside their quotes: Mermaid has no escape for ``"``, Graphviz no ``\\``."""
+    text = str(text).replace("\\", "/")
+    if engine == "mermaid":
+        text = text.replace('"', "'").replace(":", " -").replace("\n", " ")
+    return text
