@@ -323,11 +323,13 @@ def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> 
 
 
 def submit(task_id, actor: str, data: dict, trigger: str | None = None,
-           now: datetime | None = None) -> CommandResult:
+           now: datetime | None = None, trigger_data: dict | None = None) -> CommandResult:
     """Submit a task's form (validated; nothing stored when invalid).
 
     With ``trigger``, also fire that manual trigger in the same command (a decision:
-    "Approve", "Send back"). Auto transitions that the submission completes fire too.
+    "Approve", "Send back"); ``trigger_data`` is the data of the transition's own
+    ``form`` (a send-back reason), validated and stored like :func:`fire` does. Auto
+    transitions that the submission completes fire too.
     """
     now, actor = utc(now), normalize_email(actor)
     instance_id = _instance_of_task(task_id)
@@ -341,7 +343,10 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
             check_submission(form, data)
             _record_submission(run, task, actor, data, trigger)
             if trigger:
-                run.take(choose_manual(run, trigger, actor), actor)
+                chosen = choose_manual(run, trigger, actor)
+                if chosen.form and trigger_data is not None:
+                    _transition_form(run, chosen, actor, trigger_data)
+                run.take(chosen, actor)
             run.advance(actor)
             _finish(run)
             return _result(run, task.id)
