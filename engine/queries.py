@@ -412,16 +412,15 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
     spec = _version(inst.definition_id).spec
     task_rows = list(_task_query().where(Task.instance == inst.id).order_by(Task.id))
     escalated = _people_emails({t.escalated_to_id for t in task_rows if t.escalated_to_id})
-    subs = list(Submission.select(Submission, Person, Task.task_key)
+    subs = list(Submission.select(Submission, Person)
                 .join(Person, on=(Submission.author == Person.id))
-                .switch(Submission).join(Task, pw.JOIN.LEFT_OUTER,
-                                         on=(Submission.task == Task.id))
                 .where(Submission.instance == inst.id).order_by(Submission.id))
+    keys = {t.id: t.task_key for t in task_rows}
     events = [_event_item(e) for e in Event.select().where(Event.instance == inst.id)
               .order_by(Event.id)]
     children = [{"id": c.id, "workflow_id": c.workflow_id, "state": c.state,
                  "status": c.status} for c in Instance.select().where(Instance.parent == inst.id)]
-    submissions = [_submission_item(s) for s in subs]
+    submissions = [_submission_item(s, keys) for s in subs]
     manager = inst.subject.manager if inst.subject.manager_id else None
     state = spec.states.get(inst.state)
     return InstanceDetail(
@@ -440,8 +439,8 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
     )
 
 
-def _submission_item(s: Submission) -> SubmissionItem:
-    task_key = s.task.task_key if s.task_id else None
+def _submission_item(s: Submission, keys: dict) -> SubmissionItem:
+    task_key = keys.get(s.task_id)
     return SubmissionItem(s.id, s.task_id, s.form_id, s.author.email, s.author.name, s.data,
                           s.trigger, s.entry, s.state, s.submitted_at, task_key)
 
