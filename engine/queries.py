@@ -260,10 +260,9 @@ def inbox(email: str, now: datetime | None = None) -> Inbox:
     return result
 
 
-def _decision_clauses(me: Person, groups: set[str]) -> tuple[list, dict]:
-    """SQL conditions selecting instances where ``me`` may fire a manual trigger, and
-    ``(definition, state) -> triggers`` for the items."""
-    clauses, triggers = [], {}
+def _decision_clauses(me: Person, groups: set[str]) -> list:
+    """SQL conditions selecting instances where ``me`` may fire a manual trigger."""
+    clauses = []
     for definition_id in [d.id for d in Definition.select(Definition.id)]:
         spec = _version(definition_id).spec
         for t in spec.transitions:
@@ -272,28 +271,42 @@ def _decision_clauses(me: Person, groups: set[str]) -> tuple[list, dict]:
             who = _who(spec, t.allowed or (roles.HR_GROUP,), me, groups)
             if who is None:
                 continue
-            for state in t.sources:
-                key = (definition_id, state)
-                triggers.setdefault(key, [])
-                if t.trigger not in triggers[key]:
-                    triggers[key].append(t.trigger)
-                clauses.append((Instance.definition == definition_id)
-                               & (Instance.state == state) & who)
-    return clauses, triggers
+            clauses.append((Instance.definition == definition_id)
+                           & Instance.state.in_(list(t.sources)) & who)
+    return clauses
+
+
+def _plays(spec: WorkflowSpec, name: str, inst: Instance, me: Person, groups: set[str]):
+    """Does ``me`` play role ``name`` in ``inst`` (fetched with subject and manager)?"""
+    role = spec.roles.get(name)
+    if role is None:
+        return name == roles.HR_GROUP and roles.HR_GROUP in groups
+    if role.kind == "subject":
+        return inst.subject_id == me.id
+    if role.kind == "chain" and len(role.steps) == 1:
+        return inst.subject.manager_id == me.id
+    if role.kind == "chain" and len(role.steps) == 2:
+        manager = inst.subject.manager if inst.subject.manager_id else None
+        return manager is not None and manager.manager_id == me.id
+    if role.kind == "group":
+        return role.group in groups
+    if role.kind == "person":
+        return normalize_email(role.email or "") == me.email
+    return False
 
 
 def _who(spec: WorkflowSpec, allowed, me: Person, groups: set[str]):
-    """A SQL condition "me plays one of ``allowed``" (None when I never can)."""
+    """A SQL condition "me plays one of ``allowed``" (None when I never can).
+
+    ``field:`` roles are left out: deciding them needs each instance's submissions.
+    """
     conds = []
     for name in allowed:
         role = spec.roles.get(name)
-        if name == roles.HR_GROUP and role is None:
-            if roles.HR_GROUP in groups:
-                conds.append(pw.SQL("1 = 1"))
-            continue
         if role is None:
-            continue
-        if role.kind == "subject":
+            if name == roles.HR_GROUP and roles.HR_GROUP in groups:
+                conds.append(pw.SQL("1 = 1"))
+        elif role.kind == "subject":
             conds.append(Instance.subject == me.id)
         elif role.kind == "chain" and len(role.steps) == 1:
             conds.append(Subject.manager == me.id)
@@ -311,13 +324,13 @@ def _who(spec: WorkflowSpec, allowed, me: Person, groups: set[str]):
 
 
 def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionItem]:
-    clauses, triggers = _decision_clauses(me, groups)
+    clauses = _decision_clauses(me, groups)
     if not clauses:
         return []
     where = clauses[0]
     for c in clauses[1:]:
         where = where | c
-    query = (Instance.select(Instance, Subject, Cycle)
+    query = (Instance.select(Instance, Subject, Manager, Cycle)
              .join(Subject, on=(Instance.subject == Subject.id))
              .join(Manager, pw.JOIN.LEFT_OUTER, on=(Subject.manager == Manager.id))
              .switch(Instance).join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
@@ -326,11 +339,16 @@ def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionIte
     out = []
     for inst in query:
         spec = _version(inst.definition_id).spec
+        triggers = []
+        for t in spec.transitions_from(inst.state):
+            if t.manual and t.trigger not in triggers and any(
+                    _plays(spec, name, inst, me, groups)
+                    for name in (t.allowed or (roles.HR_GROUP,))):
+                triggers.append(t.trigger)
         out.append(DecisionItem(
             instance_id=inst.id, workflow_id=inst.workflow_id, workflow_title=spec.title,
             state=inst.state, subject_email=inst.subject.email, subject_name=inst.subject.name,
-            triggers=tuple(triggers.get((inst.definition_id, inst.state), ())),
-            entered_at=inst.entered_at, task_id=my_tasks.get(inst.id),
+            triggers=tuple(triggers), entered_at=inst.entered_at, task_id=my_tasks.get(inst.id),
             cycle=inst.cycle.name if inst.cycle_id else None))
     return out
 
