@@ -316,7 +316,8 @@ def _check_field_role(ctx: Context, role) -> Iterator[Issue]:
                     did_you_mean(role.field, names) or _listing("fields", names))
     elif not _holds_emails(names[role.field]):
         yield Issue(path, f"field '{role.field}' of form '{role.form}' does not hold people",
-                    "a field: role needs emails: a string or a list of strings")
+                    "a field: role needs emails: a string, a list of strings or a list "
+                    "of objects with an 'email'")
 
 
 def _holds_emails(schema: Any) -> bool:
@@ -329,8 +330,11 @@ def _holds_emails(schema: Any) -> bool:
         return True
     if "array" in types:
         items = schema.get("items")
-        return not isinstance(items, dict) or not items.get("type") or (
-            "string" in as_list(items.get("type")))
+        if not isinstance(items, dict) or not items.get("type"):
+            return True
+        item_types = as_list(items.get("type"))
+        with_email = "email" in (items.get("properties") or {})
+        return "string" in item_types or ("object" in item_types and with_email)
     return False
 
 
