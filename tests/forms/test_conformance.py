@@ -85,3 +85,19 @@ def test_conformance_counts(capsys):
     assert rendered == len(FILES) == 37
     assert round_tripped == representable
     assert same_verdict == len(FILES)
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "forms"
+
+
+def test_shipped_forms_render_and_round_trip_their_defaults():
+    from engine.definitions.library import load_library
+
+    library = load_library([SHIPPED])
+    assert library.forms
+    for form in library.forms.values():
+        start = initial_data(root_node(form))
+        html = render_form(form)
+        result = parse_form(form, post_back(html), validate=False)
+        assert result.data == start, form.id
+        assert result.errors == {}, form.id

@@ -1,0 +1,199 @@
+"""What a browser posts becomes typed data; jsonschema's verdict lands on the fields."""
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from engine import submissions
+from tests.forms.browser import buttons, post_back
+from tests.forms.helpers import element, make_form
+from web.forms import parse_form, render_form
+
+REVIEW = make_form({
+    "type": "object",
+    "required": ["rating", "summary"],
+    "properties": {
+        "rating": {"type": "integer", "minimum": 1, "maximum": 5, "title": "Rating"},
+        "score": {"type": "number"},
+        "summary": {"type": "string", "maxLength": 200},
+        "share": {"type": "boolean"},
+        "start": {"type": "string", "format": "date-time"},
+        "at": {"type": "string", "format": "time"},
+        "level": {"type": "integer", "oneOf": [{"const": 1, "title": "L1"},
+                                               {"const": 2, "title": "L2"}]},
+        "tags": {"type": "array", "uniqueItems": True, "items": {"enum": ["a", "b", "c"]}},
+        "address": {"type": "object", "properties": {"city": {"type": "string"},
+                                                     "zip": {"type": "string"}},
+                    "dependencies": {"city": ["zip"]}},
+        "goals": {"type": "array", "items": {
+            "type": "object", "required": ["goal"],
+            "properties": {"goal": {"type": "string"}, "weight": {"type": "integer"}}}},
+    },
+}, {"summary": {"ui:widget": "textarea"}}, form_id="review")
+
+
+def post(pairs, **kw):
+    return parse_form(REVIEW, MultiDict(pairs), **kw)
+
+
+def test_values_are_typed():
+    result = post([("rating", "4"), ("score", "2.5"), ("summary", "Good\r\nyear"),
+                   ("share", "false"), ("share", "true"), ("level", "2"), ("tags", "a"),
+                   ("tags", "c"), ("start", "2026-11-26T09:30"), ("at", "08:15")])
+    assert result.data == {"rating": 4, "score": 2.5, "summary": "Good\nyear", "share": True,
+                           "level": 2, "tags": ["a", "c"], "start": "2026-11-26T09:30:00Z",
+                           "at": "08:15:00Z"}
+    assert result.errors == {}
+
+
+def test_empty_optional_fields_are_absent_not_empty_strings():
+    result = post([("rating", "3"), ("summary", "ok"), ("score", ""), ("address.city", ""),
+                   ("level", ""), ("__rows__:goals", "0")])
+    assert result.data == {"rating": 3, "summary": "ok"}
+
+
+def test_bad_number_is_kept_as_typed_and_reported():
+    result = post([("rating", "abc"), ("score", "1,5"), ("summary", "x")])
+    assert result.data["rating"] == "abc" and result.data["score"] == "1,5"
+    assert result.errors["rating"] == ["Enter a whole number."]
+    assert result.errors["score"] == ["Enter a number."]
+    again = str(render_form(REVIEW, result.data, result.errors))
+    assert 'value="abc"' in element(again, "input", "rating") or "abc" in again
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ([("summary", "x")], {"rating": ["This field is required."]}),
+        ([("rating", "9"), ("summary", "x")], {"rating": ["Must be at most 5."]}),
+        ([("rating", "3"), ("summary", "x"), ("address.city", "Oslo")],
+         {"address.zip": ["This field is required."]}),
+        ([("rating", "3"), ("summary", "x"), ("__rows__:goals", "2"), ("goals[0].goal", "a"),
+          ("goals[1].weight", "2")], {"goals[1].goal": ["This field is required."]}),
+        ([("rating", "3"), ("summary", "x" * 201)],
+         {"summary": ["Must be at most 200 characters."]}),
+        ([("rating", "3"), ("summary", "x"), ("level", "7")],
+         {"level": ["Must be one of: L1, L2."]}),
+    ],
+)
+def test_errors_land_on_fields(pairs, expected):
+    assert post(pairs).errors == expected
+
+
+def test_draft_skips_schema_errors_but_keeps_type_errors():
+    result = post([("rating", "abc")], validate=False)
+    assert result.errors == {"rating": ["Enter a whole number."]}
+    assert post([("score", "1")], validate=False).errors == {}
+
+
+def test_unknown_fields_are_dropped():
+    body = post_back(str(render_form(REVIEW, {"rating": 3, "summary": "x"})))
+    for name, value in [("is_admin", "true"), ("address.planet", "Mars"),
+                        ("goals[0].evil", "1"), ("__rows__:nothing", "3")]:
+        body.add(name, value)
+    result = parse_form(REVIEW, body)
+    assert result.data == {"rating": 3, "summary": "x"}
+    assert result.errors == {}
+
+
+def test_oversize_payload_is_refused(monkeypatch):
+    monkeypatch.setattr(submissions, "MAX_PAYLOAD_BYTES", 1000)
+    result = post([("rating", "3"), ("summary", "x" * 2000)])
+    assert result.data == {}
+    assert list(result.errors) == [""] and "too large" in result.errors[""][0]
+
+
+def test_script_typed_comes_back_escaped():
+    typed = '<script>alert("x")</script>'
+    result = post([("rating", "3"), ("summary", typed)])
+    assert result.data["summary"] == typed  # stored as typed
+    html = str(render_form(REVIEW, result.data))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert post_back(html)["summary"].replace("\r\n", "\n") == typed
+
+
+def test_add_a_row_without_javascript():
+    html = str(render_form(REVIEW, {"rating": 2, "goals": [{"goal": "ship"}]}))
+    assert "__add__:goals" in buttons(html)
+    result = parse_form(REVIEW, post_back(html, press="__add__:goals"))
+    assert result.action == "add:goals"
+    assert result.data["goals"] == [{"goal": "ship"}, {}]
+    assert result.data["rating"] == 2  # what was typed is kept
+    assert "summary" not in result.errors  # no verdict while editing rows
+    again = str(render_form(REVIEW, result.data, result.errors))
+    assert 'name="goals[1].goal"' in again
+
+
+def test_add_the_first_row_of_an_absent_list():
+    result = parse_form(REVIEW, post_back(str(render_form(REVIEW, {})), press="__add__:goals"))
+    assert result.data["goals"] == [{}]
+
+
+def test_remove_and_move_rows_without_javascript():
+    data = {"goals": [{"goal": "a"}, {"goal": "b"}, {"goal": "c"}]}
+    html = str(render_form(REVIEW, data))
+    removed = parse_form(REVIEW, post_back(html, press="__remove__:goals:1"))
+    assert removed.action == "remove:goals:1"
+    assert removed.data["goals"] == [{"goal": "a"}, {"goal": "c"}]
+    up = parse_form(REVIEW, post_back(html, press="__up__:goals:2"))
+    assert [g["goal"] for g in up.data["goals"]] == ["a", "c", "b"]
+    down = parse_form(REVIEW, post_back(html, press="__down__:goals:0"))
+    assert [g["goal"] for g in down.data["goals"]] == ["b", "a", "c"]
+
+
+def test_rows_without_markers_are_counted_from_names():
+    result = post([("rating", "3"), ("summary", "x"), ("goals[0].goal", "a"),
+                   ("goals[1].goal", "b")])
+    assert result.data["goals"] == [{"goal": "a"}, {"goal": "b"}]
+
+
+def test_checkbox_three_states():
+    form = make_form({"type": "object", "properties": {"ok": {"type": "boolean"}}})
+    assert parse_form(form, MultiDict([])).data == {}
+    assert parse_form(form, MultiDict([("ok", "false")])).data == {"ok": False}
+    assert parse_form(form, MultiDict([("ok", "false"), ("ok", "true")])).data == {"ok": True}
+
+
+def test_empty_value_option_gives_that_value_once_cleared():
+    form = make_form({"type": "object", "properties": {"age": {"type": ["integer", "null"]}}},
+                     {"age": {"ui:emptyValue": None}})
+    cleared = post_back(str(render_form(form, {"age": 40}))).copy()
+    cleared["age"] = ""
+    assert parse_form(form, cleared).data == {"age": None}
+    untouched = post_back(str(render_form(form, {})))
+    assert parse_form(form, untouched).data == {}
+
+
+def test_key_value_rows_of_additional_properties():
+    form = make_form({"type": "object", "properties": {"name": {"type": "string"}},
+                      "additionalProperties": {"type": "integer"}})
+    html = str(render_form(form, {"name": "n", "extra": 3}))
+    assert parse_form(form, post_back(html)).data == {"name": "n", "extra": 3}
+    added = parse_form(form, post_back(html, press="__add__:"))
+    assert added.action == "add:" and added.data[""] == ""
+    body = post_back(str(render_form(form, added.data))).copy()
+    body.setlist("__key__:", ["extra", "more"])
+    body.setlist("__value__:", ["3", "x"])
+    result = parse_form(form, body)
+    assert result.data == {"name": "n", "extra": 3, "more": "x"}
+    assert result.errors == {"more": ["Enter a whole number."]}
+
+
+def test_prefix_parses_only_its_own_names():
+    html = str(render_form(REVIEW, {"rating": 5, "summary": "s"}, prefix="a-"))
+    body = post_back(html)
+    body.add("rating", "1")  # another form's field on the same page
+    assert parse_form(REVIEW, body, prefix="a-").data == {"rating": 5, "summary": "s"}
+
+
+def test_file_upload_becomes_a_data_url():
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    form = make_form({"type": "object", "properties": {
+        "cv": {"type": "string", "format": "data-url"}}})
+    upload = FileStorage(BytesIO(b"hi"), filename="cv.txt", content_type="text/plain")
+    result = parse_form(form, MultiDict([("cv", upload)]))
+    assert result.data == {"cv": "data:text/plain;name=cv.txt;base64,aGk="}
+    kept = post_back(str(render_form(form, result.data)))
+    assert parse_form(form, kept).data == result.data
