@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import commands, timers
+from engine import commands, queries, timers, visibility
 from engine.store import Event, Instance, Outbox, Person, Submission, Task, TaskStatus
 
 T0 = datetime(2026, 1, 5, 9, 0)  # a Monday morning: where every scenario starts
@@ -90,3 +90,23 @@ def outbox(kind: str, recipient: str | None = None) -> list[Outbox]:
 
 def children(instance_id: int) -> list[int]:
     return [i.id for i in Instance.select(Instance.id).where(Instance.parent == instance_id)]
+
+
+def seen_by(instance_id: int, viewer: str) -> tuple[dict[str, list[dict]], dict]:
+    """What ``viewer`` may read: form -> [data] of single submissions, form -> aggregate."""
+    detail = queries.instance_detail(instance_id)
+    views, aggregates = visibility.visible_submissions(viewer, detail)
+    out: dict[str, list[dict]] = {}
+    for view in views:
+        out.setdefault(view.form_id, []).append(view.data)
+    return out, {a.form_id: a for a in aggregates}
+
+
+def readable(instance_id: int, viewer: str) -> dict[str, list[dict]]:
+    """Form -> data of the single submissions ``viewer`` may read."""
+    return seen_by(instance_id, viewer)[0]
+
+
+def decisions(email: str, now) -> list[tuple[int, str, tuple[str, ...]]]:
+    """(instance, state, triggers) waiting on ``email``'s decision."""
+    return [(d.instance_id, d.state, d.triggers) for d in queries.inbox(email, now).decisions]

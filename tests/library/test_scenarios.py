@@ -18,10 +18,13 @@ from tests.library import payloads as p
 from tests.library.scenario import (
     T0,
     children,
+    decisions,
     events,
     fire,
     open_tasks,
     outbox,
+    readable,
+    seen_by,
     state,
     status,
     submissions,
@@ -59,15 +62,28 @@ def test_annual_review_low_rating_goes_to_hr_who_starts_a_pip(library, org):
     submit(review, "manager-review", MIA, p.manager_review(2), T0 + days(10))
     assert state(review) == "calibration"
     assert open_tasks(review) == [("calibration", HANA), ("calibration", HUGO)]
+    # The employee does not see the manager's review before it is shared.
+    assert sorted(readable(review, EVE)) == ["self-review"]
+    assert "note_to_hr" not in readable(review, CLEO)["manager-review"][0]
+    assert readable(review, HANA)["manager-review"][0]["note_to_hr"].startswith("Retention")
+    assert decisions(HANA, T0 + days(10)) == []
 
     submit(review, "calibration", HUGO, p.calibration(2, changed=False), T0 + days(20))
     assert state(review) == "shared"
     assert task_statuses(review, "calibration") == [(HANA, "cancelled"), (HUGO, "submitted")]
     assert open_tasks(review) == [("acknowledgement", EVE)]
+    shared = readable(review, EVE)
+    assert shared["manager-review"][0]["rating"] == 2
+    assert "note_to_hr" not in shared["manager-review"][0]
+    assert shared["calibration"][0]["adjusted_rating"] == 2
+    assert "calibration_notes" not in shared["calibration"][0]
 
     submit(review, "acknowledgement", EVE, p.DISAGREED, T0 + days(25))
     assert state(review) == "hr_follow_up"
     assert open_tasks(review) == []
+    assert decisions(HUGO, T0 + days(25)) == [
+        (review, "hr_follow_up", ("start_pip", "close_without_pip"))]
+    assert decisions(MIA, T0 + days(25)) == []
 
     with pytest.raises(NotAllowed, match="may not fire 'start_pip'"):
         fire(review, "start_pip", MIA, T0 + days(26))
@@ -142,15 +158,25 @@ def test_feedback_360_send_back_then_quorum_of_anonymous_peers(library, org):
     submit(fb, "peer-feedback", QUINN, p.peer_feedback(3), T0 + days(6))
     submit(fb, "self-assessment", EVE, p.SELF_ASSESSMENT, T0 + days(7))
     assert state(fb) == "collect"  # 2 of a quorum of 3
+    assert decisions(HANA, T0 + days(7)) == []  # nothing for HR to decide while collecting
+    assert readable(fb, PAT)["peer-feedback"] == [p.peer_feedback(4)]  # own answer only
 
     submit(fb, "peer-feedback", RAY, p.peer_feedback(5), T0 + days(8))
     assert state(fb) == "debrief"
     assert sorted(s for _, s in task_statuses(fb, "peer-feedback")) == [
         "cancelled", "cancelled", "submitted", "submitted", "submitted"]
     assert open_tasks(fb) == [("debrief-notes", MIA)]
+    singles, combined = seen_by(fb, MIA)
+    assert "peer-feedback" not in singles  # never one by one, never with names
+    assert combined["peer-feedback"].count == 3
+    assert combined["peer-feedback"].numbers["delivery"]["avg"] == 4.0
+    assert singles["self-assessment"] == [p.SELF_ASSESSMENT]
 
     submit(fb, "debrief-notes", MIA, p.DEBRIEF, T0 + days(12))
     assert open_tasks(fb) == [("acknowledgement", EVE)]
+    singles, combined = seen_by(fb, EVE)
+    assert combined["peer-feedback"].count == 3
+    assert "note_to_hr" not in singles["debrief-notes"][0]
     submit(fb, "acknowledgement", EVE, p.ACKNOWLEDGED, T0 + days(13))
     assert state(fb) == "closed"
     assert [t for t, _, _ in transitions(fb)] == [
@@ -167,6 +193,7 @@ def test_feedback_360_deadline_waits_for_three_answers_then_final_deadline(libra
 
     tick(T0 + days(22))  # 21 days in collect, but only 2 answers: too few to show
     assert state(fb) == "collect"
+    assert seen_by(fb, MIA)[1] == {}
     assert [e.trigger for e in events(fb, "timer-held")] == ["deadline"]
 
     tick(T0 + days(29))  # 28 days: move on regardless
@@ -196,6 +223,7 @@ def test_pip_from_draft_through_check_ins_and_reviews_to_success(library, org):
 
     submit(pip, "pip-plan", MIA, p.PIP_PLAN, T0 + days(2))
     assert state(pip) == "hr_approval"
+    assert "pip-plan" not in readable(pip, EVE)  # not before HR has approved it
     assert open_tasks(pip) == [("pip-hr-review", HANA), ("pip-hr-review", HUGO)]
 
     fire(pip, "send_back", HANA, T0 + days(3), data=p.SEND_BACK)
@@ -208,6 +236,7 @@ def test_pip_from_draft_through_check_ins_and_reviews_to_success(library, org):
     submit(pip, "pip-hr-review", HUGO, p.PIP_HR_OK, T0 + days(5), trigger="approve")
     assert state(pip) == "employee_ack"
     assert open_tasks(pip) == [("pip-acknowledgement", EVE)]
+    assert readable(pip, EVE)["pip-plan"] == [p.PIP_PLAN, p.PIP_PLAN]  # both drafts
 
     tick(T0 + days(12))  # not acknowledged within 7 days: the plan starts anyway
     assert state(pip) == "active"
@@ -230,6 +259,8 @@ def test_pip_from_draft_through_check_ins_and_reviews_to_success(library, org):
     submit(pip, "pip-review", MIA, p.pip_review("successful"), T0 + days(75))
     assert state(pip) == "decision"
     assert open_tasks(pip) == []
+    assert [d[0] for d in decisions(MIA, T0 + days(75))] == [pip]
+    assert len(readable(pip, EVE)["pip-checkin"]) == 2
 
     with pytest.raises(NotAllowed, match="may not fire 'unsuccessful'"):
         fire(pip, "unsuccessful", MIA, T0 + days(76), data=p.PIP_OUTCOME)
@@ -317,6 +348,8 @@ def test_probation_extended_then_confirmed(library, org):
     assert open_tasks(pr) == [("probation-final", MIA)]
     submit(pr, "probation-final", MIA, p.probation_final("extend"), T0 + days(75))
     assert open_tasks(pr) == [("probation-signoff", HANA), ("probation-signoff", HUGO)]
+    assert sorted(readable(pr, EVE)) == ["probation-midpoint", "probation-objectives"]
+    assert "note_to_hr" not in readable(pr, EVE)["probation-midpoint"][0]
 
     submit(pr, "probation-signoff", HANA, p.PROBATION_SIGNOFF, T0 + days(76), trigger="extend")
     assert state(pr) == "extended"
@@ -328,6 +361,10 @@ def test_probation_extended_then_confirmed(library, org):
     submit(pr, "probation-signoff", HUGO, p.PROBATION_SIGNOFF, T0 + days(92), trigger="confirm")
     assert state(pr) == "outcome_shared"
     assert open_tasks(pr) == [("acknowledgement", EVE)]
+    outcome = readable(pr, EVE)
+    assert [f["recommendation"] for f in outcome["probation-final"]] == ["extend", "confirm"]
+    assert all("note_to_hr" not in f for f in outcome["probation-final"])
+    assert len(outcome["probation-signoff"]) == 2
     submit(pr, "acknowledgement", EVE, p.ACKNOWLEDGED, T0 + days(93))
     assert state(pr) == "confirmed"
     assert [t for t, _, _ in transitions(pr)] == [
@@ -367,6 +404,9 @@ def test_feedback_request_given_and_read(library, org):
     assert open_tasks(fr) == [("feedback-reflection", EVE)]
     submit(fr, "feedback-reflection", EVE, p.FEEDBACK_READ, T0 + days(3))
     assert state(fr) == "closed"
+    assert readable(fr, MIA) == {}  # between the two of them only
+    assert readable(fr, PAT)["feedback-reflection"] == [{"read": True, "thanks": "Thank you, Pat!"}]
+    assert readable(fr, EVE)["feedback-response"] == [p.FEEDBACK_GIVEN]
 
 
 def test_feedback_request_declined(library, org):
@@ -397,8 +437,12 @@ def test_one_on_one_shared_then_next_scheduled(library, org):
     assert open_tasks(one) == [("one-on-one-notes", MIA)]
     submit(one, "one-on-one-notes", MIA, p.ONE_ON_ONE_NOTES, T0 + days(2))
     assert open_tasks(one) == [("one-on-one-comments", EVE)]
+    notes = readable(one, EVE)["one-on-one-notes"][0]
+    assert notes["summary"] == p.ONE_ON_ONE_NOTES["summary"]
+    assert "private_notes" not in notes
     submit(one, "one-on-one-comments", EVE, p.ONE_ON_ONE_COMMENTS, T0 + days(3))
     assert state(one) == "wrap_up"
+    assert decisions(EVE, T0 + days(3)) == [(one, "wrap_up", ("schedule_next", "close"))]
 
     fire(one, "schedule_next", EVE, T0 + days(4))
     assert state(one) == "closed"
@@ -441,3 +485,5 @@ def test_objectives_review_over_a_year(library, org):
     assert open_tasks(mbo) == [("mbo-assessment", MIA)]
     submit(mbo, "mbo-assessment", MIA, p.MBO_ASSESSMENT, T0 + days(355))
     assert state(mbo) == "closed"
+    assert "bonus_recommendation" not in readable(mbo, EVE)["mbo-assessment"][0]
+    assert readable(mbo, HANA)["mbo-assessment"][0]["bonus_recommendation"] == "above"
