@@ -93,7 +93,11 @@ def _read_data(source: str | None):
     if source is None:
         return None
     try:
-        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            with open(source, encoding="utf-8") as handle:
+                text = handle.read()
     except OSError as exc:
         raise click.BadParameter(f"cannot read {source}: {exc.strerror}") from None
     try:

@@ -1,0 +1,102 @@
+"""The runtime commands of the `reviewflow` CLI, end to end with --json."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from engine import store
+from web.cli import main
+
+from .conftest import DEFINITIONS, ORG_CSV
+
+
+@pytest.fixture
+def cli(db, tmp_path):
+    store.close()  # each command connects by itself, as a real invocation does
+    runner = CliRunner()
+    base = ["--db", db, "--library", str(DEFINITIONS / "workflows"),
+            "--library", str(DEFINITIONS / "forms")]
+
+    def run(*args, input=None, ok=True):
+        result = runner.invoke(main, [*base, *args], input=input)
+        if ok:
+            assert result.exit_code == 0, (result.output, result.stderr)
+        return result
+
+    yield run, tmp_path
+    store.connect(db)
+
+
+def out(result):
+    return json.loads(result.stdout)
+
+
+def test_cli_runs_a_review_end_to_end(cli):
+    run, tmp = cli
+    csv = tmp / "people.csv"
+    csv.write_text(ORG_CSV)
+    assert out(run("db", "init", "--json"))["tables"]
+    assert out(run("people", "import", str(csv), "--json"))["created"] == 6
+    launched = out(run("launch", "review", "--cycle", "2026", "--where", "department=Sales",
+                       "--json"))
+    assert (launched["created"], launched["existing"]) == (4, 0)
+    tasks = out(run("tasks", "--assignee", "ann@x.com", "--open", "--json"))
+    assert [t["form_id"] for t in tasks] == ["self-review"]
+    task = tasks[0]["id"]
+    data = tmp / "answers.json"
+    data.write_text(json.dumps({"rating": 4, "summary": "good"}))
+    run("draft", str(task), "--as", "ann@x.com", "--data", str(data), "--json")
+    done = out(run("submit", str(task), "--as", "ann@x.com", "--data", "-", "--json",
+                   input=data.read_text()))
+    assert (done["state"], done["fired"]) == ("manager", ["self_done"])
+    manager_task = [t["id"] for t in out(run("tasks", "--assignee", "mia@x.com", "--open",
+                                             "--json")) if t["form_id"] == "manager-review"][0]
+    decided = out(run("submit", str(manager_task), "--as", "mia@x.com", "--data", "-",
+                      "--trigger", "approve", "--json", input='{"rating": 3}'))
+    assert decided["state"] == "hr_check"
+    fired = out(run("fire", str(done["instance_id"]), "close", "--as", "hal@x.com", "--json"))
+    assert fired["status"] == "finished"
+    shown = out(run("show", str(done["instance_id"]), "--json"))
+    assert shown["state"] == "done"
+    assert [e["kind"] for e in shown["history"]][-2:] == ["transition", "finished"]
+    text = run("show", str(done["instance_id"])).stdout
+    assert "hal@x.com transition close hr_check -> done" in text
+    cycles = out(run("cycles", "--json"))
+    assert cycles[0]["name"] == "2026" and cycles[0]["finished"] == 1
+    ticked = out(run("tick", "--now", "2030-01-01T00:00:00Z", "--json"))
+    assert len(ticked["fired"]) == 3  # the others expired
+
+
+def test_cli_errors_go_to_stderr_with_exit_1(cli):
+    run, tmp = cli
+    csv = tmp / "people.csv"
+    csv.write_text(ORG_CSV + "bad,Bad,,S,T,,,X\n")
+    result = run("people", "import", str(csv), "--json", ok=False)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert json.loads(result.stderr)["rows"] == [{"line": 8, "message": "malformed email 'bad'"}]
+    csv.write_text(ORG_CSV)
+    run("people", "import", str(csv))
+    run("launch", "review", "--cycle", "c")
+    [item] = out(run("tasks", "--assignee", "ann@x.com", "--json"))
+    task, inst = item["id"], str(item["instance_id"])
+    bad = run("submit", str(task), "--as", "ann@x.com", "--data", "-", "--json",
+              input='{"rating": 0}', ok=False)
+    assert bad.exit_code == 1
+    assert set(json.loads(bad.stderr)["errors"]) == {"rating", "summary"}
+    broken = run("submit", str(task), "--as", "ann@x.com", "--data", "-", input="{nope",
+                 ok=False)
+    assert broken.exit_code == 1 and "not valid JSON" in broken.stderr
+    other = run("submit", str(task), "--as", "bob@x.com", "--data", "-", input="{}", ok=False)
+    assert other.exit_code == 1 and "not assigned to bob@x.com" in other.stderr
+    missing = run("fire", "999", "close", "--as", "hal@x.com", ok=False)
+    assert missing.exit_code == 1 and "no instance 999" in missing.stderr
+    refused = run("cancel", inst, "--as", "ann@x.com", "--reason", "x", "--json", ok=False)
+    assert json.loads(refused.stderr)["error"] == "NotAllowed"
+    assert out(run("cancel", inst, "--as", "hal@x.com", "--reason", "left", "--json"))[
+        "status"] == "cancelled"
+    moved = run("reassign", str(task), "--to", "cat@x.com", "--as", "hal@x.com", ok=False)
+    assert moved.exit_code == 1 and "is cancelled, not running" in moved.stderr
+    history = run("show", inst).stdout
+    assert "ann@x.com refused" in history and "hal@x.com cancelled" in history
+    assert run("tick", "--now", "yesterday", ok=False).exit_code == 2
