@@ -66,9 +66,10 @@ def read_form(path: Path) -> FormDoc:
         return doc
     doc.issues += structure_issues("form", doc.data, json_words=True)
     if isinstance(doc.data, dict) and isinstance(doc.data.get("schema"), dict):
-        doc.issues += list(_schema_issues(doc.data["schema"]))
+        schema_issues = list(_schema_issues(doc.data["schema"]))
+        doc.issues += schema_issues
         ui = doc.data.get("uiSchema")
-        if isinstance(ui, dict):
+        if isinstance(ui, dict) and not schema_issues:
             doc.issues += [_prefix("uiSchema", i) for i in ui_schema_issues(ui, doc.data["schema"])]
     return doc
 

@@ -66,7 +66,10 @@ def _issues(error: ValidationError, json_words: bool) -> Iterator[Issue]:
                 yield Issue(path, f"missing required key '{key}'")
     elif kind == "type":
         expected, got = _types(value, json_words), _describe(instance, json_words)
-        yield Issue(path, f"expected {expected}, got {got}")
+        hint = None
+        if not json_words and "string" in value and not isinstance(instance, dict | list):
+            hint = "put it in quotes: YAML reads yes, no, on, off and numbers otherwise"
+        yield Issue(path, f"expected {expected}, got {got}", hint)
     elif kind == "enum":
         yield Issue(path, f"must be one of {', '.join(map(repr, value))}, got {instance!r}",
                     did_you_mean(instance, value))

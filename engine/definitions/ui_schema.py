@@ -94,9 +94,14 @@ def _resolve(schema, root: dict, seen: set):
     return schema
 
 
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _subschemas(schema: dict) -> Iterator:
     for key in _BRANCHES:
-        for sub in schema.get(key) or []:
+        subs = schema.get(key)
+        for sub in subs if isinstance(subs, list) else []:
             yield sub
     for key in ("if", "then", "else"):
         if key in schema:
@@ -116,9 +121,9 @@ def _properties(schema, root: dict, seen: set):
     out = {"names": {}, "patterns": []}
     if not isinstance(schema, dict):
         return out
-    for name, sub in (schema.get("properties") or {}).items():
+    for name, sub in _dict(schema.get("properties")).items():
         out["names"].setdefault(name, sub)
-    out["patterns"] += list((schema.get("patternProperties") or {}).keys())
+    out["patterns"] += list(_dict(schema.get("patternProperties")).keys())
     for sub in _subschemas(schema):
         inner = _properties(sub, root, seen)
         if inner is _UNKNOWN:
