@@ -166,6 +166,8 @@ def _choices(schemas: list) -> list[str] | None:
 
 
 def _type_message(error: ValidationError) -> str:
+    if error.instance is None:  # a blank row or a cleared field: nothing was given
+        return REQUIRED
     types = error.validator_value if isinstance(error.validator_value, list) else [
         error.validator_value
     ]
@@ -282,15 +284,19 @@ def _missing_names(error: ValidationError) -> list[str]:
 
 
 def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
-    """Follow an ``anyOf``/``oneOf`` failure into its most relevant branch, if it has one."""
+    """Follow an ``anyOf``/``oneOf`` failure into its most relevant branch, if it has one.
+
+    A branch that failed only on its type says nothing useful ("must be a number" when
+    text was allowed too), so then the failure is reported as a whole.
+    """
     if error.validator in ("anyOf", "oneOf") and error.context:
         if _choices(error.validator_value) is None:
-            best = jsonschema.exceptions.best_match(error.context)
-            if best is not None and list(best.absolute_path) != list(error.absolute_path):
+            here = list(error.absolute_path)
+            telling = [e for e in error.context
+                       if e.validator != "type" or list(e.absolute_path) != here]
+            best = jsonschema.exceptions.best_match(telling)
+            if best is not None:
                 yield from _leaf_errors(best)
-                return
-            if best is not None and best.validator in ("required", "dependentRequired"):
-                yield best
                 return
     yield error
 

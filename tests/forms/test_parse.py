@@ -197,3 +197,19 @@ def test_file_upload_becomes_a_data_url():
     assert result.data == {"cv": "data:text/plain;name=cv.txt;base64,aGk="}
     kept = post_back(str(render_form(form, result.data)))
     assert parse_form(form, kept).data == result.data
+
+
+def test_read_only_fields_keep_their_stored_value():
+    form = make_form({"type": "object", "properties": {
+        "id": {"type": "string", "readOnly": True}, "note": {"type": "string"},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {
+            "fixed": {"type": "integer"}, "mine": {"type": "string"}}}}}},
+        {"rows": {"items": {"fixed": {"ui:readonly": True}}}})
+    stored = {"id": "E-1", "rows": [{"fixed": 3}]}
+    body = post_back(str(render_form(form, stored))).copy()
+    body["id"] = "E-2"  # edited in the browser's developer tools
+    body["rows[0].fixed"] = "9"
+    body["rows[0].mine"] = "ok"
+    result = parse_form(form, body, previous=stored)
+    assert result.data == {"id": "E-1", "rows": [{"fixed": 3, "mine": "ok"}]}
+    assert parse_form(form, body).data["id"] == "E-2"  # without `previous`, as posted

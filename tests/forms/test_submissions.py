@@ -71,6 +71,7 @@ OK = {"rating": 3, "summary": "Solid year"}
         ({**OK, "address": {"city": "Oslo"}}, {"address.zip": ["This field is required."]}),
         ({**OK, "address": "Oslo"}, {"address": ["Must be a group of fields."]}),
         ("text", {"": ["Must be a group of fields."]}),
+        ({**OK, "rating": None}, {"rating": ["This field is required."]}),
     ],
 )
 def test_errors_map_to_fields_in_plain_words(data, expected):
@@ -204,3 +205,43 @@ def test_field_paths_round_trip(parts, text):
 def test_bad_field_paths_are_refused(bad):
     with pytest.raises(ValueError):
         parse_field_path(bad)
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "message"),
+    [
+        ({"type": "number", "exclusiveMinimum": 0}, 0, "Must be more than 0."),
+        ({"type": "number", "exclusiveMaximum": 10}, 10, "Must be less than 10."),
+        ({"type": "number", "multipleOf": 0.5}, 0.3, "Must be a multiple of 0.5."),
+        ({"type": "string", "pattern": "^[A-Z]{3}$"}, "ab", "Does not match the expected format."),
+        ({"type": "string", "minLength": 1}, "", "This field is required."),
+        ({"type": "string", "minLength": 3}, "ab", "Must be at least 3 characters."),
+        ({"type": "array", "minItems": 2}, [1], "Must have at least 2 items."),
+        ({"type": "array", "uniqueItems": True}, [1, 1], "Each item must be different."),
+        ({"const": "yes"}, "no", "Must be yes."),
+        ({"type": "string", "format": "uri"}, "not a url", "Enter a valid web address (URL)."),
+        ({"type": "string", "format": "time"}, "25:00", "Enter a valid time (HH:MM:SS)."),
+        ({"type": "boolean"}, "yes", "Must be yes or no."),
+        ({"type": ["integer", "null"]}, "x", "Must be a whole number or empty."),
+        ({"not": {"const": 0}}, 0, "This value is not allowed."),
+        ({"type": "object", "additionalProperties": False}, {"x": 1},
+         "Contains fields this form does not have."),
+        ({"anyOf": [{"type": "integer"}, {"type": "string", "minLength": 5}]}, "abc",
+         "Must be at least 5 characters."),
+    ],
+)
+def test_messages_are_plain_words(schema, value, message):
+    form = FormSpec(id="words", schema={"type": "object", "properties": {"f": schema}})
+    assert submission_errors(form, {"f": value}) == {"f": [message]}
+
+
+def test_any_of_objects_reports_the_missing_field_of_the_closest_option():
+    form = FormSpec(id="alt", schema={
+        "type": "object",
+        "anyOf": [{"required": ["city"]}, {"required": ["lat", "lon"]}],
+        "properties": {"city": {"type": "string"}, "lat": {"type": "number"},
+                       "lon": {"type": "number"}},
+    })
+    errors = submission_errors(form, {"lat": 1.0})
+    assert list(errors.values()) == [["This field is required."]]
+    assert list(errors) in (["lon"], ["city"])

@@ -340,13 +340,36 @@ def _change(node: Node, value: Any, kind: str, index: int | None) -> Any:
     return value
 
 
+def keep_readonly(node: Node, data: Any, previous: Any) -> Any:
+    """``data`` with every read-only field (``readOnly``, ``ui:readonly``, ``ui:disabled``)
+    set back to its value in ``previous``: a rater cannot change it by editing the HTML."""
+    if node.readonly:
+        return copy.deepcopy(previous)
+    if node.kind == "object" and isinstance(data, dict):
+        before = previous if isinstance(previous, dict) else {}
+        for name, child in node.fields:
+            value = keep_readonly(child, data.get(name, MISSING), before.get(name, MISSING))
+            if value is MISSING:
+                data.pop(name, None)
+            else:
+                data[name] = value
+    elif node.kind == "array" and isinstance(data, list):
+        before = previous if isinstance(previous, list) else []
+        for i, item in enumerate(data):
+            value = keep_readonly(node.item(i), item, before[i] if i < len(before) else MISSING)
+            data[i] = None if value is MISSING else value
+    return data
+
+
 def parse_form(form: FormSpec, formdata: Any, *, validate: bool = True,
-               prefix: str = "") -> ParseResult:
+               prefix: str = "", previous: Any = None) -> ParseResult:
     """Parse a posted form into typed data (see the module docstring).
 
     ``validate=False`` is the draft path: only type errors are reported, so a half-filled
     form can be saved and resumed. A pressed row button sets ``action`` and skips schema
     validation: the page is shown again with a row more or less, everything typed kept.
+    ``previous`` (the stored draft, or the defaults of a new form) is where read-only
+    fields take their values from; without it, the posted values are kept.
     """
     size = posted_size(formdata)
     if size > submissions.MAX_PAYLOAD_BYTES:
@@ -357,6 +380,8 @@ def parse_form(form: FormSpec, formdata: Any, *, validate: bool = True,
     if data is MISSING:
         data = None
     data = submissions.strip_unknown(form, data)
+    if previous is not None:
+        data = keep_readonly(root, data, previous)
     action = parser.action()
     if action is not None:
         data = apply_action(root, data, action)
