@@ -1,1 +1,91 @@
-"""The Flask front end of reviewflow."""
+"""The Flask front end of reviewflow: ``create_app`` builds it (flaskr style)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from engine import config as engine_config
+
+csrf = CSRFProtect()
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(instance_path: str) -> str:
+    """``REVIEWFLOW_SECRET_KEY``, else a random key kept in the instance folder (mode 0600).
+
+    Never a key in the repository: each installation makes its own on first start.
+    """
+    from_env = os.environ.get("REVIEWFLOW_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key
+
+
+def default_config() -> dict:
+    """Settings before the caller's overrides; environment variables fill them in."""
+    return {
+        "DATABASE_URL": engine_config.database_url(),
+        "LIBRARY_PATHS": [str(p) for p in engine_config.library_paths()],
+        "TRUSTED_HEADER": os.environ.get("REVIEWFLOW_TRUSTED_HEADER") or None,
+        "HR_GROUPS": ("hr", "admin"),
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_flag("REVIEWFLOW_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "BASE_URL": os.environ.get("REVIEWFLOW_BASE_URL"),  # for invite links outside a request
+        "AUTO_CREATE_TABLES": True,
+    }
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, database hooks, sign-in, CSRF, security headers, pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(default_config())
+    if config:
+        app.config.update(config)
+    app.config["SESSION_COOKIE_REMEMBER_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+
+    from web import auth, database, errors, helpers, library, security
+
+    database.init_app(app)
+    library.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    helpers.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web import admin, hr_library, hr_people, inbox, instances, pips, tasks, team
+
+    for module in (inbox, tasks, instances, team, admin, hr_library, hr_people, pips):
+        app.register_blueprint(module.bp)

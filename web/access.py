@@ -1,0 +1,160 @@
+"""The one loader deciding who may open or act on a task or an instance.
+
+Every view that shows or changes a task or an instance goes through
+:func:`load_task_for` or :func:`load_instance_for`. The rules come from the definition
+(roles, ``show``, ``readers``, ``anonymous``, ``private``) through
+:mod:`engine.visibility`; this module adds what only the web needs: who may press which
+button, and how anonymous assignees are hidden in task lists and history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort
+
+from engine import queries, roles, visibility
+from engine.definitions.specs import TaskSpec
+from engine.errors import NotFound
+from engine.store import TaskStatus
+
+ANONYMOUS_LABEL = "An anonymous reviewer"
+
+
+@dataclass
+class TaskAccess:
+    """A task as its viewer may see it, with the instance it belongs to."""
+
+    task: queries.TaskItem
+    detail: queries.InstanceDetail
+    line: TaskSpec | None
+    holder: bool  # the viewer holds the task (assignee, or escalated to them)
+    author: bool  # the viewer submitted it
+
+    @property
+    def can_act(self) -> bool:
+        """May the viewer save or submit it now?"""
+        return (self.holder and self.task.status == TaskStatus.OPEN
+                and self.detail.status == "running")
+
+
+def is_hr(user, detail) -> bool:
+    """HR for the data of this instance: a member of the directory group ``hr``."""
+    return user.email in detail.hr
+
+
+def _escalated_or_authors(detail) -> set[str]:
+    people = {t.escalated_to for t in detail.tasks if t.escalated_to}
+    people.update(s.author_email for s in detail.submissions)
+    return people
+
+
+def may_view_instance(user, detail) -> bool:
+    """Participants of the instance (roles, task holders, authors), HR and the console."""
+    return (visibility.can_view_instance(user.email, detail)
+            or user.email in _escalated_or_authors(detail) or user.is_hr)
+
+
+def _instance(instance_id):
+    try:
+        return queries.instance_detail(instance_id)
+    except NotFound:
+        abort(404)
+
+
+def load_instance_for(user, instance_id) -> queries.InstanceDetail:
+    """The instance if ``user`` may open it; 404 when it does not exist, 403 otherwise."""
+    detail = _instance(instance_id)
+    if not may_view_instance(user, detail):
+        abort(403)
+    return detail
+
+
+def load_task_for(user, task_id) -> TaskAccess:
+    """The task if ``user`` may open it; 404 when it does not exist, 403 otherwise.
+
+    Its holder (assignee or escalation target) and its author may open it; HR may open
+    any task to see where it stands and reassign it, without its draft.
+    """
+    try:
+        item = queries.task_detail(task_id)
+    except NotFound:
+        abort(404)
+    detail = _instance(item.instance_id)
+    task = next(t for t in detail.tasks if t.id == item.id)
+    holder = user.email in (task.assignee_email, task.escalated_to)
+    author = any(s.task_id == task.id and s.author_email == user.email
+                 for s in detail.submissions)
+    if not (holder or author or user.is_hr):
+        abort(403)
+    line = visibility.line_for(detail.spec, task.state, task.task_key)
+    return TaskAccess(task, detail, line, holder, author)
+
+
+# ------------------------------------------------------------------ triggers (buttons)
+
+
+def may_fire(user, detail, trigger: queries.TriggerItem) -> bool:
+    """Does ``user`` play one of the trigger's ``allowed`` roles (HR when none is named)?
+
+    The engine decides for good (conditions included); this only picks the buttons.
+    """
+    for name in trigger.allowed or (roles.HR_GROUP,):
+        if name in detail.spec.roles:
+            if user.email in detail.roles.get(name, ()):
+                return True
+        elif name == roles.HR_GROUP and user.email in detail.hr:
+            return True
+    return False
+
+
+def triggers_for(user, detail) -> list[queries.TriggerItem]:
+    """The manual triggers ``user`` may fire from the instance's current state."""
+    return [t for t in detail.triggers if may_fire(user, detail, t)]
+
+
+def task_decisions(access: TaskAccess, user) -> list[queries.TriggerItem]:
+    """Decision buttons on a task page: the holder's triggers from the task's state."""
+    if not access.can_act or access.task.state != access.detail.state:
+        return []
+    return triggers_for(user, access.detail)
+
+
+# ------------------------------------------------------------------ anonymity
+
+
+def anonymous_task_ids(detail) -> set[int]:
+    """Tasks of ``anonymous`` lines (their assignees are hidden from others than HR)."""
+    out = set()
+    for task in detail.tasks:
+        line = visibility.line_for(detail.spec, task.state, task.task_key)
+        if line is not None and line.anonymous:
+            out.add(task.id)
+    return out
+
+
+def sees_names(user, detail, task) -> bool:
+    """May ``user`` see who holds ``task``? Always, except on anonymous lines."""
+    return (task.id not in anonymous_task_ids(detail) or is_hr(user, detail)
+            or user.email in (task.assignee_email, task.escalated_to))
+
+
+def anonymous_answers(user, detail) -> dict[str, list[dict]]:
+    """Form id -> answers of anonymous lines ``user`` may read only as an aggregate
+    (their own answer excluded; private fields removed)."""
+    out: dict[str, list[dict]] = {}
+    for sub in detail.submissions:
+        line = visibility.line_for(detail.spec, sub.state, sub.task_key)
+        if line is None or not line.anonymous or sub.author_email == user.email:
+            continue
+        if not visibility.can_read_submission(user.email, sub, detail):
+            continue
+        data = {k: v for k, v in sub.data.items() if k not in line.private}
+        out.setdefault(sub.form_id, []).append(data)
+    return out
+
+
+def visible_views(user, detail) -> list:
+    """Submissions ``user`` may read individually (anonymous ones never included)."""
+    views, _ = visibility.visible_submissions(user.email, detail)
+    return views

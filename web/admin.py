@@ -1,0 +1,169 @@
+"""HR console: cycles and their dashboards, launching a cycle, nudging and reassigning.
+
+The definition library and people import live in ``web.hr_library`` and ``web.hr_people``;
+all of them are for members of the HR groups only.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from engine import commands, queries, versions
+from engine.errors import ReviewflowError
+from engine.store import Cycle, Event, Instance, Outbox, Person, Task, TaskStatus, db
+from web import launching, library
+from web.auth import hr_required
+from web.helpers import humanize, utcnow
+
+bp = Blueprint("admin", __name__, url_prefix="/hr")
+
+
+@bp.route("/")
+@hr_required
+def home():
+    """The console starts at the cycles."""
+    return redirect(url_for("admin.cycles"))
+
+
+@bp.route("/cycles")
+@hr_required
+def cycles():
+    """Every cycle with its progress."""
+    return render_template("admin/cycles.html", cycles=queries.cycles(now=utcnow()))
+
+
+def _cycle_instances(cycle_id: int, now) -> list[dict]:
+    """The cycle's instances with their open tasks, in two queries."""
+    Subject = Person.alias("subject")
+    rows = list(Instance.select(Instance, Subject)
+                .join(Subject, on=(Instance.subject == Subject.id))
+                .where(Instance.cycle == cycle_id).order_by(Subject.name))
+    Assignee = Person.alias("assignee")
+    open_tasks: dict[int, list] = {}
+    if rows:
+        query = (Task.select(Task, Assignee)
+                 .join(Assignee, on=(Task.assignee == Assignee.id), join_type=pw.JOIN.LEFT_OUTER)
+                 .where((Task.status == TaskStatus.OPEN)
+                        & Task.instance.in_([r.id for r in rows]))
+                 .order_by(Task.due_at))
+        for task in query:
+            open_tasks.setdefault(task.instance_id, []).append(task)
+    out = []
+    for row in rows:
+        spec = versions.version_for(row.definition_id).spec
+        state = spec.states.get(row.state)
+        out.append({"row": row, "subject": row.subject, "spec": spec,
+                    "state_title": state.title if state and state.title else humanize(row.state),
+                    "tasks": open_tasks.get(row.id, []),
+                    "overdue": [t for t in open_tasks.get(row.id, [])
+                                if t.due_at is not None and t.due_at < now]})
+    return out
+
+
+def _state_bars(progress, spec) -> list[dict]:
+    total = progress.total or 1
+    order = list(spec.states) if spec else sorted(progress.by_state)
+    bars = []
+    for name in order:
+        n = progress.by_state.get(name, 0)
+        if n:
+            state = spec.states.get(name) if spec else None
+            bars.append({"name": name, "title": state.title if state and state.title
+                         else humanize(name), "count": n, "pct": round(100 * n / total),
+                         "final": bool(state and state.final)})
+    return bars
+
+
+@bp.route("/cycles/<int:cycle_id>")
+@hr_required
+def cycle(cycle_id: int):
+    """A cycle's dashboard: instances per state, completion, overdue tasks."""
+    now = utcnow()
+    progress = next((c for c in queries.cycles(now=now) if c.id == cycle_id), None)
+    if progress is None:
+        abort(404)
+    row = Cycle.get_by_id(cycle_id)
+    spec = versions.version_for(row.definition_id).spec
+    instances = _cycle_instances(cycle_id, now)
+    overdue = [(i, t) for i in instances for t in i["overdue"]]
+    return render_template("admin/cycle.html", progress=progress, cycle=row, spec=spec,
+                           bars=_state_bars(progress, spec), instances=instances,
+                           overdue=overdue, filters=row.filters or [])
+
+
+@bp.route("/launch", methods=["GET", "POST"])
+@hr_required
+def launch():
+    """Choose a workflow, a cycle name and a population; preview; then launch."""
+    lib = library.current()
+    form = request.form
+    workflow_id = form.get("workflow", request.args.get("workflow", ""))
+    cycle_name = form.get("cycle", "").strip()
+    where = launching.filters_from_form(form) if request.method == "POST" else []
+    preview, errors = None, []
+    if request.method == "POST":
+        if workflow_id not in lib.workflows:
+            errors.append("Choose a workflow.")
+        if not cycle_name:
+            errors.append("Give the cycle a name, for example “Annual review 2026”.")
+        if not errors:
+            preview = launching.preview(lib, workflow_id, cycle_name, where)
+            if preview.problem:
+                errors.append(preview.problem)
+        if not errors and form.get("confirm") == "1":
+            return _launch(lib, workflow_id, cycle_name, where)
+    return render_template("admin/launch.html", workflows=lib.workflows,
+                           choices=launching.choices(), workflow_id=workflow_id,
+                           cycle_name=cycle_name, form=form,
+                           preview=preview, errors=errors,
+                           where=where), (422 if errors else 200)
+
+
+def _launch(lib, workflow_id: str, cycle_name: str, where):
+    try:
+        result = commands.launch(lib, workflow_id, cycle_name, where=where,
+                                 actor=current_user.email)
+    except ReviewflowError as error:
+        flash(f"Nothing was launched: {error}", "error")
+        return redirect(url_for("admin.launch", workflow=workflow_id), code=303)
+    flash(f"Launched “{result.cycle}”: {result.created} new process"
+          f"{'' if result.created == 1 else 'es'}"
+          + (f" ({result.existing} already running)" if result.existing else "") + ".",
+          "success")
+    return redirect(url_for("admin.cycle", cycle_id=result.cycle_id), code=303)
+
+
+@bp.route("/tasks/<int:task_id>/nudge", methods=["POST"])
+@hr_required
+def nudge(task_id: int):
+    """Queue a reminder to the holder of an open task (delivered by the outbox)."""
+    task = Task.get_or_none(Task.id == task_id)
+    if task is None:
+        abort(404)
+    if task.status != TaskStatus.OPEN or task.assignee_id is None:
+        flash("That task is no longer open, or nobody holds it: nothing was sent.", "error")
+    else:
+        _queue_nudge(task)
+        flash(f"A reminder is on its way to {task.assignee.name}.", "success")
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target, code=303)
+    return redirect(url_for("admin.cycles"), code=303)
+
+
+def _queue_nudge(task: Task) -> None:
+    now = utcnow()
+    instance = task.instance
+    spec = versions.version_for(instance.definition_id).spec
+    due = f" It is due {task.due_at:%d %b %Y}." if task.due_at else ""
+    with db.atomic():
+        Outbox.create(recipient=task.assignee.email, kind="nudge", created_at=now,
+                      subject=f"Reminder: {humanize(task.form_id)} for {spec.title}",
+                      body=(f"HR ({current_user.name}) reminds you of the task "
+                            f"'{humanize(task.form_id)}' about {instance.subject.name}.{due}\n"
+                            f"Open it: {url_for('tasks.show', task_id=task.id, _external=True)}"),
+                      instance=instance.id, task=task.id)
+        Event.create(instance=instance.id, at=now, actor=current_user.email, kind="nudged",
+                     task=task.id, detail={"form": task.form_id})

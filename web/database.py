@@ -1,0 +1,56 @@
+"""The engine's database, opened and closed around each request (as peewee's FlaskDB does).
+
+The engine owns one ``DatabaseProxy``; the app keeps the database object it was built for
+and points the proxy back at it on each request, so several apps in one process (tests)
+never read each other's data.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from engine import store
+from web import accounts
+
+_KEY = "reviewflow.database"
+
+
+def init_app(app: Flask) -> None:
+    """Open the database once (creating missing tables), then per request."""
+    database = store.init(app.config["DATABASE_URL"])
+    database.connect()
+    try:
+        if app.config.get("AUTO_CREATE_TABLES", True):
+            create_tables()
+    finally:
+        store.close()
+    app.extensions[_KEY] = database
+    app.before_request(open_connection)
+    app.teardown_appcontext(close_connection)
+
+
+def create_tables() -> None:
+    """The engine's tables and the web's own (sign-in accounts)."""
+    store.create_tables()
+    accounts.create_tables()
+
+
+def bind(app: Flask) -> None:
+    """Point the engine's proxy at this app's database."""
+    database = app.extensions[_KEY]
+    if store.db.obj is not database:
+        store.db.initialize(database)
+        store.run_reset_hooks()  # caches keyed by row ids belong to the other database
+
+
+def open_connection() -> None:
+    """Before a request: this thread's connection to the app's database."""
+    bind(current_app)
+    store.db.connect(reuse_if_open=True)
+
+
+def close_connection(exc) -> None:
+    """After a request (or app context): give the connection back."""
+    database = current_app.extensions.get(_KEY)
+    if database is not None and not database.is_closed():
+        database.close()

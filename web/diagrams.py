@@ -1,0 +1,71 @@
+"""The instance diagram, inlined in the page: drawn by engine.diagram, then sanitised.
+
+Graphviz escapes our labels, but an SVG inlined in a page is markup we vouch for, so it
+goes through an allowlist of elements and attributes (no scripts, no event handlers, no
+links, no foreign objects) before it is marked safe.
+"""
+
+from __future__ import annotations
+
+import functools
+import xml.etree.ElementTree as ET
+
+from markupsafe import Markup
+
+from engine.diagram import diagram_svg
+
+SVG_NS = "http://www.w3.org/2000/svg"
+ALLOWED_TAGS = {"svg", "g", "title", "path", "polygon", "polyline", "ellipse", "text", "tspan",
+                "line", "rect", "circle", "defs"}
+ALLOWED_ATTRS = {"width", "height", "viewBox", "transform", "id", "class", "fill", "stroke",
+                 "stroke-width", "stroke-dasharray", "points", "d", "x", "y", "cx", "cy", "rx",
+                 "ry", "x1", "y1", "x2", "y2", "r", "text-anchor", "font-family", "font-size",
+                 "font-weight", "font-style", "fill-opacity", "stroke-opacity", "opacity"}
+
+ET.register_namespace("", SVG_NS)
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1]
+
+
+def _clean(element: ET.Element) -> None:
+    for child in list(element):
+        if _local(child.tag) not in ALLOWED_TAGS:
+            element.remove(child)
+        else:
+            _clean(child)
+    for name in list(element.attrib):
+        if "}" in name or _local(name) not in ALLOWED_ATTRS:
+            del element.attrib[name]
+        elif "javascript:" in element.attrib[name].lower():
+            del element.attrib[name]
+
+
+def sanitize_svg(text: str) -> str:
+    """The SVG with only drawing elements and presentation attributes left."""
+    root = ET.fromstring(text.encode("utf-8"))
+    if _local(root.tag) != "svg":
+        raise ValueError("not an SVG document")
+    _clean(root)
+    root.set("role", "img")
+    return ET.tostring(root, encoding="unicode")
+
+
+@functools.lru_cache(maxsize=256)
+def _cached(spec, state: str | None) -> str:
+    return sanitize_svg(diagram_svg(spec, highlight_state=state))
+
+
+def instance_diagram(spec, state: str | None) -> Markup:
+    """The workflow drawn with ``state`` highlighted, safe to inline (cached per version
+    and state: Graphviz takes tens of milliseconds)."""
+    try:
+        return Markup(_cached(spec, state))
+    except (OSError, RuntimeError, ValueError, ET.ParseError):  # no Graphviz: page without drawing
+        return Markup("")
+
+
+def node_id(spec, state: str) -> str:
+    """The diagram's node name of ``state`` (engine.diagram numbers states in order)."""
+    return f"s{list(spec.states).index(state)}" if state in spec.states else ""

@@ -1,0 +1,87 @@
+"""Error pages a person understands, never a stack trace.
+
+Engine failures map by their type (``http_status`` on the class), HTTP errors by their code.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import ReviewflowError
+
+log = logging.getLogger(__name__)
+
+# status -> (title, explanation) shown on the error page.
+MESSAGES = {
+    400: ("Something was wrong with that request",
+          "The page could not use what was sent. Go back, reload the page and try again."),
+    401: ("Please sign in", "You need to sign in to see this page."),
+    403: ("You don't have access to this",
+          "This page belongs to a process you are not part of, or the step is not yours to take."),
+    404: ("Page not found",
+          "There is nothing here. It may have been removed, or the link may be mistyped."),
+    405: ("That action isn't possible here", "This page does not accept that kind of request."),
+    409: ("Someone else just moved this process on",
+          "While you were working, someone else acted on this process, so your action no longer "
+          "applies. Open the process again to see where it is now."),
+    413: ("That upload is too large", "Please send a smaller file."),
+    422: ("That could not be accepted", "Some of what was sent is not valid. Please correct it."),
+    503: ("This part of reviewflow is not available right now",
+          "An administrator needs to fix the configuration first."),
+    500: ("Something went wrong on our side",
+          "The problem has been logged. Please try again in a moment."),
+}
+
+CSRF_MESSAGE = (
+    "Your form expired or was sent from somewhere else. "
+    "Go back, reload the page and send it again."
+)
+
+
+def render_error(status: int, detail: str | None = None):
+    """Render the error page for ``status`` with an optional one-line ``detail``."""
+    title, text = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+    return render_template(
+        "errors/error.html", status=status, title=title, text=text, detail=detail
+    ), status
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    detail = error.description if status in (403, 409, 422, 503) and _custom(error) else None
+    return render_error(status, detail)
+
+
+def _custom(error: HTTPException) -> bool:
+    """True when a view passed its own description to abort(), safe to show to the user."""
+    return error.description != type(error).description
+
+
+def _csrf_error(error: CSRFError):
+    return render_error(400, CSRF_MESSAGE)
+
+
+def _engine_error(error: ReviewflowError):
+    status = getattr(error, "http_status", 400)
+    # NotAllowed and Conflict carry reasons written for people; NotFound carries an id.
+    detail = str(error) if status in (403, 409, 422) else None
+    return render_error(status, detail)
+
+
+def _unexpected(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return render_error(500)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ReviewflowError, _engine_error)
+    if not app.testing:
+        # In tests an unexpected error must fail loudly, not hide behind a 500 page.
+        app.register_error_handler(Exception, _unexpected)

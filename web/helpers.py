@@ -1,0 +1,91 @@
+"""Template filters and globals shared by every page: dates, due dates, status pills."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Flask, g
+from flask_login import current_user
+
+STATUS_PILLS = {
+    "open": "pill-info", "submitted": "pill-ok", "cancelled": "pill",
+    "running": "pill-info", "finished": "pill-ok",
+}
+
+
+def utcnow() -> datetime:
+    """Now as the engine stores it: naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def when(value: datetime | date | None) -> str:
+    """``12 Mar 2026, 14:05`` (UTC) or ``12 Mar 2026``; an empty string for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d %b %Y, %H:%M")
+    return value.strftime("%d %b %Y")
+
+
+def day(value: datetime | date | None) -> str:
+    """``12 Mar 2026``."""
+    return value.strftime("%d %b %Y") if value else ""
+
+
+def relative_due(due: datetime | None, now: datetime | None = None) -> str:
+    """``due in 3 days``, ``due today``, ``3 days overdue``; empty without a due date."""
+    if due is None:
+        return ""
+    days = (due.date() - (now or utcnow()).date()).days
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} overdue"
+    if days == 0:
+        return "due today" if due >= (now or utcnow()) else "overdue since today"
+    if days == 1:
+        return "due tomorrow"
+    return f"due in {days} days"
+
+
+def days_left(due: datetime | None, now: datetime | None = None) -> int | None:
+    """Whole days from today until ``due`` (negative when past)."""
+    if due is None:
+        return None
+    return (due.date() - (now or utcnow()).date()).days
+
+
+def humanize(name: str | None) -> str:
+    """``approve_nominations`` -> ``Approve nominations`` (for names without a title)."""
+    if not name:
+        return ""
+    text = name.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def status_pill(status: str) -> str:
+    """The CSS class of a status pill."""
+    return STATUS_PILLS.get(status, "pill")
+
+
+def _nav() -> dict:
+    """Header data (inbox count, whether 'My team' shows), computed once per request."""
+    if "nav" in g:
+        return g.nav
+    nav = {"inbox_count": 0, "has_team": False}
+    if current_user.is_authenticated:
+        from web.inbox import badge_count
+        from web.team import has_reports
+
+        nav["inbox_count"] = badge_count(current_user)
+        nav["has_team"] = has_reports(current_user)
+    g.nav = nav
+    return nav
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and the ``nav`` global."""
+    app.jinja_env.filters.update(when=when, day=day, relative_due=relative_due,
+                                 humanize=humanize, status_pill=status_pill, days_left=days_left)
+
+    @app.context_processor
+    def _globals():
+        return {"nav": _nav() if current_user else {}, "now": utcnow()}

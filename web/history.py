@@ -1,0 +1,144 @@
+"""The history timeline as a viewer may read it.
+
+Events carry actor emails and details; shown as they are, they would tell the subject
+who wrote an anonymous answer (the ``submitted`` event, or the transition that answer
+set off). Non-HR viewers therefore see anonymous reviewers' actions without a name,
+refusals only when they were theirs, and no drafts of others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine import versions
+from engine.store import Person
+from web.access import ANONYMOUS_LABEL, anonymous_task_ids, is_hr
+from web.helpers import humanize
+
+KIND_TEXT = {
+    "launched": "started the process",
+    "submitted": "submitted",
+    "draft-saved": "saved a draft of",
+    "transition": "moved the process on",
+    "finished": "The process finished",
+    "cancelled": "cancelled the process",
+    "reassigned": "reassigned",
+    "delegated": "delegated",
+    "reminded": "A reminder was sent for",
+    "escalated": "The task was escalated:",
+    "unassigned": "Nobody could be assigned to",
+    "role-problems": "Some people could not be assigned to",
+    "repeated": "A new recurring task was created:",
+    "started": "started a follow-up process",
+    "nudged": "sent a reminder about",
+    "refused": "was refused",
+    "timer-held": "A timer did not fire",
+    "expression-error": "A condition could not be evaluated",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One history line ready to show."""
+
+    at: datetime
+    kind: str
+    who: str  # a name, an email, "An anonymous reviewer" or "" (the system)
+    text: str
+    note: str = ""
+
+
+def _names(detail) -> dict[str, str]:
+    actors = {e.actor for e in detail.history if e.actor != "system"}
+    names = {p.email: p.name for p in Person.select(Person.email, Person.name)
+             .where(Person.email.in_(sorted(actors) or [""]))}
+    names[detail.subject["email"]] = detail.subject["name"]
+    if detail.subject.get("manager_email"):
+        names[detail.subject["manager_email"]] = detail.subject["manager_name"]
+    for task in detail.tasks:
+        if task.assignee_email:
+            names[task.assignee_email] = task.assignee_name
+    for sub in detail.submissions:
+        names[sub.author_email] = sub.author_name
+    return names
+
+
+def _state_title(detail, state: str | None) -> str:
+    spec_state = detail.spec.states.get(state or "")
+    return (spec_state.title if spec_state and spec_state.title else humanize(state))
+
+
+def _trigger_title(detail, trigger: str | None) -> str:
+    for t in detail.spec.transitions:
+        if t.trigger == trigger and t.title:
+            return t.title
+    return humanize(trigger)
+
+
+def _form_title(detail, form_id: str | None) -> str:
+    if not form_id:
+        return ""
+    form = versions.version_for(detail.definition_id).forms.get(form_id)
+    title = (form.title or form.schema.get("title")) if form is not None else None
+    return title or humanize(form_id)
+
+
+def is_automatic(detail, event) -> bool:
+    """A transition that fired by itself (``auto`` or a timer), whoever's action set it off."""
+    if event.kind != "transition":
+        return False
+    return any(t.trigger == event.trigger and not t.manual for t in detail.spec.transitions)
+
+
+def _text(event, detail) -> tuple[str, str]:
+    kind = event.kind
+    form = _form_title(detail, event.detail.get("form"))
+    if kind == "transition":
+        how = "Moved on" if is_automatic(detail, event) else _trigger_title(detail, event.trigger)
+        return (f"{how}: {_state_title(detail, event.from_state)} → "
+                f"{_state_title(detail, event.to_state)}", "")
+    if kind == "launched":
+        return f"started the process in {_state_title(detail, event.to_state)}", ""
+    if kind == "finished":
+        return f"The process finished in {_state_title(detail, event.to_state)}", ""
+    if kind == "cancelled":
+        return "cancelled the process", str(event.detail.get("reason") or "")
+    if kind in ("submitted", "draft-saved", "reassigned", "delegated", "reminded",
+                "escalated", "unassigned", "role-problems", "repeated", "nudged"):
+        return f"{KIND_TEXT[kind]} {form}".strip(), ""
+    if kind == "refused":
+        return (f"tried {humanize(event.trigger) or 'an action'}, which was refused",
+                str(event.detail.get("reason") or ""))
+    return KIND_TEXT.get(kind, humanize(kind)), ""
+
+
+def timeline(user, detail) -> list[Line]:
+    """The instance's history for ``user``, oldest first."""
+    hr = is_hr(user, detail)
+    hidden_tasks = set() if hr else anonymous_task_ids(detail)
+    hidden_people = {t.assignee_email for t in detail.tasks if t.id in hidden_tasks}
+    hidden_people.discard(user.email)
+    names = _names(detail)
+    out = []
+    for event in detail.history:
+        if not hr and event.kind == "refused" and event.actor != user.email:
+            continue
+        if event.kind == "draft-saved" and event.actor != user.email:
+            continue
+        text, note = _text(event, detail)
+        who = "" if event.actor == "system" else names.get(event.actor, event.actor)
+        if is_automatic(detail, event) or kind_is_system(event.kind):
+            who = ""
+        elif event.actor in hidden_people:
+            who = ANONYMOUS_LABEL if event.task_id in hidden_tasks else ""
+        if event.task_id in hidden_tasks:
+            note = ""  # details of an anonymous task could name its holder
+        out.append(Line(event.at, event.kind, who, text, note))
+    return out
+
+
+def kind_is_system(kind: str) -> bool:
+    """Events that read as a sentence of their own, without an actor."""
+    return kind in ("finished", "reminded", "escalated", "unassigned", "role-problems",
+                    "repeated", "timer-held", "expression-error")

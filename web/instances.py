@@ -1,0 +1,167 @@
+"""The instance page: where the process is (diagram), its tasks, what the viewer may read,
+its history, and the buttons for the manual triggers the viewer may fire."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engine import commands
+from engine.errors import NotAllowed, NotFound, SubmissionInvalid
+from web import access, diagrams, forms, history
+from web.helpers import humanize
+from web.tasks import form_of, trigger_prefix
+
+bp = Blueprint("instances", __name__, url_prefix="/instances")
+
+
+def _state_title(detail, state: str) -> str:
+    spec_state = detail.spec.states.get(state)
+    return spec_state.title if spec_state and spec_state.title else humanize(state)
+
+
+def _task_rows(user, detail) -> list[dict]:
+    """Tasks of the instance, newest visit first; anonymous holders hidden from others."""
+    rows = []
+    for task in sorted(detail.tasks, key=lambda t: (-t.entry, t.id)):
+        shown = access.sees_names(user, detail, task)
+        rows.append({"task": task, "who": (task.assignee_name or "Nobody (HR to reassign)")
+                     if shown else access.ANONYMOUS_LABEL, "named": shown,
+                     "current": task.entry == detail.entry and task.state == detail.state,
+                     "state_title": _state_title(detail, task.state),
+                     "mine": user.email in (task.assignee_email, task.escalated_to)})
+    return rows
+
+
+def _submissions(user, detail) -> list[dict]:
+    """Readable submissions (individual), then anonymous aggregates."""
+    names = {s.author_email: s.author_name for s in detail.submissions}
+    out = []
+    for view in access.visible_views(user, detail):
+        form = form_of(detail, view.form_id)
+        out.append({"title": form.title or form.schema.get("title") or humanize(form.id),
+                    "author": names.get(view.author_email, view.author_email),
+                    "at": view.submitted_at, "state_title": _state_title(detail, view.state),
+                    "html": forms.display_submission(form, view.data)})
+    threshold = max(2, detail.spec.anonymity_threshold or 2)
+    for form_id, answers in sorted(access.anonymous_answers(user, detail).items()):
+        form = form_of(detail, form_id)
+        out.append({"title": form.title or form.schema.get("title") or humanize(form.id),
+                    "author": None, "anonymous": True, "count": len(answers),
+                    "threshold": threshold,
+                    "html": forms.render_aggregate(
+                        form, forms.aggregate_anonymous(form, answers, threshold))})
+    return out
+
+
+def _trigger_panels(user, detail, data=None, errors=None) -> list[dict]:
+    panels = []
+    for trig in access.triggers_for(user, detail):
+        html = None
+        if trig.form:
+            tform = form_of(detail, trig.form)
+            html = forms.render_form(tform, (data or {}).get(trig.trigger),
+                                     (errors or {}).get(trig.trigger),
+                                     prefix=trigger_prefix(trig.trigger))
+        panels.append({"trigger": trig, "form_html": html,
+                       "dest_title": _state_title(detail, trig.dest)})
+    return panels
+
+
+def _page(detail, data=None, errors=None, status=200):
+    user = current_user
+    state = detail.spec.states.get(detail.state)
+    return render_template(
+        "instances/show.html", detail=detail, state=state,
+        state_title=_state_title(detail, detail.state),
+        diagram=diagrams.instance_diagram(detail.spec, detail.state),
+        current_node=diagrams.node_id(detail.spec, detail.state),
+        tasks=_task_rows(user, detail), submissions=_submissions(user, detail),
+        timeline=history.timeline(user, detail), panels=_trigger_panels(user, detail, data,
+                                                                         errors),
+        hr=access.is_hr(user, detail), console=user.is_hr,
+    ), status
+
+
+@bp.route("/<int:instance_id>")
+@login_required
+def show(instance_id: int):
+    """Where a process stands."""
+    return _page(access.load_instance_for(current_user, instance_id))
+
+
+@bp.route("/<int:instance_id>/fire/<trigger>", methods=["POST"])
+@login_required
+def fire(instance_id: int, trigger: str):
+    """Press a manual trigger's button (with its transition form when it has one)."""
+    detail = access.load_instance_for(current_user, instance_id)
+    chosen = next((t for t in detail.triggers if t.trigger == trigger), None)
+    if chosen is None:
+        if any(t.trigger == trigger for t in detail.spec.transitions):
+            from engine.errors import Conflict
+
+            raise Conflict(f"This process is no longer at a step where "
+                           f"“{humanize(trigger)}” applies.")
+        abort(404)
+    if not access.may_fire(current_user, detail, chosen):
+        abort(403)
+    data = None
+    if chosen.form:
+        parsed = forms.parse_form(form_of(detail, chosen.form), request.form,
+                                  prefix=trigger_prefix(trigger))
+        if parsed.action is not None or parsed.errors:
+            return _page(detail, {trigger: parsed.data},
+                         {trigger: parsed.errors} if parsed.action is None else None,
+                         200 if parsed.action is not None else 422)
+        data = parsed.data
+    try:
+        result = commands.fire(detail.id, trigger, current_user.email, data=data)
+    except SubmissionInvalid as invalid:
+        return _page(detail, {trigger: data}, {trigger: invalid.errors}, 422)
+    except NotAllowed as refused:
+        flash(f"That was refused: {refused.reason}", "error")
+        return redirect(url_for("instances.show", instance_id=detail.id), code=303)
+    title = chosen.title or humanize(trigger)
+    flash(f"“{title}” done. The process is now at: {_state_title(detail, result.state)}.",
+          "success")
+    return redirect(url_for("instances.show", instance_id=detail.id), code=303)
+
+
+@bp.route("/<int:instance_id>/tasks/<int:task_id>/reassign", methods=["POST"])
+@login_required
+def reassign(instance_id: int, task_id: int):
+    """HR gives an open task to someone else (or its holder delegates a delegable one)."""
+    acc = access.load_task_for(current_user, task_id)
+    if acc.detail.id != instance_id:
+        abort(404)
+    delegating = acc.holder and acc.line is not None and acc.line.delegable
+    if not (current_user.is_hr or delegating):
+        abort(403)
+    to = request.form.get("to", "").strip()
+    if not to:
+        flash("Give the email of the person who should take the task.", "error")
+        return redirect(url_for("tasks.show", task_id=task_id), code=303)
+    try:
+        commands.reassign(task_id, to, current_user.email,
+                          reason=request.form.get("reason", "").strip() or None)
+    except NotFound:
+        flash(f"Nobody active with the email {to} is in the directory.", "error")
+        return redirect(url_for("tasks.show", task_id=task_id), code=303)
+    flash(f"The task now belongs to {to}.", "success")
+    return redirect(url_for("instances.show", instance_id=instance_id), code=303)
+
+
+@bp.route("/<int:instance_id>/cancel", methods=["POST"])
+@login_required
+def cancel(instance_id: int):
+    """HR stops a process, with a reason kept in its history."""
+    detail = access.load_instance_for(current_user, instance_id)
+    if not access.is_hr(current_user, detail):
+        abort(403)
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash("Give a reason for cancelling; it is kept in the history.", "error")
+        return redirect(url_for("instances.show", instance_id=instance_id), code=303)
+    commands.cancel(instance_id, current_user.email, reason)
+    flash("The process was cancelled. Its open tasks were withdrawn.", "success")
+    return redirect(url_for("instances.show", instance_id=instance_id), code=303)

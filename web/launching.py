@@ -1,0 +1,105 @@
+"""What HR's launch form means: the population filter, and a preview of what a launch
+would create (instances and first tasks) before anything is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine import commands, roles
+from engine.directory import People
+from engine.store import Cycle, Instance, Person, PersonGroup
+
+STANDARD_KEYS = ("department", "title", "group", "manager", "email")
+
+
+@dataclass
+class Preview:
+    """What launching would do now."""
+
+    workflow_id: str
+    cycle: str
+    subjects: int = 0
+    existing: int = 0
+    tasks: int = 0
+    unassigned: int = 0
+    by_department: dict = field(default_factory=dict)
+    sample: list = field(default_factory=list)
+    problem: str | None = None
+
+    @property
+    def new_instances(self) -> int:
+        return self.subjects - self.existing
+
+
+def filters_from_form(form) -> list[tuple[str, str]]:
+    """``where`` pairs from the launch form: chosen departments and groups, a manager,
+    and free ``attribute=value`` lines."""
+    where = [("department", d) for d in form.getlist("department") if d]
+    where += [("group", g) for g in form.getlist("group") if g]
+    manager = form.get("manager", "").strip()
+    if manager:
+        where.append(("manager", manager))
+    for line in form.get("attributes", "").splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            if key.strip() and value.strip():
+                where.append((key.strip(), value.strip()))
+    return where
+
+
+def population(where) -> list[Person]:
+    """The active people a launch with ``where`` would cover (the engine's own filter)."""
+    query, extra = commands._population(commands._filters(where))
+    return [p for p in query.order_by(Person.name) if commands._matches(p, extra)]
+
+
+def preview(library, workflow_id: str, cycle: str, where) -> Preview:
+    """How many instances and first-step tasks a launch would create; nothing stored."""
+    out = Preview(workflow_id, cycle)
+    spec = library.workflows.get(workflow_id)
+    if spec is None:
+        out.problem = f"There is no workflow '{workflow_id}' in the library."
+        return out
+    subjects = population(where)
+    out.subjects = len(subjects)
+    existing_cycle = Cycle.get_or_none(Cycle.name == cycle)
+    if existing_cycle is not None:
+        if existing_cycle.workflow_id != workflow_id:
+            out.problem = (f"The cycle name '{cycle}' is already used for "
+                           f"'{existing_cycle.workflow_id}'. Choose another name.")
+        have = {i.subject_id for i in Instance.select(Instance.subject)
+                .where(Instance.cycle == existing_cycle.id)}
+        out.existing = sum(1 for p in subjects if p.id in have)
+        subjects = [p for p in subjects if p.id not in have]
+    for person in subjects:
+        out.by_department[person.department or "—"] = (
+            out.by_department.get(person.department or "—", 0) + 1)
+    out.sample = subjects[:8]
+    _count_tasks(spec, subjects, out)
+    return out
+
+
+def _count_tasks(spec, subjects: list[Person], out: Preview) -> None:
+    """Tasks the initial state creates for ``subjects`` (unassigned ones counted apart)."""
+    people = People()
+    people.add(subjects)
+    people.preload_chains(subjects, roles.chain_depth(spec))
+    state = spec.states[spec.initial]
+    for subject in subjects:
+        for line in state.tasks:
+            found = roles.resolve(spec.roles[line.assignee], subject, people, {})
+            if found.people:
+                out.tasks += len(found.people)
+            else:
+                out.tasks += 1
+                out.unassigned += 1
+
+
+def choices() -> dict:
+    """Departments and groups of the directory, for the launch form."""
+    departments = [r.department for r in Person.select(Person.department).distinct()
+                   .where((Person.active == True) & (Person.department != ""))  # noqa: E712
+                   .order_by(Person.department)]
+    groups = [r.group for r in PersonGroup.select(PersonGroup.group).distinct()
+              .order_by(PersonGroup.group)]
+    return {"departments": departments, "groups": groups}

@@ -1,0 +1,228 @@
+"""The task page: the form, what its definition ``show``s, save draft, submit, decide.
+
+A decision (the holder may fire manual triggers from the task's state) replaces the bare
+Submit with one button per trigger; pressing one submits the form and fires the trigger
+in one command. A trigger whose transition has a ``form`` shows that form too, filled in
+before pressing its button.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engine import commands, versions
+from engine.errors import Conflict, NotAllowed, SubmissionInvalid
+from web import access, forms
+from web.helpers import humanize
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def form_of(detail, form_id: str):
+    """The form as the instance's definition version has it."""
+    return versions.version_for(detail.definition_id).form(form_id)
+
+
+def trigger_prefix(trigger: str) -> str:
+    """Input-name prefix of a trigger's own form, so it never mixes with the task's."""
+    return f"t-{trigger}-"
+
+
+def _latest_per_form(items, entry_of):
+    """Keep, per form, only the items of its latest visit (a state sent back and redone)."""
+    latest: dict[str, int] = {}
+    for item in items:
+        latest[item.form_id] = max(latest.get(item.form_id, 0), entry_of(item))
+    return [i for i in items if entry_of(i) == latest[i.form_id]]
+
+
+def shown_submissions(user, acc: access.TaskAccess) -> list[dict]:
+    """What the task's line ``show``s, as the viewer may see it (anonymous: aggregated)."""
+    if acc.line is None or not acc.line.show:
+        return []
+    detail = acc.detail
+    entries = {s.id: s.entry for s in detail.submissions}
+    names = {s.author_email: s.author_name for s in detail.submissions}
+    views = [v for v in access.visible_views(user, detail) if v.form_id in acc.line.show]
+    views = _latest_per_form(views, lambda v: entries.get(v.id, 0))
+    anonymous = access.anonymous_answers(user, detail)
+    threshold = max(2, detail.spec.anonymity_threshold or 2)
+    out = []
+    for form_id in acc.line.show:
+        form = form_of(detail, form_id)
+        for view in [v for v in views if v.form_id == form_id]:
+            out.append({"title": _title(form), "author": names.get(view.author_email, ""),
+                        "at": view.submitted_at,
+                        "html": forms.display_submission(form, view.data)})
+        if form_id in anonymous:
+            answers = anonymous[form_id]
+            aggregate = forms.aggregate_anonymous(form, answers, threshold)
+            out.append({"title": _title(form), "author": None, "at": None, "anonymous": True,
+                        "count": len(answers), "threshold": threshold,
+                        "html": forms.render_aggregate(form, aggregate)})
+    return out
+
+
+def arrival(user, acc: access.TaskAccess) -> list[dict]:
+    """The decision that brought the process back to this task's step, if any ("Send
+    back" and its reason), as far as the viewer may read it."""
+    detail = acc.detail
+    readable = {v.id: v for v in access.visible_views(user, detail)}
+    out = []
+    for sub in detail.submissions:
+        if sub.trigger and sub.entry == acc.task.entry - 1 and sub.id in readable:
+            trig = next((t for t in detail.spec.transitions if t.trigger == sub.trigger), None)
+            if trig is None or trig.dest != acc.task.state:
+                continue
+            form = form_of(detail, sub.form_id)
+            out.append({"title": trig.title or humanize(trig.trigger), "author": sub.author_name,
+                        "at": sub.submitted_at, "form_title": _title(form),
+                        "html": forms.display_submission(form, readable[sub.id].data)})
+    return out
+
+
+def _title(form) -> str:
+    return form.title or form.schema.get("title") or humanize(form.id)
+
+
+def _own_submission(acc: access.TaskAccess):
+    return next((s for s in acc.detail.submissions if s.task_id == acc.task.id), None)
+
+
+def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, status=200):
+    """Render the task page (again, after a failed submit, with everything typed kept)."""
+    user = current_user
+    detail, task = acc.detail, acc.task
+    form = form_of(detail, task.form_id)
+    decisions = access.task_decisions(acc, user)
+    trigger_forms = []
+    for trig in decisions:
+        if trig.form:
+            tform = form_of(detail, trig.form)
+            prefix = trigger_prefix(trig.trigger)
+            trigger_forms.append({
+                "trigger": trig, "title": _title(tform),
+                "html": forms.render_form(tform, (trigger_data or {}).get(trig.trigger),
+                                          (trigger_errors or {}).get(trig.trigger),
+                                          prefix=prefix)})
+    if acc.can_act:
+        shown_data = data if data is not None else task_draft(acc)
+        fields = forms.render_form(form, shown_data, errors)
+    else:
+        fields = None
+    own = _own_submission(acc)
+    own_html = None
+    if own is not None and own.author_email == user.email:
+        own_html = forms.display_submission(form, own.data)
+    error_count = sum(len(v) for v in (errors or {}).values()) + sum(
+        len(m) for errs in (trigger_errors or {}).values() for m in errs.values())
+    return render_template(
+        "tasks/show.html", acc=acc, task=task, detail=detail, form=form,
+        form_title=_title(form), fields=fields, decisions=decisions,
+        trigger_forms=trigger_forms, shown=shown_submissions(user, acc), own_html=own_html,
+        arrival=arrival(user, acc) if acc.task.status == "open" else [],
+        error_count=error_count, sees_name=access.sees_names(user, detail, task),
+        may_open_instance=access.may_view_instance(user, detail),
+        state_title=_state_title(detail, task.state),
+    ), status
+
+
+def _state_title(detail, state: str) -> str:
+    spec_state = detail.spec.states.get(state)
+    return spec_state.title if spec_state and spec_state.title else humanize(state)
+
+
+def task_draft(acc: access.TaskAccess):
+    """The holder's saved draft (None when there is none)."""
+    from engine.store import Task
+
+    row = Task.get_or_none(Task.id == acc.task.id)
+    return row.draft if row is not None else None
+
+
+@bp.route("/<int:task_id>")
+@login_required
+def show(task_id: int):
+    """Open a task."""
+    acc = access.load_task_for(current_user, task_id)
+    return _page(acc)
+
+
+@bp.route("/<int:task_id>", methods=["POST"])
+@login_required
+def act(task_id: int):
+    """Save a draft, submit, or submit with a decision."""
+    acc = access.load_task_for(current_user, task_id)
+    if not acc.holder:
+        abort(403)
+    if not acc.can_act:
+        raise Conflict("This task is no longer open.")
+    form = form_of(acc.detail, acc.task.form_id)
+    if "_draft" in request.form:
+        return _save_draft(acc, form)
+    parsed = forms.parse_form(form, request.form)
+    if parsed.action is not None:  # a row was added or removed: show the form again
+        return _page(acc, parsed.data, {})
+    trigger = request.form.get("_trigger") or None
+    return _submit(acc, form, parsed, trigger)
+
+
+def _save_draft(acc, form):
+    parsed = forms.parse_form(form, request.form, validate=False)
+    commands.save_draft(acc.task.id, current_user.email, parsed.data or {})
+    flash("Draft saved. Only you can see it until you submit.", "success")
+    return redirect(url_for("tasks.show", task_id=acc.task.id), code=303)
+
+
+def _decision(acc, trigger: str | None):
+    if trigger is None:
+        return None
+    for trig in access.task_decisions(acc, current_user):
+        if trig.trigger == trigger:
+            return trig
+    abort(403)
+
+
+def _submit(acc, form, parsed, trigger: str | None):
+    decision = _decision(acc, trigger)
+    if decision is None and access.task_decisions(acc, current_user):
+        abort(400, description="Choose one of the decision buttons.")
+    trigger_data = trigger_errors = None
+    if decision is not None and decision.form:
+        tform = form_of(acc.detail, decision.form)
+        tparsed = forms.parse_form(tform, request.form, prefix=trigger_prefix(trigger))
+        trigger_data = {trigger: tparsed.data}
+        if tparsed.errors:
+            trigger_errors = {trigger: tparsed.errors}
+    if parsed.errors or trigger_errors:
+        return _page(acc, parsed.data, parsed.errors, trigger_data, trigger_errors, 422)
+    try:
+        result = commands.submit(acc.task.id, current_user.email, parsed.data or {},
+                                 trigger=trigger,
+                                 trigger_data=(trigger_data or {}).get(trigger))
+    except SubmissionInvalid as invalid:
+        return _page(acc, parsed.data, invalid.errors, trigger_data, None, 422)
+    except NotAllowed as refused:
+        flash(f"That was refused: {refused.reason}", "error")
+        return redirect(url_for("tasks.show", task_id=acc.task.id), code=303)
+    return _after(acc, result, decision)
+
+
+def _after(acc, result, decision):
+    """Say where the process went, then go where the person can follow it."""
+    detail = acc.detail
+    state = _state_title(detail, result.state)
+    about = detail.subject["name"]
+    done = f"“{decision.title or humanize(decision.trigger)}” recorded" if decision else "Submitted"
+    if result.status == "finished":
+        flash(f"{done}. The {detail.workflow_title} for {about} is complete ({state}).", "success")
+    elif result.state != detail.state:
+        flash(f"{done}. The {detail.workflow_title} for {about} moved on to: {state}.", "success")
+    else:
+        flash(f"{done}. The {detail.workflow_title} for {about} is still at: {state}; "
+              "it moves on once the other tasks of this step are done.", "success")
+    anonymous = acc.line is not None and acc.line.anonymous
+    if anonymous or not access.may_view_instance(current_user, detail):
+        return redirect(url_for("inbox.index"), code=303)
+    return redirect(url_for("instances.show", instance_id=detail.id), code=303)

@@ -1,0 +1,68 @@
+"""My team: a manager's direct reports, their running processes and what waits on whom."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from engine import queries, versions, visibility
+from engine.store import Instance, Person
+from web.access import ANONYMOUS_LABEL
+from web.helpers import humanize, utcnow
+
+bp = Blueprint("team", __name__, url_prefix="/team")
+
+
+def has_reports(user) -> bool:
+    """Does ``user`` manage anyone (active)?"""
+    return (Person.select(Person.id)
+            .where((Person.manager == user.person_id) & (Person.active == True))  # noqa: E712
+            .exists())
+
+
+def _definitions(items) -> dict[int, int]:
+    ids = [i.id for i in items]
+    if not ids:
+        return {}
+    return {row.id: row.definition_id for row in
+            Instance.select(Instance.id, Instance.definition).where(Instance.id.in_(ids))}
+
+
+def _waiting(task, spec) -> dict:
+    """Who a task waits on, as the manager may see it (anonymous reviewers unnamed)."""
+    line = visibility.line_for(spec, task.state, task.task_key)
+    anonymous = line is not None and line.anonymous
+    return {"task": task, "who": ANONYMOUS_LABEL if anonymous
+            else (task.assignee_name or "Nobody (HR to reassign)"), "anonymous": anonymous}
+
+
+def team_rows(user) -> list[dict]:
+    """One row per direct report: their running processes with what waits on whom."""
+    now = utcnow()
+    items = queries.team(user.email, now=now)
+    definitions = _definitions(items)
+    by_person: dict[str, list] = {}
+    for item in items:
+        spec = versions.version_for(definitions[item.id]).spec
+        state = spec.states.get(item.state)
+        waiting = [_waiting(t, spec) for t in item.waiting_on]
+        anonymous = [w for w in waiting if w["anonymous"]]
+        named = [w for w in waiting if not w["anonymous"]]
+        by_person.setdefault(item.subject_email, []).append({
+            "item": item, "title": spec.title,
+            "state_title": state.title if state and state.title else humanize(item.state),
+            "waiting": named, "anonymous_open": len(anonymous),
+            "overdue": any(w["task"].overdue for w in waiting)})
+    reports = (Person.select().where((Person.manager == user.person_id)
+                                     & (Person.active == True))  # noqa: E712
+               .order_by(Person.name))
+    return [{"person": p, "processes": by_person.get(p.email, [])} for p in reports]
+
+
+@bp.route("/")
+@login_required
+def index():
+    """My direct reports and their processes."""
+    rows = team_rows(current_user)
+    return render_template("team/index.html", rows=rows,
+                           running=sum(len(r["processes"]) for r in rows))
