@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import peewee as pw
 
-from engine import roles, versions
+from engine import roles, store, versions
 from engine.definitions.specs import Library, TransitionSpec
 from engine.directory import People, normalize_email
 from engine.errors import Conflict, NotAllowed, NotFound, ReviewflowError, SubmissionInvalid
@@ -277,17 +277,17 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
 
 def _instance_of_task(task_id) -> int:
     try:
-        found = Task.select(Task.instance).where(Task.id == int(task_id)).scalar()
+        found = store.get_row(Task, int(task_id))
     except (TypeError, ValueError):
         found = None
     if found is None:
         raise NotFound(f"no task {task_id}")
-    return found
+    return found.instance_id
 
 
 def _locked_task(run: Run, task_id: int) -> Task:
     """Read the task again under the lock (it may have changed while we waited)."""
-    return Task.get(Task.id == int(task_id))
+    return store.get_row(Task, int(task_id))
 
 
 def _check_actor(task: Task, actor: str, run: Run) -> None:
@@ -316,7 +316,7 @@ def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> 
             _check_actor(task, actor, run)
             form = run.version.form(task.form_id)
             draft = strip_unknown(form, _payload(data))
-            Task.update(draft=draft).where(Task.id == task.id).execute()
+            store.update_row(Task, task.id, draft=draft)
             run.event("draft-saved", actor, task_id=task.id, form=task.form_id)
             _finish(run)
             return _result(run, task.id)
@@ -354,12 +354,13 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
 
 def _record_submission(run: Run, task: Task, actor: str, data: dict, trigger) -> None:
     author = run.people.find(actor)
-    Submission.create(instance=run.row.id, task=task.id, form_id=task.form_id,
-                      author=author.id, data=data, trigger=trigger, entry=task.entry,
-                      state=task.state, submitted_at=run.now)
+    store.insert_rows(Submission, [{
+        "instance": run.row.id, "task": task.id, "form_id": task.form_id, "author": author.id,
+        "data": data, "trigger": trigger, "entry": task.entry, "state": task.state,
+        "submitted_at": run.now}])
     fields = {"status": TaskStatus.SUBMITTED, "submitted_at": run.now, "submitted_by": actor,
               "draft": None, "remind_at": None, "escalate_at": None}
-    Task.update(**fields).where(Task.id == task.id).execute()
+    store.update_row(Task, task.id, **fields)
     for row in run.tasks():
         if row.id == task.id:
             for name, value in fields.items():
@@ -468,7 +469,7 @@ def reassign(task_id, to_email: str, actor: str, reason: str | None = None,
             if target is None or not target.active:
                 raise NotFound(f"no active person {to_email!r} in the directory")
             before = run.people.get(task.assignee_id)
-            Task.update(assignee=target.id).where(Task.id == task.id).execute()
+            store.update_row(Task, task.id, assignee=target.id)
             run.event(kind, actor, task_id=task.id, form=task.form_id,
                       previous=before.email if before else None, to=target.email,
                       reason=reason)

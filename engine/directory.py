@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from engine import store
 from engine.errors import ImportRejected, NotFound
 from engine.locking import transaction
 from engine.store import Person, PersonGroup
@@ -283,12 +284,18 @@ class People:
     def load_ids(self, ids: Iterable[int | None]) -> None:
         """Fetch the rows of ``ids`` not known yet, in one query per batch."""
         missing = sorted({i for i in ids if i is not None and i not in self.by_id})
+        if len(missing) == 1:  # the common case in commands: a prepared statement
+            self.add(r for r in [store.get_row(Person, missing[0])] if r is not None)
+            return
         for chunk in _chunks(missing, _BATCH):
             self.add(Person.select().where(Person.id.in_(chunk)))
 
     def load_emails(self, emails: Iterable[str]) -> None:
         """Fetch the rows of ``emails`` not known yet."""
         missing = sorted({normalize_email(e) for e in emails} - set(self.by_email))
+        if len(missing) == 1:
+            self.add(store.select_matching(Person, {"email": missing[0]}))
+            return
         for chunk in _chunks(missing, _BATCH):
             self.add(Person.select().where(Person.email.in_(chunk)))
 

@@ -27,10 +27,7 @@ def transaction() -> Iterator[None]:
 
 def lock_instance(instance_id: int) -> Instance:
     """Read the instance row and hold it until the transaction ends (inside ``transaction``)."""
-    query = Instance.select().where(Instance.id == instance_id)
-    if store.is_postgres():
-        query = query.for_update()
-    row = query.first()
+    row = store.get_row(Instance, instance_id, for_update=store.is_postgres())
     if row is None:
         raise NotFound(f"no instance {instance_id}")
     return row

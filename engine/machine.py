@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from transitions import Machine, MachineError
 
-from engine import roles
+from engine import roles, store
 from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
 from engine.errors import Conflict
@@ -114,8 +114,7 @@ class Pending:
         """Insert everything collected, in bulk."""
         rows = [{f: t.__data__.get(f) for f in TASK_FIELDS if f != "id"} for t in self.tasks]
         for model, items in ((Task, rows), (Event, self.events), (Outbox, self.outbox)):
-            for start in range(0, len(items), _BATCH):
-                model.insert_many(items[start : start + _BATCH]).execute()
+            store.insert_rows(model, items)
         self.tasks, self.events, self.outbox = [], [], []
 
 
@@ -194,8 +193,8 @@ class Run:
     def tasks(self) -> list[Task]:
         """Tasks of the current visit of the current state."""
         if self._tasks is None:
-            self._tasks = list(Task.select().where(
-                (Task.instance == self.row.id) & (Task.entry == self.row.entry)).order_by(Task.id))
+            self._tasks = store.select_matching(
+                Task, {"instance": self.row.id, "entry": self.row.entry})
         return self._tasks
 
     def forms(self) -> dict:
@@ -261,7 +260,7 @@ class Run:
     def save(self) -> None:
         """Write changed instance fields (this run's and its children's)."""
         if self.dirty:
-            Instance.update(**self.dirty).where(Instance.id == self.row.id).execute()
+            store.update_row(Instance, self.row.id, **self.dirty)
             self.dirty = {}
         for child in self.children:
             child.save()
@@ -386,9 +385,8 @@ class Run:
             if task.status == TaskStatus.OPEN:
                 for name, value in fields.items():
                     setattr(task, name, value)
-        Task.update(**fields).where((Task.instance == self.row.id)
-                                    & (Task.entry == self.row.entry)
-                                    & (Task.status == TaskStatus.OPEN)).execute()
+        store.update_matching(Task, fields, {"instance": self.row.id, "entry": self.row.entry,
+                                             "status": TaskStatus.OPEN})
 
     def advance(self, actor: str = "system") -> None:
         """Fire auto transitions (and elapsed timers) while one applies; guard loops."""

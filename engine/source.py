@@ -80,9 +80,11 @@ def display_name(path: str | os.PathLike) -> str:
     """A file name as users see it: relative to the working directory when inside it."""
     p = Path(path)
     try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
+        relative = Path(os.path.relpath(p.resolve(), Path.cwd().resolve()))
+    except ValueError:  # another drive
         return p.as_posix()
+    # a neighbour folder reads better as ../x; somewhere far away, as written
+    return relative.as_posix() if relative.parts[:3].count("..") <= 2 else p.as_posix()
 
 
 # ---------------------------------------------------------------- YAML

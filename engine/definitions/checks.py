@@ -372,6 +372,8 @@ def check_graph(ctx: Context) -> Iterator[Issue]:
         return
     initial = ctx.data.get("initial")
     reached = set()
+    if initial in ctx.finals:  # reported by check_initial; nothing is reachable from an end
+        initial = None
     if initial in ctx.states:
         reached, todo = {initial}, [initial]
         while todo:

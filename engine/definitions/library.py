@@ -102,7 +102,9 @@ def _duplicates(docs: list[FormDoc] | list[WorkflowDoc], kind: str) -> list[Prob
     for doc in docs:
         ident = doc.id
         if ident in first:
-            problems.append(Problem(display_name(doc.path), 1, 1, (),
+            path = ("workflow",) if kind == "workflow" else ()
+            line, col = doc.map.locate(path)
+            problems.append(Problem(display_name(doc.path), line, col, path,
                                     f"{kind} '{ident}' is defined twice",
                                     f"also in {display_name(first[ident].path)}"))
         else:
