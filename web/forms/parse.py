@@ -186,11 +186,10 @@ class Parser:
         values = getlist(self.formdata, input_name(self.prefix, path))
         if node.kind == "multi":
             return self.multi(node, values)
+        untouched = getlist(self.formdata, control_name(self.prefix, "unanswered", path))
+        if untouched and [v for v in values if isinstance(v, str)][:1] == untouched[:1]:
+            return MISSING  # the input still shows what it showed unanswered
         value, problem = decode_leaf(node, values)
-        if value is not MISSING and value == node.empty_value and getlist(
-                self.formdata, control_name(self.prefix, "unanswered", path)) and not any(
-                isinstance(v, str) and v for v in values):
-            value = MISSING
         if problem:
             self.error(path, problem)
         return value

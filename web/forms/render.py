@@ -49,6 +49,20 @@ def control_name(prefix: str, kind: str, path: tuple, index: int | None = None) 
     return text if index is None else f"{text}:{index}"
 
 
+
+def untouched_value(node: Node, widget: str) -> str | None:
+    """What an untouched input posts although nobody answered: a range its starting
+    position (we start it at the minimum), a colour black, an empty text its
+    ``ui:emptyValue``; ``None`` when an untouched input posts nothing telling."""
+    if widget == "color":
+        return "#000000"
+    if widget == "range":
+        low = node.schema.get("minimum")
+        return _text(low) if isinstance(low, int | float) and not isinstance(low, bool) else "0"
+    return "" if node.empty_value is not MISSING else None
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_SHOWN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _TIME = re.compile(r"^(\d{2}:\d{2}(:\d{2}(\.\d+)?)?)(Z|[+-]00:00)?$", re.IGNORECASE)
 
@@ -219,11 +233,12 @@ class Renderer:
                 value is not None and not isinstance(value, bool):
             widget = "text"  # a non-yes/no answer stays visible and editable as text
         control = self.leaf_control(node, widget, name, fid, value, present, info)
-        if value is MISSING and node.empty_value is not MISSING:
-            # Untouched stays unanswered; only a field that had an answer and was cleared
-            # takes the designer's `ui:emptyValue` (as in react-jsonschema-form).
-            control += Markup('<input type="hidden" name="{}" value="1">').format(
-                control_name(self.prefix, "unanswered", path))
+        untouched = untouched_value(node, widget)
+        if value is MISSING and untouched is not None and not (self.readonly or node.readonly):
+            # What an untouched input posts anyway (a range its position, a colour black,
+            # an empty text its `ui:emptyValue`) still means "no answer".
+            control += Markup('<input type="hidden" name="{}" value="{}">').format(
+                control_name(self.prefix, "unanswered", path), untouched)
         group = widget in ("radio", "rating", "checkboxes")
         return self.m.field(control=control, widget=widget, group=group, **{k: info[k] for k in (
             "id", "path", "label", "errors", "required", "description", "help", "conditions",
@@ -282,11 +297,15 @@ class Renderer:
             items = value if isinstance(value, list) else []
             return [encode(x) for x in items], {}
         if value is MISSING or value is None:
+            if widget == "range":
+                return untouched_value(node, widget), {}
             return ("" if widget not in ("checkbox",) else None), {}
         if widget in ("select", "radio", "rating", "checkbox") and not (
                 widget == "checkbox" and not isinstance(value, bool)):
             return encode(value), {}
         text = _text(value)
+        if widget == "date" and not _DATE.match(text):
+            return text, {"type": "text"}  # a date input would blank it
         if widget in ("number", "updown", "range") and not widgets.looks_numeric(text):
             return text, {"type": "text"}  # keep what was typed visible, e.g. "abc"
         if widget == "datetime":
