@@ -1,0 +1,141 @@
+"""Who may open and do what: every page and action x every kind of person.
+
+Sam's 360 is collecting feedback: Sam (subject) owes a self assessment, Pat, Quinn and
+Rita (peer raters) owe anonymous feedback. Bob is Sam's manager, Carla Bob's manager (the
+360's ``skip_manager``), Hana is HR, Uma has nothing to do with it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.store import Event, Instance, Task, TaskStatus
+from tests.web import webscenario as scenario
+from tests.web.conftest import sign_in
+
+PEOPLE = {
+    "subject": "sam@acme.test",
+    "manager": "bob@acme.test",
+    "skip": "carla@acme.test",
+    "peer": "pat@acme.test",
+    "hr": "hana@acme.test",
+    "unrelated": "uma@acme.test",
+    "signed_out": None,
+}
+EVERYONE = {who: 200 for who in PEOPLE} | {"signed_out": 302}
+HR_ONLY = {who: 403 for who in PEOPLE} | {"hr": 200, "signed_out": 302}
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        iid = scenario.to_collect(app)
+        return {
+            "instance": iid,
+            "subject_task": scenario.open_task(iid, "sam@acme.test").id,
+            "peer_task": scenario.open_task(iid, "pat@acme.test").id,
+        }
+
+
+def client_for(app, who):
+    email = PEOPLE[who]
+    client = app.test_client()
+    return sign_in(client, app, email) if email else client
+
+
+PAGES = {
+    "inbox": ("/", EVERYONE),
+    "team": ("/team/", EVERYONE),
+    "instance": ("/instances/{instance}", {
+        "subject": 200, "manager": 200, "skip": 200, "peer": 200, "hr": 200,
+        "unrelated": 403, "signed_out": 302}),
+    "subject_task": ("/tasks/{subject_task}", {
+        "subject": 200, "manager": 403, "skip": 403, "peer": 403, "hr": 200,
+        "unrelated": 403, "signed_out": 302}),
+    "peer_task": ("/tasks/{peer_task}", {
+        "subject": 403, "manager": 403, "skip": 403, "peer": 200, "hr": 200,
+        "unrelated": 403, "signed_out": 302}),
+    "missing_task": ("/tasks/99999", {who: 404 for who in PEOPLE} | {"signed_out": 302}),
+    "missing_instance": ("/instances/99999",
+                         {who: 404 for who in PEOPLE} | {"signed_out": 302}),
+    "hr_cycles": ("/hr/cycles", HR_ONLY),
+    "hr_launch": ("/hr/launch", HR_ONLY),
+    "hr_library": ("/hr/library/", HR_ONLY),
+    "hr_workflow": ("/hr/library/workflows/feedback-360", HR_ONLY),
+    "hr_form_preview": ("/hr/library/forms/peer-feedback", HR_ONLY),
+    "hr_people": ("/hr/people/", HR_ONLY),
+    "pip_tracker": ("/hr/pips/", HR_ONLY),
+}
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_pages(app, world, page):
+    path, expected = PAGES[page]
+    url = path.format(**world)
+    got = {who: client_for(app, who).get(url).status_code for who in PEOPLE}
+    assert got == expected
+
+
+def _valid_self_assessment():
+    return {"collaboration": "4", "communication": "4", "delivery": "3",
+            "strengths": "Calm under pressure.", "improvements": "Write things down more.",
+            "_submit": "1"}
+
+
+# action -> (method+url, form data, expected status per person, check that it happened)
+ACTIONS = {
+    "submit_own_task": (
+        "/tasks/{subject_task}", _valid_self_assessment(),
+        {"subject": 303}, lambda w: Task.get_by_id(w["subject_task"]).status == "submitted"),
+    "save_draft": (
+        "/tasks/{subject_task}", {"strengths": "half", "_draft": "1"},
+        {"subject": 303}, lambda w: Task.get_by_id(w["subject_task"]).draft is not None),
+    "submit_peer_task": (
+        "/tasks/{peer_task}", {**scenario.peer_feedback("pat@acme.test"), "_submit": "1"},
+        {"peer": 303}, lambda w: Task.get_by_id(w["peer_task"]).status == "submitted"),
+    "fire_hr_trigger": (
+        "/instances/{instance}/fire/proceed", {},
+        {"hr": 303}, lambda w: Instance.get_by_id(w["instance"]).state == "debrief"),
+    "cancel_instance": (
+        "/instances/{instance}/cancel", {"reason": "Left the company"},
+        {"hr": 303}, lambda w: Instance.get_by_id(w["instance"]).status == "cancelled"),
+    "reassign_task": (
+        "/instances/{instance}/tasks/{peer_task}/reassign", {"to": "uma@acme.test"},
+        {"hr": 303}, lambda w: Task.get_by_id(w["peer_task"]).assignee.email == "uma@acme.test"),
+    "nudge_task": (
+        "/hr/tasks/{peer_task}/nudge", {},
+        {"hr": 303}, lambda w: Event.select().where(Event.kind == "nudged").exists()),
+    "launch_preview": (
+        "/hr/launch", {"workflow": "annual-review", "cycle": "Review 2026", "preview": "1"},
+        {"hr": 200}, lambda w: True),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_actions(app, world, action):
+    """Everyone else is refused and nothing changes; then the allowed person succeeds."""
+    path, data, allowed, happened = ACTIONS[action]
+    url = path.format(**world)
+    for who in PEOPLE:
+        if who in allowed:
+            continue
+        status = client_for(app, who).post(url, data=data).status_code
+        assert status == (302 if who == "signed_out" else 403), (who, status)
+        with app.app_context():
+            assert not happened(world) or action == "launch_preview", who
+            assert Task.get_by_id(world["peer_task"]).status == TaskStatus.OPEN
+    for who, expected in allowed.items():
+        response = client_for(app, who).post(url, data=data)
+        assert response.status_code == expected, response.get_data(as_text=True)[:2000]
+        with app.app_context():
+            assert happened(world)
+
+
+def test_console_is_open_to_the_admin_group(app):
+    from engine.directory import import_csv
+    from tests.web.conftest import ORG
+
+    with app.app_context():
+        import_csv(ORG.replace("carla@acme.test,Carla Chief,,Executive,CEO,",
+                               "carla@acme.test,Carla Chief,,Executive,CEO,admin"))
+    assert client_for(app, "skip").get("/hr/cycles").status_code == 200

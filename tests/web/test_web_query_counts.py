@@ -1,0 +1,86 @@
+"""Pages stay fast: the inbox and the instance page run a bounded number of queries,
+whatever the number of tasks."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from engine import commands, store
+from engine.directory import import_csv
+from tests.web import webscenario as scenario
+from tests.web.conftest import ORG, sign_in
+
+MORE_PEOPLE = "".join(f"r{i}@acme.test,Reviewer {i},carla@acme.test,Sales,AE,\n"
+                      for i in range(8))
+
+
+@contextmanager
+def counting(app):
+    """Count the SQL statements the app's database runs inside the block."""
+    database = app.extensions["reviewflow.database"]
+    original = database.execute_sql
+    seen = []
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = execute_sql
+    try:
+        yield seen
+    finally:
+        del database.execute_sql
+
+
+def _queries(app, client, url) -> int:
+    client.get(url)  # warm the per-version caches
+    with counting(app) as seen:
+        assert client.get(url).status_code == 200
+    return len(seen)
+
+
+def test_inbox_query_count_does_not_grow_with_tasks(app):
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    with app.app_context():
+        scenario.start_360(app)
+    few = _queries(app, sam, "/")
+    with app.app_context():
+        for _ in range(6):
+            iid = scenario.start_360(app)
+        commands.save_draft(scenario.open_task(iid, "sam@acme.test").id, "sam@acme.test",
+                            {"peers": ["pat@acme.test"]})
+        commands.submit(scenario.open_task(iid - 1, "sam@acme.test").id, "sam@acme.test",
+                        {"peers": scenario.PEERS})
+    many = _queries(app, sam, "/")
+    assert many == few
+    assert few <= 25
+
+
+def _collect_with(app, peers) -> int:
+    iid = scenario.start_360(app)
+    commands.submit(scenario.open_task(iid, "sam@acme.test").id, "sam@acme.test",
+                    {"peers": peers})
+    commands.submit(scenario.open_task(iid, "bob@acme.test").id, "bob@acme.test", {},
+                    trigger="approve")
+    scenario.peers_answer(iid, [p for p in peers if p in scenario.PEER_TEXT])
+    return iid
+
+
+def test_instance_page_query_count_does_not_grow_with_tasks(app):
+    with app.app_context():
+        import_csv(ORG + MORE_PEOPLE)
+        small = _collect_with(app, scenario.PEERS)
+        large = _collect_with(app, scenario.PEERS + [f"r{i}@acme.test" for i in range(5)])
+    for email in ("bob@acme.test", "hana@acme.test"):
+        client = sign_in(app.test_client(), app, email)
+        few = _queries(app, client, f"/instances/{small}")
+        many = _queries(app, client, f"/instances/{large}")
+        assert many == few, email
+        assert few <= 30
+
+
+def test_counting_sees_queries(app):
+    """The counter itself works (a page that reads the database is not zero)."""
+    client = sign_in(app.test_client(), app, "sam@acme.test")
+    assert _queries(app, client, "/") > 0
+    assert store.db.obj is app.extensions["reviewflow.database"]
