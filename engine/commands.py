@@ -151,6 +151,12 @@ def _population(filters: list[tuple[str, str]]):
     return query, extra
 
 
+def population(where: Iterable = ()) -> list[Person]:
+    """Active people a launch with ``where`` would cover, by name (for a preview)."""
+    query, extra = _population(_filters(where))
+    return [p for p in query.order_by(Person.name, Person.id) if _matches(p, extra)]
+
+
 def _matches(person: Person, extra: dict) -> bool:
     attrs = person.attributes or {}
     return all(str(attrs.get(key, "")) in values for key, values in extra.items())

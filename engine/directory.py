@@ -260,6 +260,25 @@ def person(email: str) -> Person:
     return found
 
 
+def person_by_email(email: str) -> Person | None:
+    """The person with ``email`` (any case), or None."""
+    found = store.select_matching(Person, {"email": normalize_email(email)})
+    return found[0] if found else None
+
+
+def person_by_id(person_id) -> Person | None:
+    """The person with id ``person_id``, or None (also for ids that are not numbers)."""
+    try:
+        return store.get_row(Person, int(person_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def is_active(person: Person | None) -> bool:
+    """Is this person in the directory's latest import (people who left are inactive)?"""
+    return person is not None and bool(person.active)
+
+
 def groups_of(person_id: int) -> set[str]:
     """Names of the groups a person belongs to."""
     query = PersonGroup.select(PersonGroup.group).where(PersonGroup.person == person_id)

@@ -32,7 +32,6 @@ from engine.store import (
 )
 
 Subject = Person.alias("subject")
-Assignee = Person.alias("assignee")
 Manager = Person.alias("manager")
 SkipManager = Person.alias("skip_manager")
 DECISION_LIMIT = 200
@@ -480,13 +479,6 @@ def _subject_dict(person: Person, manager: Person | None) -> dict:
             "manager_email": manager.email if manager else None,
             "manager_name": manager.name if manager else None, "active": person.active,
             "manager_id": person.manager_id}
-
-
-def _people_emails(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {p.id: p.email for p in Person.select(Person.id, Person.email)
-            .where(Person.id.in_(sorted(ids)))}
 
 
 def _group_members(names) -> dict[str, list[Person]]:
