@@ -69,8 +69,17 @@ def test_annual_review_low_rating_goes_to_hr_who_starts_a_pip(library, org):
     assert decisions(HANA, T0 + days(10)) == []
 
     submit(review, "calibration", HUGO, p.calibration(2, changed=False), T0 + days(20))
-    assert state(review) == "shared"
+    assert state(review) == "ready_to_share"
     assert task_statuses(review, "calibration") == [(HANA, "cancelled"), (HUGO, "submitted")]
+    assert readable(review, MIA)["calibration"][0]["adjusted_rating"] == 2
+    assert "calibration_notes" not in readable(review, MIA)["calibration"][0]
+    assert "manager-review" not in readable(review, EVE)  # not before the conversation
+    assert decisions(MIA, T0 + days(20)) == [(review, "ready_to_share", ("share",))]
+    with pytest.raises(NotAllowed):
+        fire(review, "share", EVE, T0 + days(21))
+
+    fire(review, "share", MIA, T0 + days(22))
+    assert state(review) == "shared"
     assert open_tasks(review) == [("acknowledgement", EVE)]
     shared = readable(review, EVE)
     assert shared["manager-review"][0]["rating"] == 2
@@ -88,7 +97,7 @@ def test_annual_review_low_rating_goes_to_hr_who_starts_a_pip(library, org):
     with pytest.raises(NotAllowed, match="may not fire 'start_pip'"):
         fire(review, "start_pip", MIA, T0 + days(26))
     assert state(review) == "hr_follow_up"
-    assert [e.actor for e in events(review, "refused")] == [MIA]
+    assert [e.actor for e in events(review, "refused")] == [EVE, MIA]  # both recorded
 
     fire(review, "start_pip", HANA, T0 + days(27))
     assert state(review) == "closed"
@@ -99,7 +108,8 @@ def test_annual_review_low_rating_goes_to_hr_who_starts_a_pip(library, org):
     assert transitions(review) == [
         ("submit_self_review", "self_review", "manager_review"),
         ("submit_manager_review", "manager_review", "calibration"),
-        ("calibrate", "calibration", "shared"),
+        ("calibrate", "calibration", "ready_to_share"),
+        ("share", "ready_to_share", "shared"),
         ("acknowledge_low_rating", "shared", "hr_follow_up"),
         ("start_pip", "hr_follow_up", "closed"),
     ]
@@ -118,6 +128,7 @@ def test_annual_review_reminds_escalates_adjusts_and_closes_unacknowledged(libra
     submit(review, "self-review", EVE, p.SELF_REVIEW, T0 + days(15))
     submit(review, "manager-review", MIA, p.manager_review(4), T0 + days(20))
     submit(review, "calibration", HANA, p.calibration(3, changed=True), T0 + days(30))
+    fire(review, "share", CLEO, T0 + days(30))  # the skip-level manager may share too
     assert state(review) == "shared"
     # The manager's rating stays as written; the adjustment is its own submission.
     assert [s["rating"] for s in submissions(review, "manager-review")] == [4]
