@@ -82,10 +82,14 @@ def postgres_url():
 
 
 def _empty_postgres() -> None:
+    """DELETE every row and restart the ids: ~2 ms, where TRUNCATE takes ~100-500 ms."""
     from engine import store
 
-    tables = ", ".join(f'"{m._meta.table_name}"' for m in store.MODELS)
-    store.db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    tables = [m._meta.table_name for m in reversed(store.MODELS)]
+    deletes = "; ".join(f'DELETE FROM "{t}"' for t in tables)
+    restarts = ", ".join(f"setval(pg_get_serial_sequence('\"{t}\"', 'id'), 1, false)"
+                         for t in tables)
+    store.db.execute_sql(f"{deletes}; SELECT {restarts}")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
