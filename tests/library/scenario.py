@@ -81,10 +81,11 @@ def task_statuses(instance_id: int, form: str) -> list[tuple[str, str]]:
     return [(t.assignee.email, t.status) for t in query]
 
 
-def outbox(kind: str, recipient: str | None = None) -> list[Outbox]:
+def outbox(kind: str, instance_id: int | None = None) -> list[Outbox]:
+    """Queued messages of ``kind`` (``reminder``, ``escalation``...), of one instance or all."""
     query = Outbox.select().where(Outbox.kind == kind)
-    if recipient:
-        query = query.where(Outbox.recipient == recipient)
+    if instance_id is not None:
+        query = query.where(Outbox.instance == instance_id)
     return list(query.order_by(Outbox.id))
 
 

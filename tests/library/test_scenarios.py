@@ -14,6 +14,7 @@ import pytest
 
 from engine import commands
 from engine.errors import NotAllowed
+from engine.store import Instance, Person
 from tests.library import payloads as p
 from tests.library.scenario import (
     T0,
@@ -29,12 +30,13 @@ from tests.library.scenario import (
     status,
     submissions,
     submit,
+    task_id,
     task_statuses,
     tick,
     transitions,
 )
 
-EVE, MIA, CLEO = "eve@acme.test", "mia@acme.test", "cleo@acme.test"
+EVE, MIA, CLEO, LOU = "eve@acme.test", "mia@acme.test", "cleo@acme.test", "lou@acme.test"
 HANA, HUGO = "hana@acme.test", "hugo@acme.test"
 PAT, QUINN, RAY, SAM, TOM = (f"{n}@acme.test" for n in ("pat", "quinn", "ray", "sam", "tom"))
 
@@ -140,6 +142,36 @@ def test_annual_review_reminds_escalates_adjusts_and_closes_unacknowledged(libra
     assert state(review) == "closed"
     assert transitions(review)[-1] == ("acknowledgement_lapsed", "shared", "closed")
     assert task_statuses(review, "acknowledgement") == [(EVE, "cancelled")]
+
+
+def test_annual_review_cycle_for_a_department_with_a_delegated_manager_review(library, org):
+    launched = commands.launch(library, "annual-review", "Annual review 2026",
+                               where=[("department", "Sales")], actor=HANA, now=T0)
+    assert launched.created == 2
+    by_subject = {i.subject.email: i.id for i in Instance.select(Instance, Person)
+                  .join(Person, on=(Instance.subject == Person.id))}
+    assert sorted(by_subject) == [EVE, MIA]
+    assert open_tasks(by_subject[MIA]) == [("self-review", MIA)]
+    review = by_subject[EVE]
+
+    submit(review, "self-review", EVE, p.SELF_REVIEW, T0 + days(2))
+    # Eve spent the year on Lou's project: Mia hands the review to Lou (delegable).
+    commands.delegate(task_id(review, "manager-review", MIA), LOU, MIA,
+                      reason="Eve worked for Lou all year", now=T0 + days(3))
+    assert open_tasks(review) == [("manager-review", LOU)]
+    assert "self-review" in readable(review, LOU)  # what the task shows goes with it
+    with pytest.raises(NotAllowed, match="not assigned to mia"):
+        commands.submit(task_id(review, "manager-review", LOU), MIA, p.manager_review(3),
+                        now=T0 + days(4))
+
+    tick(T0 + days(2 + 14))  # overdue: the skip-level manager is told
+    assert [m.recipient for m in outbox("escalation", review)] == [CLEO]
+    # Mia's own self review is overdue too: her manager, Cleo, hears about that one.
+    assert [m.recipient for m in outbox("escalation", by_subject[MIA])] == [CLEO]
+    submit(review, "manager-review", LOU, p.manager_review(3), T0 + days(17))
+    assert state(review) == "calibration"
+    [delegated] = events(review, "delegated")
+    assert (delegated.actor, delegated.detail["to"]) == (MIA, LOU)
 
 
 # --------------------------------------------------------------------- feedback-360
