@@ -62,7 +62,9 @@ def default_config() -> dict:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, database hooks, sign-in, CSRF, security headers, pages."""
-    app = Flask(__name__, instance_relative_config=True)
+    instance_path = (config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=str(instance_path) if instance_path else None)
     app.config.update(default_config())
     if config:
         app.config.update(config)

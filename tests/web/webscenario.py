@@ -68,3 +68,36 @@ def to_debrief(app) -> int:
     peers_answer(iid)
     commands.submit(open_task(iid, "sam@acme.test").id, "sam@acme.test", SELF_ASSESSMENT)
     return iid
+
+
+PIP_PLAN = {"concerns": "Missed the agreed deadlines on three releases this quarter.",
+            "expectations": "Deliver agreed work on time, or flag risks early.",
+            "objectives": [{"objective": "Ship the billing fix", "measure": "Released"}],
+            "support": "Weekly pairing with a senior engineer.",
+            "start_date": "2026-12-01", "duration_days": 60}
+
+
+def pip_active(app, subject: str = "sam@acme.test") -> int:
+    """A PIP drafted by Bob, approved by HR and acknowledged: ``active``."""
+    iid = commands.start(library(app), "pip", subject, "hana@acme.test").instance_id
+    commands.submit(open_task(iid, "bob@acme.test").id, "bob@acme.test", PIP_PLAN)
+    commands.submit(open_task(iid, "hana@acme.test").id, "hana@acme.test", {},
+                    trigger="approve")
+    commands.submit(open_task(iid, subject).id, subject, {"acknowledged": True})
+    return iid
+
+
+def pip_decision(app, subject: str = "sam@acme.test") -> int:
+    """A PIP 30 days on, reviewed with a recommendation to close: ``decision``."""
+    from datetime import timedelta
+
+    from engine import timers
+    from web.helpers import utcnow
+
+    iid = pip_active(app, subject)
+    later = utcnow() + timedelta(days=31)
+    timers.tick(later)
+    commands.submit(open_task(iid, "bob@acme.test", "pip-review").id, "bob@acme.test",
+                    {"objectives_met": "all", "recommendation": "successful",
+                     "assessment": "Every objective met, on time and well."}, now=later)
+    return iid

@@ -1,0 +1,151 @@
+"""The task page: inline validation errors keeping what was typed, drafts, row buttons,
+decisions (with a transition's own form), conflicts, and where the process went."""
+
+from __future__ import annotations
+
+from engine import commands
+from engine.store import Instance, Submission, Task
+from tests.web import webscenario as scenario
+from tests.web.conftest import sign_in
+
+
+def _sam_task(app):
+    with app.app_context():
+        iid = scenario.start_360(app)
+        return iid, scenario.open_task(iid, "sam@acme.test").id
+
+
+def test_invalid_submission_shows_errors_inline_and_keeps_the_typing(app):
+    iid, task = _sam_task(app)
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    response = sam.post(f"/tasks/{task}", data={
+        "__rows__:peers": "3", "peers[0]": "pat@acme.test", "peers[1]": "not an email",
+        "peers[2]": "rita@acme.test", "note_to_manager": "Kept note 123", "_submit": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'data-testid="error-summary"' in html
+    assert "Enter a valid email address." in html
+    assert 'value="not an email"' in html and "Kept note 123" in html
+    with app.app_context():
+        assert Task.get_by_id(task).status == "open"
+        assert Submission.select().count() == 0
+
+
+def test_draft_is_kept_and_offered_again(app):
+    iid, task = _sam_task(app)
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    response = sam.post(f"/tasks/{task}", data={
+        "__rows__:peers": "1", "peers[0]": "pat@acme.test", "_draft": "1"})
+    assert response.status_code == 303
+    html = sam.get(f"/tasks/{task}").get_data(as_text=True)
+    assert 'value="pat@acme.test"' in html
+    assert "Draft saved" in html
+    inbox = sam.get("/").get_data(as_text=True)
+    assert "draft saved" in inbox
+
+
+def test_add_row_redisplays_without_storing(app):
+    iid, task = _sam_task(app)
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    response = sam.post(f"/tasks/{task}", data={
+        "__rows__:peers": "3", "peers[0]": "pat@acme.test", "peers[1]": "", "peers[2]": "",
+        "__add__:peers": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'name="peers[3]"' in html and 'value="pat@acme.test"' in html
+    with app.app_context():
+        assert Task.get_by_id(task).status == "open"
+
+
+def _at_approval(app):
+    with app.app_context():
+        iid = scenario.start_360(app)
+        commands.submit(scenario.open_task(iid, "sam@acme.test").id, "sam@acme.test",
+                        {"peers": scenario.PEERS})
+        return iid, scenario.open_task(iid, "bob@acme.test").id
+
+
+def test_decision_buttons_replace_submit(app):
+    iid, task = _at_approval(app)
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    html = bob.get(f"/tasks/{task}").get_data(as_text=True)
+    assert 'data-testid="decide-approve"' in html and 'data-testid="decide-send_back"' in html
+    assert 'data-testid="submit"' not in html
+    assert "pat@acme.test" in html  # the nomination it `show`s
+    assert bob.post(f"/tasks/{task}", data={"_submit": "1"}).status_code == 400
+
+
+def test_send_back_needs_its_reason_then_returns_the_task_with_it(app):
+    iid, task = _at_approval(app)
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    response = bob.post(f"/tasks/{task}", data={"comments": "Mostly fine",
+                                               "_trigger": "send_back"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Mostly fine" in html and "This field is required." in html
+    response = bob.post(f"/tasks/{task}", data={
+        "comments": "Mostly fine", "_trigger": "send_back",
+        "t-send_back-reason": "Please add someone from Sales."})
+    assert response.status_code == 303
+    with app.app_context():
+        assert Instance.get_by_id(iid).state == "nominate"
+        again = scenario.open_task(iid, "sam@acme.test").id
+        assert Submission.get(Submission.form_id == "send-back-reason").data == {
+            "reason": "Please add someone from Sales."}
+    page = sign_in(app.test_client(), app, "sam@acme.test").get(f"/tasks/{again}")
+    assert "Please add someone from Sales." in page.get_data(as_text=True)
+
+
+def test_approve_says_where_the_process_went(app):
+    iid, task = _at_approval(app)
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    response = bob.post(f"/tasks/{task}", data={"_trigger": "approve"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "moved on to: Collecting feedback" in html
+    with app.app_context():
+        assert Instance.get_by_id(iid).state == "collect"
+
+
+def test_someone_else_moved_on_first_is_a_409_page(app):
+    iid, task = _at_approval(app)
+    with app.app_context():
+        commands.cancel(iid, "hana@acme.test", "Sam left")
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    response = bob.post(f"/tasks/{task}", data={"_trigger": "approve"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else just moved this process on" in html
+    assert "Traceback" not in html
+
+
+def test_trigger_with_a_form_from_the_instance_page(app):
+    """HR closes a PIP as successful: the transition's outcome form, validated inline."""
+    with app.app_context():
+        iid = scenario.pip_decision(app)
+        assert Instance.get_by_id(iid).state == "decision"
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    page = hana.get(f"/instances/{iid}").get_data(as_text=True)
+    assert 'data-testid="fire-successful"' in page and 'data-testid="fire-unsuccessful"' in page
+    bob_page = sign_in(app.test_client(), app, "bob@acme.test").get(f"/instances/{iid}")
+    assert 'data-testid="fire-unsuccessful"' not in bob_page.get_data(as_text=True)
+    response = hana.post(f"/instances/{iid}/fire/successful",
+                         data={"t-successful-summary": "too short"})
+    assert response.status_code == 422
+    assert "too short" in response.get_data(as_text=True)
+    response = hana.post(f"/instances/{iid}/fire/successful", data={
+        "t-successful-summary": "All objectives met; the plan closes successfully."})
+    assert response.status_code == 303
+    with app.app_context():
+        assert Instance.get_by_id(iid).state == "completed"
+    tracker = hana.get("/hr/pips/").get_data(as_text=True)
+    assert "Completed successfully" in tracker
+
+
+def test_pip_tracker_shows_days_left_and_next_check_in(app):
+    with app.app_context():
+        scenario.pip_active(app)
+    html = sign_in(app.test_client(), app, "hana@acme.test").get("/hr/pips/").get_data(
+        as_text=True)
+    active = html.split('data-testid="pips-active"')[1].split("</table>")[0]
+    assert "Sam Subject" in active and "Weekly check-in" in active
+    assert "30 Jan 2027" in html  # 2026-12-01 + 60 days
