@@ -60,7 +60,8 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path], list[Problem]]:
         elif path.is_dir():
             for sub, bucket, suffixes in _folders(path, workflows, forms):
                 for f in sorted(sub.iterdir()) if sub.is_dir() else []:
-                    if f.is_file() and f.suffix in suffixes:
+                    # editors leave .#x.yaml and ~ files; they are not definitions
+                    if f.is_file() and f.suffix in suffixes and not f.name.startswith("."):
                         bucket.append(f)
         else:
             problems.append(Problem(display_name(path), 1, 1, (), "no such file or folder"))
