@@ -191,15 +191,15 @@ class Renderer:
     def row_buttons(self, node: Node, path: tuple, i: int, count: int) -> Markup:
         out = []
         fixed = i < node.fixed_count
-        if node.orderable and not fixed and i > node.fixed_count:
-            out.append(self.m.button(control_name(self.prefix, "up", path, i), "Move up",
-                                     "rf-up"))
-        if node.orderable and not fixed and i < count - 1:
-            out.append(self.m.button(control_name(self.prefix, "down", path, i), "Move down",
-                                     "rf-down"))
-        if node.removable and not fixed:
-            out.append(self.m.button(control_name(self.prefix, "remove", path, i), "Remove",
-                                     "rf-remove"))
+        where = f"row {i + 1}" + (f" of {node.title}" if node.title else "")
+        for kind, text, shown in (
+            ("up", "Move up", node.orderable and not fixed and i > node.fixed_count),
+            ("down", "Move down", node.orderable and not fixed and i < count - 1),
+            ("remove", "Remove", node.removable and not fixed),
+        ):
+            if shown:
+                out.append(self.m.button(control_name(self.prefix, kind, path, i), text,
+                                         f"rf-{kind}", f"{text} {where}"))
         return Markup(" ").join(out)
 
     def render_pairs(self, node: Node, path: tuple, value: dict) -> Markup:
