@@ -1,0 +1,89 @@
+"""The shipped forms refuse what the processes cannot work with, in plain words.
+
+The messages are the engine's (engine.submissions); what is tested here is that the
+library's forms carry the rules the processes rely on: 3-8 distinct reviewers,
+acknowledgements that are really ticked, a reason when declining, OKR scores in 0-1...
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import commands
+from engine.errors import SubmissionInvalid
+from engine.submissions import submission_errors
+from tests.library import payloads as p
+from tests.library.scenario import T0, open_tasks, state, submissions, task_id
+
+EVE = "eve@acme.test"
+A, B, C = "a@acme.test", "b@acme.test", "c@acme.test"
+
+REFUSED = [
+    ("peer-nomination", {"peers": [A, B]}, {"peers": ["Must have at least 3 items."]}),
+    ("peer-nomination", {"peers": [A, B, A]}, {"peers": ["Each item must be different."]}),
+    ("peer-nomination", {"peers": [f"p{i}@acme.test" for i in range(9)]},
+     {"peers": ["Must have at most 8 items."]}),
+    ("peer-nomination", {"peers": [A, B, "carol"]},
+     {"peers[2]": ["Enter a valid email address."]}),
+    ("acknowledgement", {"acknowledged": False, "agreement": "agree"},
+     {"acknowledged": ["Must be true."]}),
+    ("acknowledgement", {"acknowledged": True},
+     {"agreement": ["This field is required."]}),
+    ("feedback-response", {"response": "decline"},
+     {"decline_reason": ["This field is required."]}),
+    ("feedback-response", {"response": "give", "keep_doing": "Clear agenda, sent early."},
+     {"do_differently": ["This field is required."]}),
+    ("feedback-request", {"giver": "pat", "topic": "The planning workshop."},
+     {"giver": ["Enter a valid email address."]}),
+    ("calibration", {"adjusted_rating": 6, "rationale": "Exceptional year overall."},
+     {"adjusted_rating": ["Must be one of: 1 - Did not meet expectations, 2 - Partly met "
+                          "expectations, 3 - Met expectations, 4 - Exceeded expectations, "
+                          "5 - Far exceeded expectations."]}),
+    ("pip-plan", {**p.PIP_PLAN, "duration_days": 45},
+     {"duration_days": ["Must be one of: 30 days, 60 days, 90 days."]}),
+    ("pip-plan", {**p.PIP_PLAN, "objectives": []},
+     {"objectives": ["Must have at least 1 item."]}),
+    ("okr-plan", {"quarter": "2026-Q1", "objectives": [{"objective": "Grow the base",
+                  "key_results": [{"description": "More", "metric": "n", "target": 5,
+                                   "confidence": 1.5}]}]},
+     {"objectives[0].key_results": ["Must have at least 2 items."],
+      "objectives[0].key_results[0].confidence": ["Must be at most 1."]}),
+    ("okr-final-score", {"final_score": -0.1, "comments": "A hard quarter."},
+     {"final_score": ["Must be at least 0."]}),
+    ("mbo-objectives", {**p.MBO_OBJECTIVES, "objectives": p.MBO_OBJECTIVES["objectives"][:2]},
+     {"objectives": ["Must have at least 3 items."]}),
+    ("one-on-one-agenda", {"topics": []}, {"topics": ["Must have at least 1 item."]}),
+    ("send-back-reason", {"reason": "No."}, {"reason": ["Must be at least 10 characters."]}),
+]
+
+
+@pytest.mark.parametrize(("form_id", "data", "expected"), REFUSED,
+                         ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(REFUSED)])
+def test_form_refuses_what_the_process_cannot_use(library, form_id, data, expected):
+    assert submission_errors(library.form(form_id), data) == expected
+
+
+ACCEPTED = [
+    ("self-review", p.SELF_REVIEW), ("manager-review", p.manager_review(3)),
+    ("calibration", p.calibration(3, changed=False)), ("acknowledgement", p.DISAGREED),
+    ("peer-nomination", p.nomination(p.PEERS)), ("peer-feedback", p.peer_feedback(5)),
+    ("feedback-response", p.FEEDBACK_DECLINED), ("okr-plan", p.OKR_PLAN),
+    ("pip-plan", p.PIP_PLAN), ("mbo-assessment", p.MBO_ASSESSMENT),
+    ("nomination-approval", {}), ("pip-hr-review", {}), ("okr-approval", {}),
+    ("mbo-approval", {}),
+]
+
+
+@pytest.mark.parametrize(("form_id", "data"), ACCEPTED, ids=[f for f, _ in ACCEPTED])
+def test_form_accepts_a_real_answer(library, form_id, data):
+    assert submission_errors(library.form(form_id), data) == {}
+
+
+def test_a_refused_nomination_changes_nothing(library, org):
+    fb = commands.start(library, "feedback-360", EVE, "hana@acme.test", now=T0).instance_id
+    with pytest.raises(SubmissionInvalid) as refused:
+        commands.submit(task_id(fb, "peer-nomination", EVE), EVE, {"peers": [A, B]}, now=T0)
+    assert refused.value.errors == {"peers": ["Must have at least 3 items."]}
+    assert state(fb) == "nominate"
+    assert open_tasks(fb) == [("peer-nomination", EVE)]
+    assert submissions(fb, "peer-nomination") == []
