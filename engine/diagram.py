@@ -21,6 +21,7 @@ from engine.definitions.specs import TransitionSpec, WorkflowSpec
 from engine.durations import format_duration
 
 FORMATS = {"svg": "graphviz", "png": "graphviz", "dot": "graphviz", "mmd": "mermaid"}
+ALIASES = {"mermaid": "mmd", "graphviz": "dot", "gv": "dot"}
 
 
 class _LabelledState(State):
@@ -62,6 +63,7 @@ def diagram_source(spec: WorkflowSpec, fmt: str = "mmd",
                    highlight_state: str | None = None) -> str | bytes:
     """The diagram in ``fmt``: ``mmd`` (Mermaid text), ``dot`` (text), ``svg`` (text) or
     ``png`` (bytes)."""
+    fmt = ALIASES.get(fmt, fmt)
     if fmt not in FORMATS:
         raise ValueError(f"unknown diagram format {fmt!r}; use one of {', '.join(FORMATS)}")
     graph = _graph(spec, FORMATS[fmt], highlight_state)
