@@ -214,6 +214,14 @@ def _enum_message(error: ValidationError) -> str:
     return "Must be one of: " + ", ".join(_show(v) for v in error.validator_value) + "."
 
 
+def _const_message(value: Any) -> str:
+    if value is True:  # "I have read this review": a box that must be ticked
+        return "Tick this box to confirm."
+    if value is False:
+        return "Leave this box unticked."
+    return f"Must be {_show(value)}."
+
+
 def _alternatives_message(error: ValidationError) -> str:
     titles = _choices(error.validator_value)
     if titles:
@@ -237,7 +245,7 @@ _MESSAGES = {
     "oneOf": _alternatives_message,
     "anyOf": _alternatives_message,
     "multipleOf": lambda e: f"Must be a multiple of {_show(e.validator_value)}.",
-    "const": lambda e: f"Must be {_show(e.validator_value)}.",
+    "const": lambda e: _const_message(e.validator_value),
     "pattern": lambda e: "Does not match the expected format.",
     "format": lambda e: _FORMAT_MESSAGES.get(
         e.validator_value, f"Enter a valid {e.validator_value}."

@@ -213,3 +213,13 @@ def test_read_only_fields_keep_their_stored_value():
     result = parse_form(form, body, previous=stored)
     assert result.data == {"id": "E-1", "rows": [{"fixed": 3, "mine": "ok"}]}
     assert parse_form(form, body).data["id"] == "E-2"  # without `previous`, as posted
+
+
+def test_odd_property_names_round_trip():
+    names = ["a.b", "x[0]", 'say "hi"', "1st", "first name", "café", "a-b"]
+    form = make_form({"type": "object", "properties": {
+        "outer": {"type": "object", "properties": {n: {"type": "string"} for n in names}}}})
+    data = {"outer": {n: f"value of {n}" for n in names}}
+    assert parse_form(form, post_back(str(render_form(form, data)))).data == data
+    errors = parse_form(form, MultiDict([("outer[\"a.b\"]", "x")])).errors
+    assert errors == {}
