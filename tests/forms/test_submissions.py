@@ -219,7 +219,7 @@ def test_bad_field_paths_are_refused(bad):
         ({"type": "array", "minItems": 2}, [1], "Must have at least 2 items."),
         ({"type": "array", "uniqueItems": True}, [1, 1], "Each item must be different."),
         ({"const": "yes"}, "no", "Must be yes."),
-        ({"type": "boolean", "const": True}, False, "Tick this box to confirm."),
+        ({"type": "boolean", "const": True}, False, "Must be true."),
         ({"type": "string", "format": "uri"}, "not a url", "Enter a valid web address (URL)."),
         ({"type": "string", "format": "time"}, "25:00", "Enter a valid time (HH:MM:SS)."),
         ({"type": "boolean"}, "yes", "Must be yes or no."),
