@@ -41,10 +41,12 @@ def task_id(instance_id: int, form: str, email: str) -> int:
     return row.id
 
 
-def submit(instance_id: int, form: str, email: str, data: dict, now, trigger=None):
-    """``email`` submits their open ``form`` task (optionally pressing ``trigger``)."""
+def submit(instance_id: int, form: str, email: str, data: dict, now, trigger=None,
+           trigger_data=None):
+    """``email`` submits their open ``form`` task (optionally pressing ``trigger``, with
+    the data of that transition's own form)."""
     return commands.submit(task_id(instance_id, form, email), email, data,
-                           trigger=trigger, now=now)
+                           trigger=trigger, now=now, trigger_data=trigger_data)
 
 
 def fire(instance_id: int, trigger: str, email: str, now, data=None):

@@ -1,8 +1,9 @@
-"""The shipped forms refuse what the processes cannot work with, in plain words.
+"""The shipped forms refuse what the processes cannot work with.
 
-The messages are the engine's (engine.submissions); what is tested here is that the
-library's forms carry the rules the processes rely on: 3-8 distinct reviewers,
-acknowledgements that are really ticked, a reason when declining, OKR scores in 0-1...
+The messages are the engine's (engine.submissions, tested in tests/forms); what is
+tested here is that the library's forms carry the rules the processes rely on: 3-8
+distinct reviewers, acknowledgements that are really ticked, a reason when declining,
+OKR scores between 0 and 1...
 """
 
 from __future__ import annotations
@@ -19,48 +20,40 @@ EVE = "eve@acme.test"
 A, B, C = "a@acme.test", "b@acme.test", "c@acme.test"
 
 REFUSED = [
-    ("peer-nomination", {"peers": [A, B]}, {"peers": ["Must have at least 3 items."]}),
-    ("peer-nomination", {"peers": [A, B, A]}, {"peers": ["Each item must be different."]}),
-    ("peer-nomination", {"peers": [f"p{i}@acme.test" for i in range(9)]},
-     {"peers": ["Must have at most 8 items."]}),
-    ("peer-nomination", {"peers": [A, B, "carol"]},
-     {"peers[2]": ["Enter a valid email address."]}),
-    ("acknowledgement", {"acknowledged": False, "agreement": "agree"},
-     {"acknowledged": ["Must be true."]}),
-    ("acknowledgement", {"acknowledged": True},
-     {"agreement": ["This field is required."]}),
-    ("feedback-response", {"response": "decline"},
-     {"decline_reason": ["This field is required."]}),
+    ("peer-nomination", {"peers": [A, B]}, ["peers"]),  # fewer than 3 reviewers
+    ("peer-nomination", {"peers": [A, B, A]}, ["peers"]),  # the same reviewer twice
+    ("peer-nomination", {"peers": [f"p{i}@acme.test" for i in range(9)]}, ["peers"]),
+    ("peer-nomination", {"peers": [A, B, "carol"]}, ["peers[2]"]),  # not an email
+    ("acknowledgement", {"acknowledged": False, "agreement": "agree"}, ["acknowledged"]),
+    ("acknowledgement", {"acknowledged": True}, ["agreement"]),
+    ("feedback-response", {"response": "decline"}, ["decline_reason"]),
     ("feedback-response", {"response": "give", "keep_doing": "Clear agenda, sent early."},
-     {"do_differently": ["This field is required."]}),
-    ("feedback-request", {"giver": "pat", "topic": "The planning workshop."},
-     {"giver": ["Enter a valid email address."]}),
+     ["do_differently"]),
+    ("feedback-request", {"giver": "pat", "topic": "The planning workshop."}, ["giver"]),
     ("calibration", {"adjusted_rating": 6, "rationale": "Exceptional year overall."},
-     {"adjusted_rating": ["Must be one of: 1 - Did not meet expectations, 2 - Partly met "
-                          "expectations, 3 - Met expectations, 4 - Exceeded expectations, "
-                          "5 - Far exceeded expectations."]}),
-    ("pip-plan", {**p.PIP_PLAN, "duration_days": 45},
-     {"duration_days": ["Must be one of: 30 days, 60 days, 90 days."]}),
-    ("pip-plan", {**p.PIP_PLAN, "objectives": []},
-     {"objectives": ["Must have at least 1 item."]}),
+     ["adjusted_rating"]),
+    ("pip-plan", {**p.PIP_PLAN, "duration_days": 45}, ["duration_days"]),
+    ("pip-plan", {**p.PIP_PLAN, "objectives": []}, ["objectives"]),
     ("okr-plan", {"quarter": "2026-Q1", "objectives": [{"objective": "Grow the base",
                   "key_results": [{"description": "More", "metric": "n", "target": 5,
                                    "confidence": 1.5}]}]},
-     {"objectives[0].key_results": ["Must have at least 2 items."],
-      "objectives[0].key_results[0].confidence": ["Must be at most 1."]}),
-    ("okr-final-score", {"final_score": -0.1, "comments": "A hard quarter."},
-     {"final_score": ["Must be at least 0."]}),
+     ["objectives[0].key_results", "objectives[0].key_results[0].confidence"]),
+    ("okr-final-score", {"final_score": -0.1, "comments": "A hard quarter."}, ["final_score"]),
     ("mbo-objectives", {**p.MBO_OBJECTIVES, "objectives": p.MBO_OBJECTIVES["objectives"][:2]},
-     {"objectives": ["Must have at least 3 items."]}),
-    ("one-on-one-agenda", {"topics": []}, {"topics": ["Must have at least 1 item."]}),
-    ("send-back-reason", {"reason": "No."}, {"reason": ["Must be at least 10 characters."]}),
+     ["objectives"]),
+    ("one-on-one-agenda", {"topics": []}, ["topics"]),
+    ("send-back-reason", {"reason": "No."}, ["reason"]),
 ]
 
 
 @pytest.mark.parametrize(("form_id", "data", "expected"), REFUSED,
                          ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(REFUSED)])
 def test_form_refuses_what_the_process_cannot_use(library, form_id, data, expected):
-    assert submission_errors(library.form(form_id), data) == expected
+    """Exactly the fields at fault, each with a message (the wording is the engine's and
+    is tested word for word in tests/forms)."""
+    errors = submission_errors(library.form(form_id), data)
+    assert sorted(errors) == expected
+    assert all(errors.values())
 
 
 ACCEPTED = [

@@ -269,8 +269,12 @@ def test_pip_from_draft_through_check_ins_and_reviews_to_success(library, org):
     assert "pip-plan" not in readable(pip, EVE)  # not before HR has approved it
     assert open_tasks(pip) == [("pip-hr-review", HANA), ("pip-hr-review", HUGO)]
 
-    fire(pip, "send_back", HANA, T0 + days(3), data=p.SEND_BACK)
+    # HR presses "Send back" on the task page: the review and the reason in one command.
+    submit(pip, "pip-hr-review", HANA, {"comments": "See the reason."}, T0 + days(3),
+           trigger="send_back", trigger_data=p.SEND_BACK)
     assert state(pip) == "draft"
+    assert submissions(pip, "send-back-reason") == [p.SEND_BACK]
+    assert task_statuses(pip, "pip-hr-review") == [(HANA, "submitted"), (HUGO, "cancelled")]
     assert open_tasks(pip) == [("pip-plan", MIA)]
 
     submit(pip, "pip-plan", MIA, p.PIP_PLAN, T0 + days(4))
