@@ -12,9 +12,11 @@ labels, so no name can resolve to a callback or shadow an attribute.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from transitions import State
+from transitions.extensions import diagrams_graphviz, diagrams_mermaid
 from transitions.extensions.diagrams import GraphMachine
 
 from engine.definitions.specs import TransitionSpec, WorkflowSpec
@@ -32,10 +34,40 @@ class _LabelledState(State):
         self.label = label
 
 
+class _EdgePerTransition:
+    """Draw one edge per transition (GraphMachine merges them per pair of states), so each
+    keeps its own style: a dashed automatic one beside a plain manual one."""
+
+    def _add_edges(self, transitions, container):
+        kinds = self.machine.edge_kinds
+        for t in transitions:
+            self._edge(container, t["source"], t["dest"], t.get("label", t["trigger"]),
+                       kinds.get(t["trigger"], "default"))
+
+
+class _GraphvizGraph(_EdgePerTransition, diagrams_graphviz.Graph):
+    def _edge(self, container, src, dst, label, kind):
+        styles = self.machine.style_attributes["edge"]
+        container.edge(src, dst, label=label, **styles.get(kind, {}))
+
+
+class _MermaidGraph(_EdgePerTransition, diagrams_mermaid.Graph):
+    def _edge(self, container, src, dst, label, kind):
+        container.append(f"{src} --> {dst}: {label}")
+
+
 class _DiagramMachine(GraphMachine):
     """GraphMachine with our edge and node styles (auto, timer, final, current)."""
 
     state_cls = _LabelledState
+    machine_attributes = {**GraphMachine.machine_attributes, "rankdir": "TB"}
+
+    def __init__(self, *args, edge_kinds: dict, **kwargs):
+        self.edge_kinds = edge_kinds  # trigger id -> "auto" | "timer" | "default"
+        super().__init__(*args, **kwargs)
+
+    def _init_graphviz_engine(self, graph_engine):
+        return _GraphvizGraph if graph_engine == "graphviz" else _MermaidGraph
 
     style_attributes = {
         "node": {
@@ -112,6 +144,7 @@ def _graph(spec: WorkflowSpec, engine: str, highlight_state: str | None):
         model=model, states=states, transitions=transitions, initial=ids[spec.initial],
         auto_transitions=False, graph_engine=engine, title=_clean(spec.title, engine),
         show_conditions=False,
+        edge_kinds={f"t{t.index}": _kind(t) for t in spec.transitions},
     )
     graph = machine.model_graphs[id(model)]
     graph.reset_styling()  # the machine marks the model's state; we mark what we mean
@@ -126,19 +159,12 @@ def _style(spec: WorkflowSpec, graph, ids: dict, highlight_state: str | None) ->
                  (False, True): "final"}.get((current, state.final))
         if style:
             graph.set_node_style(ids[name], style)
-    kinds: dict[tuple, set] = {}
-    for t in spec.transitions:
-        for source in t.sources:
-            kinds.setdefault((ids[source], ids[t.dest]), set()).add(_kind(t))
-    for (src, dst), found in kinds.items():
-        if len(found) == 1 and found != {"manual"}:
-            graph.custom_styles["edge"][src][dst] = found.pop()
 
 
 def _kind(t: TransitionSpec) -> str:
     if t.after is not None:
         return "timer"
-    return "auto" if t.auto else "manual"
+    return "auto" if t.auto else "default"
 
 
 def _state_label(spec: WorkflowSpec, name: str, newline: str, engine: str) -> str:
@@ -168,6 +194,8 @@ def _transition_label(spec: WorkflowSpec, t: TransitionSpec, engine: str) -> str
         label += " if " + " and ".join(parts)
     if t.start:
         label += f", starts {t.start}"
+    if engine == "graphviz":  # Graphviz wraps nothing itself; Mermaid labels stay one line
+        return "\n".join(textwrap.wrap(_clean(label, engine), 36, break_on_hyphens=False))
     return _clean(label, engine)
 
 

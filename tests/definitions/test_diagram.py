@@ -19,7 +19,11 @@ def test_final_states_have_a_double_border_and_auto_edges_are_dashed(spec):
     dot = diagram_source(spec, "dot")
     assert 's5 [label="closed (end)\\l" color=black fillcolor=lightgrey peripheries=2]' in dot
     assert 's0 -> s1 [label="submit_nominations (auto)" color=darkgreen style=dashed]' in dot
-    assert 's1 -> s2 [label="approve (manager)"]' in dot
+    assert 's1 -> s2 [label="approve (manager)" color=black]' in dot
+    # one edge per transition: the timer beside the automatic one keeps its own style
+    assert 's2 -> s3 [label="close_collection (auto)" color=darkgreen style=dashed]' in dot
+    assert ('s2 -> s3 [label="deadline (after 3w) if\ncount(\'peer-feedback\') >= 2" '
+            'color=darkorange style=dotted]') in dot
 
 
 def test_timer_edge_is_dotted_when_alone(tmp_path):
