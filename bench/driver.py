@@ -1,0 +1,68 @@
+"""Run the cycle on several sides (the engine, the floor) with their timings interleaved.
+
+Other work on a shared machine comes and goes; timing the engine's whole phase and then
+the floor's would charge a busy minute to one of them. So each phase runs in chunks,
+alternating sides (and which side goes first) chunk by chunk, and each side's time is the
+sum of its chunks. Both sides get the same operations in the same order with the same
+payloads.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from bench import payloads
+from bench.measure import Timings
+
+CHUNK = 250
+
+
+def run_cycle(sides: list, org, peers: dict[str, list[str]], seed: int = 5) -> dict:
+    """Import, launch, submit everything, close everything; returns Timings by side name."""
+    timings = {side.name: Timings() for side in sides}
+    for side in sides:
+        side.setup()
+    _once(sides, timings, "import", lambda side: side.import_org(org))
+    _once(sides, timings, "launch", lambda side: side.launch())
+    rng = random.Random(seed)
+    forms = {email: payloads.self_assessment(rng, peers[email]) for email in peers}
+    _interleaved(sides, timings, "submit self", lambda side: side.open_tasks(),
+                 lambda side, i, op: side.submit(op[0], op[2], forms[op[2]]))
+    pools = {f: payloads.pool(f) for f in ("manager-review", "peer-feedback")}
+
+    def collect(side, i, op):
+        pool = pools[op[1]]
+        side.submit(op[0], op[2], pool[i % len(pool)])
+
+    _interleaved(sides, timings, "submit collect", lambda side: side.open_tasks(), collect)
+    hr = org.hr
+    _interleaved(sides, timings, "fire close", lambda side: side.waiting("hr_check"),
+                 lambda side, i, instance_id: side.fire(instance_id, "close", hr[i % len(hr)]))
+    return timings
+
+
+def _once(sides, timings, name: str, step: Callable) -> None:
+    for side in sides:
+        before = side.statements
+        with timings[side.name].phase(name) as phase:
+            phase.count = step(side)
+        phase.statements += side.statements - before
+
+
+def _interleaved(sides, timings, name: str, todo: Callable, step: Callable) -> None:
+    work = {side.name: todo(side) for side in sides}
+    sizes = {len(ops) for ops in work.values()}
+    if len(sizes) != 1:
+        raise SystemExit(f"{name}: the sides have different work to do: {sizes}")
+    total = sizes.pop()
+    for chunk, start in enumerate(range(0, total, CHUNK)):
+        order = sides if chunk % 2 == 0 else list(reversed(sides))
+        for side in order:
+            ops = work[side.name]
+            before = side.statements
+            with timings[side.name].phase(name) as phase:
+                for i in range(start, min(start + CHUNK, total)):
+                    step(side, i, ops[i])
+                phase.count += min(start + CHUNK, total) - start
+            phase.statements += side.statements - before

@@ -1,0 +1,40 @@
+"""bench/cycle.py runs end to end on a tiny org and prints every figure.
+
+The figures themselves are measured by running the benchmark, never here: this test only
+guards the command against breaking as the engine changes (slow: about 10 s).
+"""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+NUMBER = r"[\d,]+(?:\.\d+)?"
+
+
+@pytest.mark.slow
+def test_cycle_prints_every_figure(project_root, tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(project_root / "bench" / "cycle.py"), "--people", "50",
+         "--inbox-tasks", "2000", "--samples", "50", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, cwd=project_root)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "49 subjects x 8 tasks" in out
+    for phase, ops in (("import", 50), ("launch", 49), ("submit self", 49),
+                       ("submit collect", 343), ("fire close", 49), ("submit/fire", 441)):
+        row = rf"^{re.escape(phase)}\s+{ops:,}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}"
+        row += rf"\s+{NUMBER}x\s+{NUMBER}x\s+{NUMBER} /\s*{NUMBER}"
+        assert re.search(row, out, re.M), (phase, out)
+    assert re.search(r"^launch .*<= 3x (OK|MISSED)$", out, re.M), out
+    assert re.search(r"^submit/fire .*<= 4x (OK|MISSED)$", out, re.M), out
+    assert "peak RSS after each phase" in out
+    assert re.search(rf"inbox: 2,000 tasks in the database .* {NUMBER} items each", out), out
+    assert re.search(rf"inbox query: p50 {NUMBER} ms, p95 {NUMBER} ms, max {NUMBER} ms"
+                     r"\s+target p95 < 5 ms\s+(OK|MISSED)", out), out
+    for n in ("50", "100"):
+        assert re.search(rf"N=\s+{n}: {NUMBER} instances, traced peak {NUMBER} MiB", out), out
+    assert re.search(rf"2N/N traced peak: {NUMBER}\s+target flat", out), out
+    # the engine's and the floor's databases are where we asked, and hold the cycle
+    assert (tmp_path / "engine.sqlite3").exists() and (tmp_path / "floor.sqlite3").exists()
