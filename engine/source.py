@@ -84,7 +84,23 @@ def display_name(path: str | os.PathLike) -> str:
     except ValueError:  # another drive
         return p.as_posix()
     # a neighbour folder reads better as ../x; somewhere far away, as written
-    return relative.as_posix() if relative.parts[:3].count("..") <= 2 else p.as_posix()
+    return relative.as_posix() if relative.parts[:2].count("..") <= 1 else p.as_posix()
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """A definition file's text; raise :class:`SourceSyntaxError` if it is not UTF-8 text."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SourceSyntaxError(f"cannot read the file: {exc.strerror}", 1, 1) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceSyntaxError("not UTF-8 text", line, col,
+                                "save it as UTF-8, which most editors offer under Save as"
+                                ) from None
 
 
 # ---------------------------------------------------------------- YAML

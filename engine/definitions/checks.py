@@ -383,6 +383,10 @@ def check_graph(ctx: Context) -> Iterator[Issue]:
                     todo.append(dest)
     for name in ctx.states:
         path = ("states", name)
+        if name == "*":
+            yield Issue(path, "'*' is not a state name", "in a source, '*' means every state",
+                        at="key")
+            continue
         if initial in ctx.states and name not in reached:
             yield Issue(path, f"state '{name}' cannot be reached from '{initial}'",
                         "add a transition into it or remove it", at="key")

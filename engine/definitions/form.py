@@ -18,7 +18,7 @@ from jsonschema.validators import validator_for
 from engine.definitions.specs import FormSpec
 from engine.definitions.structure import structure_issues
 from engine.definitions.ui_schema import ui_schema_issues
-from engine.source import Issue, SourceMap, SourceSyntaxError, did_you_mean, read_json
+from engine.source import Issue, SourceMap, SourceSyntaxError, did_you_mean, read_json, read_text
 
 DEFAULT_DIALECT = "http://json-schema.org/draft-07/schema#"
 DIALECTS = {
@@ -56,7 +56,13 @@ class FormDoc:
 
 def read_form(path: Path) -> FormDoc:
     """Read and check one form file; its problems are in ``doc.issues``."""
-    text = Path(path).read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except SourceSyntaxError as exc:
+        doc = FormDoc(Path(path), "")
+        doc.broken = True
+        doc.issues = [Issue((), exc.message, exc.hint, pos=(exc.line, exc.col))]
+        return doc
     doc = FormDoc(Path(path), text)
     try:
         doc.data, doc.map, doc.issues = read_json(text)

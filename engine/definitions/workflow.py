@@ -25,7 +25,7 @@ from engine.definitions.specs import (
 )
 from engine.definitions.structure import structure_issues
 from engine.durations import parse_duration
-from engine.source import Issue, SourceMap, SourceSyntaxError, read_yaml
+from engine.source import Issue, SourceMap, SourceSyntaxError, read_text, read_yaml
 
 
 class WorkflowDoc:
@@ -50,7 +50,13 @@ class WorkflowDoc:
 
 def read_workflow(path: Path) -> WorkflowDoc:
     """Read one workflow file and check its structure; problems are in ``doc.issues``."""
-    text = Path(path).read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except SourceSyntaxError as exc:
+        doc = WorkflowDoc(Path(path), "")
+        doc.broken = True
+        doc.issues = [Issue((), exc.message, exc.hint, pos=(exc.line, exc.col))]
+        return doc
     doc = WorkflowDoc(Path(path), text)
     try:
         doc.data, doc.map, doc.issues = read_yaml(text)
