@@ -19,6 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from wtforms.form import BaseForm
 
 from engine.submissions import field_path
 from web.forms import widgets
@@ -94,6 +95,8 @@ class Renderer:
         self.prefix = prefix
         self.placed: set[str] = set()
         self.ids: set[str] = set()
+        # One WTForms form per rendering: every input is a field bound to it, by path.
+        self.wtform = BaseForm([])
         self.m = macros()
 
     # ------------------------------------------------------------------ helpers
@@ -248,13 +251,10 @@ class Renderer:
                      present: bool, info: dict) -> Markup:
         readonly = self.readonly or node.readonly
         shown, attrs = self.shown_value(node, widget, value)
+        unbound = widgets.unbound_field(node)
         if widget == "text" and node.widget == "checkbox":
-            field = widgets.wtforms.StringField(node.title).bind(
-                form=None, name=name, _meta=widgets._META)
-            field.id = fid
-            field.process(None, data=shown)
-        else:
-            field = widgets.bind(node, name, fid, shown)
+            unbound = widgets.wtforms.StringField(node.title)
+        field = widgets.bind(self.wtform, unbound, name, fid, shown)
         self.add_unknown_choice(node, widget, field, value)
         attrs.update(self.leaf_attrs(node, widget, fid, info, present, readonly))
         if readonly and widget in ("select", "radio", "rating", "checkbox", "checkboxes"):

@@ -1,5 +1,10 @@
 """The keyword -> WTForms table: which field and widget a leaf of a form becomes.
 
+Each leaf node of a form version keeps its unbound field (built once, like the attributes
+of a dynamically composed form class); each rendering binds them into one
+``wtforms.form.BaseForm`` under the input names of the data's paths, since rows make the
+set of inputs vary with the data.
+
 WTForms renders the inputs (escaped, with ``maxlength``/``min``/``max`` taken from its
 validators' ``field_flags``); jsonschema stays the authority on the server, so the
 validators here exist for the HTML attributes they add, never to decide validity.
@@ -15,11 +20,9 @@ import wtforms
 from markupsafe import Markup, escape
 from wtforms import validators as v
 from wtforms import widgets as w
-from wtforms.meta import DefaultMeta
+from wtforms.form import BaseForm
 
 from web.forms.builder import Node, encode
-
-_META = DefaultMeta()
 
 # ui:widget names from react-jsonschema-form (and its theme packages) -> ours
 _ALIASES = {
@@ -170,9 +173,11 @@ def _build(node: Node):
     return wtforms.StringField(label, validators=_length(node), widget=widget)
 
 
-def bind(node: Node, name: str, field_id: str, value: Any):
-    """A WTForms field for ``node`` named ``name``, holding the encoded ``value``."""
-    field = unbound_field(node).bind(form=None, name=name, _meta=_META)
+def bind(form: BaseForm, unbound, name: str, field_id: str, value: Any):
+    """Bind ``unbound`` into ``form`` under the input name ``name``, holding ``value``
+    (encoded as the widget shows it)."""
+    form[name] = unbound
+    field = form[name]
     field.id = field_id
     field.process(None, data=value)
     return field
