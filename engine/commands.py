@@ -151,6 +151,18 @@ def _population(filters: list[tuple[str, str]]):
     return query, extra
 
 
+def _check_filters(filters: list[tuple[str, str]]) -> None:
+    """An unknown field would silently match nobody: say so instead."""
+    for key, _value in filters:
+        if key in STANDARD_FILTERS:
+            continue
+        pattern = pw.Value(f'%"{key}":%', converter=False)  # raw text, not JSON-encoded
+        if not Person.select().where(
+                pw.Expression(Person.attributes, pw.OP.ILIKE, pattern)).exists():
+            raise NotFound(f"no directory field '{key}' (filters: "
+                           f"{', '.join(STANDARD_FILTERS)} or a column of the people CSV)")
+
+
 def population(where: Iterable = ()) -> list[Person]:
     """Active people a launch with ``where`` would cover, by name (for a preview)."""
     query, extra = _population(_filters(where))
@@ -191,6 +203,7 @@ def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
     now = utc(now)
     version = versions.ensure(library, workflow_id, now)
     filters = _filters(where)
+    _check_filters(filters)
     cycle_row = _cycle(cycle, version, filters, actor, now)
     query, extra = _population(filters)
     created = existing = 0
@@ -458,9 +471,13 @@ def _transition_form(run: Run, transition: TransitionSpec, actor: str, data) -> 
 # ------------------------------------------------------------------------- people
 
 
-def reassign(task_id, to_email: str, actor: str, reason: str | None = None,
+def reassign(task_id, to_email: str | None, actor: str, reason: str | None = None,
              now: datetime | None = None) -> CommandResult:
-    """Give an open task to someone else: HR always, the assignee when ``delegable``."""
+    """Give an open task to someone else: HR always, the assignee when ``delegable``.
+
+    With ``to_email=None`` the task's role is resolved again from the directory as it is
+    now ("by the rule": after a change of manager), which only HR may ask for.
+    """
     now, actor = utc(now), normalize_email(actor)
     instance_id = _instance_of_task(task_id)
     with _refusals_recorded(instance_id, actor, now, task_id=int(task_id)):
@@ -471,9 +488,11 @@ def reassign(task_id, to_email: str, actor: str, reason: str | None = None,
             if task.status != TaskStatus.OPEN:
                 raise Conflict(f"task {task.id} is already {task.status}")
             kind = _reassign_kind(run, task, actor)
-            target = run.people.find(to_email)
+            target = _by_rule(run, task) if to_email is None else run.people.find(to_email)
             if target is None or not target.active:
                 raise NotFound(f"no active person {to_email!r} in the directory")
+            if to_email is None and kind != "reassigned":
+                raise NotAllowed("only HR may reassign a task by its rule")
             before = run.people.get(task.assignee_id)
             store.update_row(Task, task.id, assignee=target.id)
             run.event(kind, actor, task_id=task.id, form=task.form_id,
@@ -484,6 +503,17 @@ def reassign(task_id, to_email: str, actor: str, reason: str | None = None,
                        f"{run.subject.name}.", task_id=task.id)
             _finish(run)
             return _result(run, task.id)
+
+
+def _by_rule(run: Run, task: Task) -> Person:
+    """The one person the task's role names today (several or nobody: a clear error)."""
+    role = run.spec.roles[task.role]
+    found = roles.resolve(role, run.subject, run.people,
+                          run.forms() if role.kind == "field" else None)
+    if len(found.people) != 1:
+        who = ", ".join(p.email for p in found.people) or "nobody"
+        raise Conflict(f"role '{task.role}' names {who} today; say who should get the task")
+    return found.people[0]
 
 
 def _reassign_kind(run: Run, task: Task, actor: str) -> str:

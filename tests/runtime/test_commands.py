@@ -232,3 +232,26 @@ def test_history_records_who_did_what_and_when(review):
         ("transition", "ann@x.com", "self", "manager"),
     ]
     assert history[1].at == later and history[1].task_id == task.id
+
+
+def test_reassign_by_rule_after_a_change_of_manager(review):
+    from engine import directory
+
+    from .conftest import ORG_CSV
+
+    commands.submit(task_of("bob@x.com", "self-review").id, "bob@x.com", GOOD, now=T0)
+    task = task_of("mia@x.com", "manager-review")
+    directory.import_csv(ORG_CSV.replace("Bob Rep,mia@x.com", "Bob Rep,cat@x.com"), now=T0)
+    with pytest.raises(NotAllowed, match="only HR"):
+        commands.reassign(task.id, None, "mia@x.com", now=T0)
+    commands.reassign(task.id, None, "hal@x.com", reason="new manager", now=T0)
+    assert task_of("cat@x.com", "manager-review").id == task.id
+    event = events(task.instance_id, "reassigned")[0]
+    assert (event.actor, event.detail["previous"], event.detail["to"]) == (
+        "hal@x.com", "mia@x.com", "cat@x.com")
+
+
+def test_launch_with_an_unknown_filter_field_is_refused(org, library):
+    with pytest.raises(NotFound, match="no directory field 'departement'"):
+        commands.launch(library, "review", "c", where=[("departement", "Sales")], now=T0)
+    assert Instance.select().count() == 0

@@ -283,7 +283,7 @@ def cycles_cmd(obj, as_json: bool) -> None:
 
 @click.command("reassign")
 @click.argument("task", type=int)
-@click.option("--to", "to_email", required=True)
+@click.option("--to", "to_email", help="New assignee (default: resolve the task's role again).")
 @click.option("--as", "actor", required=True)
 @click.option("--reason")
 @json_option
@@ -291,7 +291,7 @@ def cycles_cmd(obj, as_json: bool) -> None:
 def reassign_cmd(obj, task: int, to_email: str, actor: str, reason, as_json: bool) -> None:
     """Give an open task to someone else (HR, or the assignee of a delegable task)."""
     result = commands.reassign(task, to_email, actor, reason)
-    emit(result, as_json, f"task {task} now assigned to {to_email}")
+    emit(result, as_json, f"task {task} reassigned ({result.state})")
 
 
 @click.command("cancel")
