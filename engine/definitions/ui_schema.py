@@ -17,10 +17,18 @@ from collections.abc import Iterator
 from engine.source import Issue, did_you_mean
 
 # The rjsf vocabulary (options are ``ui:`` keys; a few non-prefixed keys are structural).
+# An unknown ``ui:`` key is accepted (renderers add their own) unless it is a near miss
+# of one of these, which is then most likely a typo that would silently do nothing.
 UI_OPTIONS = (
     "ui:widget", "ui:order", "ui:help", "ui:placeholder", "ui:readonly", "ui:options",
     "ui:title", "ui:description", "ui:disabled", "ui:autofocus", "ui:classNames",
-    "ui:enumDisabled", "ui:emptyValue", "ui:label", "ui:field", "ui:rows", "ui:inline",
+    "ui:className", "ui:enumDisabled", "ui:enumNames", "ui:emptyValue", "ui:label",
+    "ui:field", "ui:rows", "ui:inline", "ui:hideError", "ui:autocomplete", "ui:style",
+    "ui:filePreview", "ui:submitButtonOptions", "ui:globalOptions", "ui:addable",
+    "ui:orderable", "ui:removable", "ui:copyable", "ui:inputType", "ui:layoutGrid",
+    "ui:fieldReplacesAnyOrOneOf", "ui:enableMarkdownInDescription",
+    "ui:enableMarkdownInHelp", "ui:duplicateKeySuffixSeparator", "ui:rootFieldId",
+    "ui:accept", "ui:col", "ui:row", "ui:columns", "ui:condition",
 )
 STRUCTURAL = ("items", "additionalItems", "additionalProperties")
 _BRANCHES = ("allOf", "anyOf", "oneOf")
@@ -38,7 +46,10 @@ def _walk(ui: dict, schema, root: dict, path: tuple, depth: int) -> Iterator[Iss
     props = _properties(schema, root, set())
     items = _items(schema, root, set())
     for key, value in ui.items():
-        if not isinstance(key, str) or key.startswith("ui:"):
+        if isinstance(key, str) and key.startswith("ui:"):
+            yield from _option(key, value, props, path)
+            continue
+        if not isinstance(key, str):
             continue
         if key in STRUCTURAL:
             sub = items if key == "items" else _additional(schema, root, key)
@@ -53,6 +64,20 @@ def _walk(ui: dict, schema, root: dict, path: tuple, depth: int) -> Iterator[Iss
                 hint = "properties: " + ", ".join(props["names"])
             yield Issue(path + (key,), f"uiSchema key '{key}' names no property of the schema",
                         hint, at="key")
+
+
+def _option(key: str, value, props, path: tuple) -> Iterator[Issue]:
+    if key not in UI_OPTIONS:
+        hint = did_you_mean(key, UI_OPTIONS)
+        if hint:
+            yield Issue(path + (key,), f"unknown uiSchema option '{key}'", hint, at="key")
+        return
+    if key == "ui:order" and isinstance(value, list) and props is not _UNKNOWN:
+        for i, name in enumerate(value):
+            if name != "*" and name not in props["names"] and not any(
+                    _matches(p, name) for p in props["patterns"]):
+                yield Issue(path + (key, i), f"ui:order names '{name}', which is no property",
+                            did_you_mean(name, props["names"]) or "use '*' for the rest")
 
 
 def _matches(pattern: str, key: str) -> bool:
