@@ -320,16 +320,20 @@ def test_pip_from_draft_through_check_ins_and_reviews_to_success(library, org):
         "checkpoint", "continue_plan", "checkpoint", "recommend_outcome", "successful"]
 
 
-def test_pip_extended_by_hr_then_closed_unsuccessful(library, org):
+def test_pip_at_its_end_goes_to_hr_who_extends_then_closes_it_unsuccessful(library, org):
     pip = start(library, "pip")
-    submit(pip, "pip-plan", MIA, p.PIP_PLAN, T0)
+    submit(pip, "pip-plan", MIA, {**p.PIP_PLAN, "duration_days": 30}, T0)
     submit(pip, "pip-hr-review", HANA, p.PIP_HR_OK, T0 + days(1), trigger="approve")
     submit(pip, "pip-acknowledgement", EVE, p.PIP_ACK, T0 + days(2))
     assert state(pip) == "active"
 
     tick(T0 + days(32))
-    submit(pip, "pip-review", MIA, p.pip_review("extend"), T0 + days(33))
+    # A 30-day plan has run its length: "continue" cannot quietly prolong it.
+    submit(pip, "pip-review", MIA, p.pip_review("continue"), T0 + days(33))
     assert state(pip) == "decision"
+    assert transitions(pip)[-1] == ("recommend_outcome", "review", "decision")
+    assert decisions(HANA, T0 + days(33)) == [
+        (pip, "decision", ("successful", "extend", "resume", "unsuccessful"))]
     fire(pip, "extend", HANA, T0 + days(34), data=p.PIP_EXTENSION)
     assert state(pip) == "active"
     assert submissions(pip, "pip-extension") == [p.PIP_EXTENSION]
