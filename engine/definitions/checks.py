@@ -86,7 +86,15 @@ def check_duration(ctx: Context, value, owner) -> Iterator[Issue]:
         yield Issue((), str(exc), EXAMPLES)
 
 
+def _needs_due(key: str, owner) -> Iterator[Issue]:
+    """``remind`` and ``escalate`` count from ``due``; without it they never happen."""
+    if owner.get("due") is None:
+        yield Issue((), f"'{key}' without 'due' never happens",
+                    "reminders and escalation count from the due date; add e.g. due: 7d")
+
+
 def check_remind(ctx: Context, value, owner) -> Iterator[Issue]:
+    yield from _needs_due("remind", owner)
     for i, item in enumerate(as_list(value)):
         for issue in check_duration(ctx, item, owner):
             yield Issue((i,) if isinstance(value, list) else (), issue.message, issue.hint)
@@ -100,6 +108,11 @@ def check_remind(ctx: Context, value, owner) -> Iterator[Issue]:
                             "a reminder is sent this long before the task is due")
     except DurationError:
         return
+
+
+def check_escalate(ctx: Context, value, owner) -> Iterator[Issue]:
+    yield from check_role_ref(ctx, value, owner)
+    yield from _needs_due("escalate", owner)
 
 
 def check_role_ref(ctx: Context, value, owner) -> Iterator[Issue]:
@@ -256,7 +269,7 @@ def check_quorum(ctx: Context, value, owner) -> Iterator[Issue]:
 TASK_CHECKERS = {
     "form": check_form_ref,
     "assignee": check_role_ref,
-    "escalate": check_role_ref,
+    "escalate": check_escalate,
     "due": check_duration,
     "remind": check_remind,
     "repeat": check_duration,
