@@ -97,3 +97,40 @@ def test_parse_of_rendered_data_is_the_data(case):
     result = parse_form(form, post_back(html), validate=False)
     assert result.data == data
     assert result.errors == {}
+
+
+HOSTILE_FORM = FormSpec(id="hostile", schema={
+    "type": "object",
+    "required": ["n"],
+    "properties": {
+        "n": {"type": "integer", "minimum": 1, "maximum": 5},
+        "b": {"type": "boolean"},
+        "e": {"enum": ["a", {"x": 1}, 3]},
+        "t": {"type": "array", "items": [{"type": "string"}],
+              "additionalItems": {"type": "number"}},
+        "rows": {"type": "array", "maxItems": 3, "items": {"type": "object", "properties": {
+            "k": {"type": "string", "format": "date-time"}}}},
+        "free": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "tags": {"type": "array", "items": {"enum": ["p", "q"]}},
+    },
+})
+HOSTILE_NAMES = ["n", "b", "e", "t[0]", "t[1]", "t[7]", "rows[0].k", "rows[99].k", "tags",
+                 "__rows__:rows", "__rows__:t", "__key__:free", "__value__:free",
+                 "__add__:rows", "__add__:free", "__remove__:rows:0", "__remove__:rows:x",
+                 "__up__:rows:5", "__down__:nothing:1", "__add__:n", "__add__:[[[",
+                 "__unanswered__:n", "zzz", "free.x"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(HOSTILE_NAMES),
+                          st.one_of(st.sampled_from(["", "1", "-1", "999999", "x", "true",
+                                                     '{"x":1}', "2026-01-01T10:00"]),
+                                    st.text(max_size=10))), max_size=12))
+def test_hostile_posts_never_crash_and_render_again(pairs):
+    from werkzeug.datastructures import MultiDict
+
+    result = parse_form(HOSTILE_FORM, MultiDict(pairs))
+    assert isinstance(result.errors, dict)
+    assert all(isinstance(m, list) and m for m in result.errors.values())
+    html = str(render_form(HOSTILE_FORM, result.data, result.errors))
+    assert "<script" not in html
