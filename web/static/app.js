@@ -24,8 +24,26 @@
     });
   }
 
+  // Show the number a slider is set to (a range input shows no value of its own).
+  function rangeValues() {
+    document.querySelectorAll('input[type="range"]').forEach(function (input) {
+      var out = document.createElement("output");
+      out.className = "range-value";
+      out.setAttribute("for", input.id);
+      // At its minimum with an "unanswered" marker, the slider is not answered yet.
+      var marker = input.form && input.form.querySelector(
+        'input[type="hidden"][name="__unanswered__:' + input.name + '"]');
+      var touched = !marker || input.value !== marker.value;
+      var show = function () { out.textContent = touched ? input.value : "not rated"; };
+      input.addEventListener("input", function () { touched = true; show(); });
+      show();
+      input.insertAdjacentElement("afterend", out);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     confirmations();
+    rangeValues();
     centreDiagrams();
   });
 })();
