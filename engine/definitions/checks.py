@@ -111,7 +111,7 @@ def check_remind(ctx: Context, value, owner) -> Iterator[Issue]:
 
 
 def check_escalate(ctx: Context, value, owner) -> Iterator[Issue]:
-    yield from check_role_ref(ctx, value, owner)
+    yield from check_assignee(ctx, value, owner)
     yield from _needs_due("escalate", owner)
 
 
@@ -120,6 +120,51 @@ def check_role_ref(ctx: Context, value, owner) -> Iterator[Issue]:
         return  # the structure check reported the roles section itself
     if isinstance(value, str) and value not in ctx.roles:
         yield Issue((), f"unknown role '{value}'", _role_hint(ctx, value))
+
+
+def check_assignee(ctx: Context, value, owner) -> Iterator[Issue]:
+    yield from check_role_ref(ctx, value, owner)
+    yield from _field_role_filled_before(ctx, value, owner)
+
+
+def _field_role_filled_before(ctx: Context, role_name, task) -> Iterator[Issue]:
+    """A ``field:`` role is known once its form is submitted: before the task is created."""
+    text = ctx.roles.get(role_name) if isinstance(role_name, str) else None
+    if not isinstance(text, str) or not text.strip().startswith("field:"):
+        return
+    try:
+        form = parse_role(role_name, text).form
+    except RoleSyntaxError:
+        return
+    state = task.get("\0state")
+    if form in ctx.forms and state is not None and _reachable_without(ctx, form, state):
+        yield Issue((), f"role '{role_name}' comes from form '{form}', which may not be "
+                    "filled in before this state", f"fill in '{form}' in every path that "
+                    "leads here")
+
+
+def _reachable_without(ctx: Context, form: str, target: str) -> bool:
+    """Can ``target`` be entered before anyone has submitted ``form``?"""
+    initial = ctx.data.get("initial")
+    if not _graph_known(ctx) or initial not in ctx.states:
+        return False
+    fillers = {name for name, state in ctx.states.items()
+               if form in {t.get("form") for t in _tasks(state)}}
+    seen, todo = {initial}, [initial]
+    while todo:
+        state = todo.pop()
+        if state == target:
+            return True
+        if state in fillers:  # leaving it means the form was filled in
+            continue
+        for item in ctx.transitions:
+            dest = item.get("dest")
+            if item.get("form") != form and state in expand_sources(item.get("source"),
+                                                                   ctx.data):
+                if dest not in seen:
+                    seen.add(dest)
+                    todo.append(dest)
+    return False
 
 
 def check_role_list(ctx: Context, value, owner) -> Iterator[Issue]:
@@ -204,8 +249,9 @@ def check_show(ctx: Context, value, owner) -> Iterator[Issue]:
 
 
 def _forms_before(ctx: Context, task: dict) -> set | None:
+    """Forms that may be filled in by the time the task's state is left."""
     state = task.get("\0state")
-    if state is None:
+    if state is None or not _graph_known(ctx):  # a broken transition: no safe answer
         return None
     upstream = ctx.upstream(state)
     forms = {t.get("form") for s in upstream for t in _tasks(ctx.states.get(s))}
@@ -268,7 +314,7 @@ def check_quorum(ctx: Context, value, owner) -> Iterator[Issue]:
 
 TASK_CHECKERS = {
     "form": check_form_ref,
-    "assignee": check_role_ref,
+    "assignee": check_assignee,
     "escalate": check_escalate,
     "due": check_duration,
     "remind": check_remind,
