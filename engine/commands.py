@@ -239,7 +239,7 @@ def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], token: str,
         } for pid in ids if pid not in have]
         if not rows:
             return 0
-        Instance.insert_many(rows).on_conflict_ignore().execute()
+        store.insert_rows(Instance, rows, ignore_conflicts=True)
         mine = list(Instance.select().where(
             (Instance.cycle == cycle_row.id) & (Instance.launch_token == token)
             & Instance.subject.in_(ids)))

@@ -309,15 +309,17 @@ class Run:
         """Add one task of ``line`` for ``person`` (None: unassigned)."""
         created = created or self.now
         due = created + line.due if line.due else None
-        task = Task(
-            instance=self.row.id, entry=self.row.entry, state=self.row.state,
-            task_key=line.key, form_id=line.form, role=line.assignee,
-            assignee=person.id if person else None, status=TaskStatus.OPEN,
-            created_at=created, due_at=due,
-            remind_at=next_reminder(due, line.remind, self.now),
-            escalate_at=due if (line.escalate and due) else None,
-            repeat_at=created + line.repeat if line.repeat else None,
-        )
+        task = Task(__no_default__=True)  # filled directly: launch makes thousands
+        task.__data__ = {
+            "instance": self.row.id, "entry": self.row.entry, "state": self.row.state,
+            "task_key": line.key, "form_id": line.form, "role": line.assignee,
+            "assignee": person.id if person else None, "status": TaskStatus.OPEN,
+            "draft": None, "created_at": created, "due_at": due,
+            "remind_at": next_reminder(due, line.remind, self.now),
+            "escalate_at": due if (line.escalate and due) else None, "escalated_to": None,
+            "repeat_at": created + line.repeat if line.repeat else None,
+            "submitted_at": None, "submitted_by": None, "cancelled_at": None,
+        }
         self.tasks().append(task)
         self.pending.tasks.append(task)
         return task

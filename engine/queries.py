@@ -19,7 +19,6 @@ from engine.directory import normalize_email
 from engine.errors import NotFound
 from engine.store import (
     Cycle,
-    Definition,
     Event,
     Instance,
     InstanceStatus,
@@ -33,7 +32,6 @@ from engine.store import (
 
 Subject = Person.alias("subject")
 Manager = Person.alias("manager")
-SkipManager = Person.alias("skip_manager")
 DECISION_LIMIT = 200
 
 
@@ -272,34 +270,35 @@ def inbox(email: str, now: datetime | None = None) -> Inbox:
     return result
 
 
-def _decision_clauses(me: Person, groups: set[str]) -> list:
-    """SQL conditions selecting instances where ``me`` may fire a manual trigger."""
-    clauses = []
-    for definition_id in [d.id for d in Definition.select(Definition.id)]:
+def _decision_clauses(me: Person, groups: set[str]) -> tuple[list[str], list]:
+    """SQL conditions (with their parameters) selecting instances where ``me`` may fire a
+    manual trigger."""
+    clauses, params = [], []
+    for (definition_id,) in db.execute_sql('SELECT "id" FROM "definition"').fetchall():
         spec = _version(definition_id).spec
         for t in spec.transitions:
             if not t.manual:
                 continue
-            who = _who(spec, t.allowed or (roles.HR_GROUP,), me, groups)
+            who, who_params = _who(spec, t.allowed or (roles.HR_GROUP,), me, groups)
             if who is None:
                 continue
-            clauses.append((Instance.definition == definition_id)
-                           & Instance.state.in_(list(t.sources)) & who)
-    return clauses
+            states = ", ".join(["{p}"] * len(t.sources))
+            clauses.append(f'(i."definition_id" = {{p}} AND i."state" IN ({states}) AND ({who}))')
+            params += [definition_id, *t.sources, *who_params]
+    return clauses, params
 
 
-def _plays(spec: WorkflowSpec, name: str, inst: Instance, me: Person, groups: set[str]):
-    """Does ``me`` play role ``name`` in ``inst`` (fetched with subject and manager)?"""
+def _plays(spec: WorkflowSpec, name: str, row: dict, me: Person, groups: set[str]) -> bool:
+    """Does ``me`` play role ``name`` in the instance of a decision ``row``?"""
     role = spec.roles.get(name)
     if role is None:
         return name == roles.HR_GROUP and roles.HR_GROUP in groups
     if role.kind == "subject":
-        return inst.subject_id == me.id
+        return row["subject_id"] == me.id
     if role.kind == "chain" and len(role.steps) == 1:
-        return inst.subject.manager_id == me.id
+        return row["manager_id"] == me.id
     if role.kind == "chain" and len(role.steps) == 2:
-        manager = inst.subject.manager if inst.subject.manager_id else None
-        return manager is not None and manager.manager_id == me.id
+        return row["skip_id"] == me.id
     if role.kind == "group":
         return role.group in groups
     if role.kind == "person":
@@ -307,61 +306,65 @@ def _plays(spec: WorkflowSpec, name: str, inst: Instance, me: Person, groups: se
     return False
 
 
-def _who(spec: WorkflowSpec, allowed, me: Person, groups: set[str]):
-    """A SQL condition "me plays one of ``allowed``" (None when I never can).
+def _who(spec: WorkflowSpec, allowed, me: Person, groups: set[str]) -> tuple[str | None, list]:
+    """SQL for "me plays one of ``allowed``" and its parameters (None: I never can).
 
     ``field:`` roles are left out: deciding them needs each instance's submissions.
     """
-    conds = []
+    conds, params = [], []
     for name in allowed:
         role = spec.roles.get(name)
         if role is None:
             if name == roles.HR_GROUP and roles.HR_GROUP in groups:
-                conds.append(pw.SQL("1 = 1"))
+                conds.append("1 = 1")
         elif role.kind == "subject":
-            conds.append(Instance.subject == me.id)
+            conds.append('i."subject_id" = {p}')
+            params.append(me.id)
         elif role.kind == "chain" and len(role.steps) == 1:
-            conds.append(Subject.manager == me.id)
+            conds.append('s."manager_id" = {p}')
+            params.append(me.id)
         elif role.kind == "chain" and len(role.steps) == 2:
-            conds.append(Manager.manager == me.id)
+            conds.append('m."manager_id" = {p}')
+            params.append(me.id)
         elif (role.kind == "group" and role.group in groups) or (
                 role.kind == "person" and normalize_email(role.email or "") == me.email):
-            conds.append(pw.SQL("1 = 1"))
+            conds.append("1 = 1")
     if not conds:
-        return None
-    out = conds[0]
-    for c in conds[1:]:
-        out = out | c
-    return out
+        return None, []
+    return " OR ".join(conds), params
+
+
+_DECISION_SELECT = (
+    'SELECT i."id", i."workflow_id", i."definition_id", i."state", i."entered_at", '
+    'i."subject_id", s."email", s."name", s."manager_id", m."manager_id", c."name" '
+    'FROM "instance" i JOIN "person" s ON i."subject_id" = s."id" '
+    'LEFT JOIN "person" m ON s."manager_id" = m."id" '
+    'LEFT JOIN "cycle" c ON i."cycle_id" = c."id" ')
 
 
 def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionItem]:
-    clauses = _decision_clauses(me, groups)
+    clauses, params = _decision_clauses(me, groups)
     if not clauses:
         return []
-    where = clauses[0]
-    for c in clauses[1:]:
-        where = where | c
-    query = (Instance.select(Instance, Subject, Manager, Cycle)
-             .join(Subject, on=(Instance.subject == Subject.id))
-             .join(Manager, pw.JOIN.LEFT_OUTER, on=(Subject.manager == Manager.id))
-             .switch(Instance).join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
-             .where((Instance.status == InstanceStatus.RUNNING) & where)
-             .order_by(Instance.entered_at, Instance.id).limit(DECISION_LIMIT))
+    sql = (_DECISION_SELECT + 'WHERE i."status" = {p} AND (' + " OR ".join(clauses) + ")"
+           + f' ORDER BY i."entered_at", i."id" LIMIT {DECISION_LIMIT}')
+    rows = db.execute_sql(sql.format(p=db.obj.param),
+                          [InstanceStatus.RUNNING.value, *params]).fetchall()
     out = []
-    for inst in query:
-        spec = _version(inst.definition_id).spec
+    for (iid, workflow_id, definition_id, state, entered, subject_id, s_email, s_name,
+         manager_id, skip_id, cycle) in rows:
+        spec = _version(definition_id).spec
+        row = {"subject_id": subject_id, "manager_id": manager_id, "skip_id": skip_id}
         triggers = []
-        for t in spec.transitions_from(inst.state):
+        for t in spec.transitions_from(state):
             if t.manual and t.trigger not in triggers and any(
-                    _plays(spec, name, inst, me, groups)
+                    _plays(spec, name, row, me, groups)
                     for name in (t.allowed or (roles.HR_GROUP,))):
                 triggers.append(t.trigger)
         out.append(DecisionItem(
-            instance_id=inst.id, workflow_id=inst.workflow_id, workflow_title=spec.title,
-            state=inst.state, subject_email=inst.subject.email, subject_name=inst.subject.name,
-            triggers=tuple(triggers), entered_at=inst.entered_at, task_id=my_tasks.get(inst.id),
-            cycle=inst.cycle.name if inst.cycle_id else None))
+            instance_id=iid, workflow_id=workflow_id, workflow_title=spec.title, state=state,
+            subject_email=s_email, subject_name=s_name, triggers=tuple(triggers),
+            entered_at=_datetime(entered), task_id=my_tasks.get(iid), cycle=cycle))
     return out
 
 

@@ -328,14 +328,17 @@ def _values(model, names, row: dict) -> list:
     return [fields[n].db_value(row[n]) for n in names]
 
 
-def insert_rows(model, rows: list[dict]) -> None:
-    """INSERT rows (dicts with the same keys) with one reused statement."""
+def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None:
+    """INSERT rows (dicts with the same keys) with one reused statement; with
+    ``ignore_conflicts``, rows breaking a unique constraint are skipped (both backends
+    speak ``ON CONFLICT DO NOTHING``)."""
     if not rows:
         return
     names = tuple(rows[0])
-    sql = _sql(("insert", model, names), lambda p: 'INSERT INTO "{}" ({}) VALUES ({})'.format(
-        model._meta.table_name, ", ".join(_column(model, n) for n in names),
-        ", ".join([p] * len(names))))
+    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    sql = _sql(("insert", model, names, suffix), lambda p: 'INSERT INTO "{}" ({}) VALUES ({}){}'
+               .format(model._meta.table_name, ", ".join(_column(model, n) for n in names),
+                       ", ".join([p] * len(names)), suffix))
     values = [_values(model, names, row) for row in rows]
     if len(values) == 1:
         db.execute_sql(sql, values[0])
