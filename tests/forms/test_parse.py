@@ -223,3 +223,9 @@ def test_odd_property_names_round_trip():
     assert parse_form(form, post_back(str(render_form(form, data)))).data == data
     errors = parse_form(form, MultiDict([("outer[\"a.b\"]", "x")])).errors
     assert errors == {}
+
+
+def test_rows_asked_for_by_markers_cannot_blow_up_the_data(monkeypatch):
+    monkeypatch.setattr(submissions, "MAX_PAYLOAD_BYTES", 1000)
+    result = post([("__rows__:goals", "400")], validate=False)
+    assert result.data == {} and "too large" in result.errors[""][0]

@@ -147,6 +147,11 @@ class FieldSummary:
     distribution: list[tuple[str, int]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
 
+    @property
+    def count(self) -> int:
+        """How many answers the question got."""
+        return self.answered
+
 
 @dataclass
 class Aggregate:

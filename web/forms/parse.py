@@ -378,6 +378,9 @@ def parse_form(form: FormSpec, formdata: Any, *, validate: bool = True,
     data = parser.value(root, ())
     if data is MISSING:
         data = None
+    size = submissions.payload_size(data)
+    if size > submissions.MAX_PAYLOAD_BYTES:  # e.g. many blank rows asked for by markers
+        return ParseResult(data={}, errors={"": [submissions._too_large(size)]})
     data = submissions.strip_unknown(form, data)
     if previous is not None:
         data = keep_readonly(root, data, previous)
