@@ -242,8 +242,7 @@ class Node:
         key = min(index, self.fixed_count)
         if key not in cache:
             cache[key] = self._make_item(index)
-        node = cache[key]
-        return node
+        return cache[key]
 
     def _make_item(self, index: int) -> Node:
         prefix = self._prefix()

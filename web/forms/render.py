@@ -359,6 +359,7 @@ def _text(value: Any) -> str:
 
 
 def _singular(node: Node) -> str:
-    item = node.item(len(node._prefix())) if node.rest_allowed else None
-    title = (item.schema.get("title") if item is not None else None) or "row"
-    return str(title).lower() if title == "row" else str(title)
+    """What the Add button adds: the rows' title ("Add Goal"), else "Add row"."""
+    item = node.item(node.fixed_count) if node.rest_allowed else None
+    title = item.schema.get("title") if item is not None else None
+    return str(title) if title else "row"
