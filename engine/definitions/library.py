@@ -29,8 +29,13 @@ def load_library(paths: Iterable[Path | str]) -> Library:
     return library
 
 
-def check_library(paths: Iterable[Path | str]) -> tuple[Library | None, list[Problem]]:
-    """``(library, [])``, or ``(None, problems)`` listing every problem of every file."""
+def check_library(paths: Iterable[Path | str],
+                  other_workflows: Iterable[str] = ()) -> tuple[Library | None, list[Problem]]:
+    """``(library, [])``, or ``(None, problems)`` listing every problem of every file.
+
+    ``other_workflows`` are ids that ``start:`` may name although they are not loaded
+    here (checking one workflow file of a library).
+    """
     paths = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
     workflow_files, form_files, problems = discover(paths)
     forms = [read_form(f) for f in form_files]
@@ -38,6 +43,7 @@ def check_library(paths: Iterable[Path | str]) -> tuple[Library | None, list[Pro
     problems += _duplicates(forms, "form") + _duplicates(workflows, "workflow")
     known_forms = {d.id: d.schema for d in forms}
     known_workflows = {d.id for d in workflows} | {d.stem for d in workflows}
+    known_workflows |= set(other_workflows)
     for doc in forms:
         problems += _located(doc.path, doc.map, doc.issues)
     for doc in workflows:

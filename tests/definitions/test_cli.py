@@ -126,3 +126,22 @@ def test_diagram_refuses_a_library_with_problems(run, monkeypatch):
     result = run("--library", INVALID / "_base", "--library", ".", "diagram", "other")
     assert result.exit_code == 1
     assert "bad duration '7 days'" in result.output
+
+
+def test_validate_one_workflow_file_uses_its_library_forms_and_neighbours(run, tmp_path):
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "note.json").write_text('{"schema": {"type": "object"}}')
+    flow = ("workflow: {id}\nversion: 1\nroles: {{hr: group:hr}}\ninitial: a\n"
+            "states:\n  a: {{tasks: [{{form: note, assignee: hr}}]}}\n  b: {{final: true}}\n"
+            "transitions:\n  - {{trigger: go, source: a, dest: b, auto: true{extra}}}\n")
+    (tmp_path / "workflows" / "first.yaml").write_text(flow.format(id="first",
+                                                                   extra=", start: second"))
+    (tmp_path / "workflows" / "second.yaml").write_text(flow.format(id="second", extra=""))
+    result = run("validate", tmp_path / "workflows" / "first.yaml")
+    assert (result.exit_code, result.output) == (0, "ok: 1 workflow, 1 form\n")
+    (tmp_path / "workflows" / "first.yaml").write_text(flow.format(id="first",
+                                                                   extra=", start: third"))
+    result = run("validate", "--json", tmp_path / "workflows" / "first.yaml")
+    assert result.exit_code == 1
+    assert [p["message"] for p in json.loads(result.output)] == ["unknown workflow 'third'"]

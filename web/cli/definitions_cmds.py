@@ -30,10 +30,12 @@ def _plural(n: int, word: str) -> str:
 def validate(obj, paths: tuple[Path, ...], as_json: bool) -> None:
     """Check workflows and forms: PATHs are files or folders (default: the library).
 
-    Prints every problem as FILE:LINE:COL: PATH: MESSAGE (HINT) and exits 1, or prints
-    a one-line summary and exits 0.
+    A workflow file inside a library's workflows/ folder is checked with that library's
+    forms. Prints every problem as FILE:LINE:COL: PATH: MESSAGE (HINT) and exits 1, or
+    prints a one-line summary and exits 0.
     """
-    library, problems = check_library(list(paths) or list(obj.library_paths))
+    paths, others = _with_neighbours(list(paths)) if paths else (obj.library_paths, set())
+    library, problems = check_library(paths, other_workflows=others)
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
     else:
@@ -48,6 +50,20 @@ def validate(obj, paths: tuple[Path, ...], as_json: bool) -> None:
     if not as_json:
         click.echo(f"ok: {_plural(len(library.workflows), 'workflow')}, "
                    f"{_plural(len(library.forms), 'form')}")
+
+
+def _with_neighbours(paths: list[Path]) -> tuple[list[Path], set[str]]:
+    """A workflow file inside a library is checked against that library's forms (added)
+    and may ``start:`` its neighbour workflows (known by name, not checked)."""
+    out, others = list(paths), set()
+    for path in paths:
+        if path.is_file() and path.parent.name == "workflows":
+            forms = path.parent.parent / "forms"
+            if forms.is_dir() and forms not in out:
+                out.append(forms)
+            others |= {f.stem for f in path.parent.iterdir()
+                       if f.suffix in (".yaml", ".yml") and f.name != path.name}
+    return out, others
 
 
 @click.command()
