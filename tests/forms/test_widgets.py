@@ -255,3 +255,14 @@ def test_root_scalar_and_root_array():
     assert 'value="v"' in element(scalar, "input", "__root__")
     rows = str(render_form(make_form({"type": "array", "items": {"type": "string"}}), ["a"]))
     assert 'value="a"' in element(rows, "input", "[0]")
+
+
+def test_conditions_name_fields_by_their_titles():
+    form = make_form({
+        "type": "object",
+        "properties": {"card": {"type": "number", "title": "Credit card"},
+                       "billing": {"type": "string"}},
+        "dependencies": {"card": ["billing"]},
+    }, {"billing": {"ui:title": "Billing address"}})
+    html = str(render_form(form, {}))
+    assert "Required when Credit card is filled in." in block(html, "billing")

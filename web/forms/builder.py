@@ -211,7 +211,7 @@ class Node:
 
     @cached_property
     def shape(self) -> refs.ObjectShape:
-        return refs.object_shape(self.schema, self.scope)
+        return refs.object_shape(self.schema, self.scope, self.ui)
 
     @cached_property
     def fields(self) -> list[tuple[str, Node]]:

@@ -112,25 +112,28 @@ def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def describe_condition(cond: Any) -> str:
-    """``{"properties": {"animal": {"const": "Cat"}}}`` -> ``animal is Cat``."""
+def describe_condition(cond: Any, titles: dict | None = None) -> str:
+    """``{"properties": {"animal": {"const": "Cat"}}}`` -> ``Animal is Cat`` (fields by title)."""
     if not isinstance(cond, dict):
         return "a condition holds"
+    titles = titles or {}
     parts = []
     for name, sub in (cond.get("properties") or {}).items():
+        shown = titles.get(name, name)
         if isinstance(sub, dict) and "const" in sub:
-            parts.append(f"{name} is {_show(sub['const'])}")
+            parts.append(f"{shown} is {_show(sub['const'])}")
         elif isinstance(sub, dict) and isinstance(sub.get("enum"), list):
-            parts.append(f"{name} is " + " or ".join(_show(v) for v in sub["enum"]))
-    parts += [f"{name} is filled in" for name in cond.get("required", []) if
+            parts.append(f"{shown} is " + " or ".join(_show(v) for v in sub["enum"]))
+    parts += [f"{titles.get(name, name)} is filled in" for name in cond.get("required", []) if
               name not in (cond.get("properties") or {})]
     return " and ".join(parts) or "a condition holds"
 
 
 class _Collector:
-    def __init__(self):
+    def __init__(self, titles: dict | None = None):
         self.fields: dict[str, FieldSource] = {}
         self.extra: tuple | None = None
+        self.titles = titles or {}
 
     def source(self, name: str) -> FieldSource:
         return self.fields.setdefault(name, FieldSource(name))
@@ -173,7 +176,7 @@ class _Collector:
                 title = part.get("title") or f"Option {i + 1}"
                 self.add(part, sc, when=when, option=option or title, depth=depth + 1)
         if "if" in schema:
-            cond = describe_condition(resolve(schema["if"], scope)[0])
+            cond = describe_condition(resolve(schema["if"], scope)[0], self.titles)
             for key, text in (("then", cond), ("else", f"not ({cond})")):
                 if key in schema:
                     part, sc = resolve(schema[key], scope)
@@ -183,7 +186,7 @@ class _Collector:
                 self._dependency(name, dep, scope, option, depth)
 
     def _dependency(self, name, dep, scope, option, depth) -> None:
-        when = f"{name} is filled in"
+        when = f"{self.titles.get(name, name)} is filled in"
         if isinstance(dep, list):
             for needed in dep:
                 text = f"Required when {when}."
@@ -198,13 +201,25 @@ class _Collector:
             # The usual rjsf idiom: oneOf branches keyed by the value of the property.
             for sub in part.get(alt_key) or []:
                 branch, bsc = resolve(sub, sc)
-                self.add(branch, bsc, when=describe_condition(branch), option=None,
+                self.add(branch, bsc, when=describe_condition(branch, self.titles), option=None,
                          depth=depth + 2)
 
 
-def object_shape(schema: dict, scope: SchemaScope) -> ObjectShape:
-    """The fields an object schema shows, with required marks and conditions."""
-    collector = _Collector()
+def _titles(fields: dict[str, FieldSource], ui: dict) -> dict[str, str]:
+    titles = {}
+    for name, src in fields.items():
+        field_ui = ui.get(name) if isinstance(ui.get(name), dict) else {}
+        schema = field_schema(src)[0] if src.schemas else {}
+        titles[name] = str(field_ui.get("ui:title") or schema.get("title") or name)
+    return titles
+
+
+def object_shape(schema: dict, scope: SchemaScope, ui: dict | None = None) -> ObjectShape:
+    """The fields an object schema shows, with required marks and conditions (which name
+    the fields they depend on by their titles)."""
+    first = _Collector()
+    first.add(schema, scope, when=None, option=None, depth=0)
+    collector = _Collector(_titles(first.fields, ui if isinstance(ui, dict) else {}))
     collector.add(schema, scope, when=None, option=None, depth=0)
     for src in collector.fields.values():
         if src.required:
