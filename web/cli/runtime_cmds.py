@@ -253,7 +253,12 @@ def _show_text(d: queries.InstanceDetail) -> str:
     lines += ["  " + _task_line(t) for t in d.tasks] or ["  (none)"]
     lines.append("history:")
     for e in d.history:
-        move = f" {e.from_state} -> {e.to_state}" if e.from_state or e.to_state else ""
+        if e.from_state and e.to_state:
+            move = f" {e.from_state} -> {e.to_state}"
+        elif e.to_state:
+            move = f" -> {e.to_state}"
+        else:
+            move = f" in {e.from_state}" if e.from_state else ""
         trig = f" {e.trigger}" if e.trigger else ""
         why = f" ({e.detail['reason']})" if e.detail.get("reason") else ""
         lines.append(f"  {e.at:%Y-%m-%d %H:%M} {e.actor} {e.kind}{trig}{move}{why}")
