@@ -14,7 +14,7 @@ from engine import commands, queries, versions
 from engine.errors import ReviewflowError
 from engine.store import Cycle, Event, Instance, Outbox, Person, Task, TaskStatus, db
 from web import launching, library
-from web.auth import hr_required
+from web.auth import hr_required, safe_path
 from web.helpers import humanize, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/hr")
@@ -147,10 +147,7 @@ def nudge(task_id: int):
     else:
         _queue_nudge(task)
         flash(f"A reminder is on its way to {task.assignee.name}.", "success")
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target, code=303)
-    return redirect(url_for("admin.cycles"), code=303)
+    return redirect(safe_path(request.form.get("next"), url_for("admin.cycles")), code=303)
 
 
 def _queue_nudge(task: Task) -> None:

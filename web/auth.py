@@ -82,14 +82,18 @@ def hr_required(view):
     return wrapped
 
 
-def _safe_next(target: str | None) -> str:
-    """Only redirect to a path on this site after sign-in (no open redirects)."""
+def safe_path(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirects)."""
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith("//") and "\\" not in target:
             return target
-    return url_for("inbox.index")
+    return default
+
+
+def _safe_next(target: str | None) -> str:
+    return safe_path(target, url_for("inbox.index"))
 
 
 def _sign_in(person) -> None:
