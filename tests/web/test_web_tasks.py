@@ -149,3 +149,25 @@ def test_pip_tracker_shows_days_left_and_next_check_in(app):
     active = html.split('data-testid="pips-active"')[1].split("</table>")[0]
     assert "Sam Subject" in active and "Weekly check-in" in active
     assert "30 Jan 2027" in html  # 2026-12-01 + 60 days
+
+
+def test_a_delegable_task_can_be_handed_on_by_its_holder(app):
+    """The annual review's manager review is ``delegable``: Bob hands it to Carla."""
+    with app.app_context():
+        commands.launch(scenario.library(app), "annual-review", "Review 2026",
+                        where=[("email", "sam@acme.test")], actor="hana@acme.test")
+        iid = Instance.get().id
+        commands.submit(scenario.open_task(iid, "sam@acme.test").id, "sam@acme.test",
+                        {"achievements": "Shipped the billing platform on time.",
+                         "self_rating": 4})
+        task = scenario.open_task(iid, "bob@acme.test").id
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    assert "Hand this task to someone else" in bob.get(f"/tasks/{task}").get_data(as_text=True)
+    response = bob.post(f"/instances/{iid}/tasks/{task}/reassign",
+                        data={"to": "carla@acme.test", "reason": "On leave"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert Task.get_by_id(task).assignee.email == "carla@acme.test"
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    assert sam.post(f"/instances/{iid}/tasks/{task}/reassign",
+                    data={"to": "sam@acme.test"}).status_code == 403
