@@ -11,72 +11,27 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Iterator
-from typing import Any
 
+from engine.definitions.context import (
+    Context,
+    field_names,
+    forms_before,
+    listing,
+    reachable_without,
+    state_hint,
+    tasks_of,
+)
+from engine.definitions.document_checks import DOCUMENT_CHECKERS
 from engine.definitions.roles_syntax import RoleSyntaxError, parse_role
-from engine.definitions.workflow import as_list, expand_sources, final_states
+from engine.definitions.workflow import as_list
 from engine.durations import EXAMPLES, DurationError, parse_duration
 from engine.expressions import expression_issues
 from engine.source import Issue, did_you_mean
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
-WORKFLOW_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Names the transitions library binds on a model, or that our runner object uses.
 RESERVED_TRIGGERS = {"trigger", "state", "machine", "model", "may_trigger", "runner", "self"}
 RESERVED_PREFIXES = ("to_", "may_", "is_")
-
-
-class Context:
-    """What checkers may look at: the workflow's data and the rest of the library."""
-
-    def __init__(self, data: dict, stem: str, forms: dict, workflows: set):
-        self.data = data
-        self.stem = stem
-        self.forms = forms  # form id -> schema dict (or None when the form file is broken)
-        self.workflows = workflows
-        self.states = data.get("states") if isinstance(data.get("states"), dict) else {}
-        self.roles = data.get("roles") if isinstance(data.get("roles"), dict) else {}
-        self.transitions = [t for t in as_list(data.get("transitions")) if isinstance(t, dict)]
-        self.finals = final_states(data)
-        self.edges = self._edges()
-
-    def _edges(self) -> dict[str, set]:
-        edges: dict[str, set] = {name: set() for name in self.states}
-        for item in self.transitions:
-            dest = item.get("dest")
-            for source in expand_sources(item.get("source"), self.data):
-                if source in edges and isinstance(dest, str) and dest in self.states:
-                    edges[source].add(dest)
-        return edges
-
-    def workflow_forms(self) -> set[str]:
-        """Every form the workflow uses: task forms and transition forms."""
-        used = {t.get("form") for s in self.states.values() for t in _tasks(s)}
-        used |= {t.get("form") for t in self.transitions}
-        return {f for f in used if isinstance(f, str)}
-
-    def upstream(self, state: str) -> set[str]:
-        """States from which ``state`` can be reached (itself only on a cycle), and itself."""
-        reverse: dict[str, set] = {}
-        for source, dests in self.edges.items():
-            for dest in dests:
-                reverse.setdefault(dest, set()).add(source)
-        seen, todo = {state}, [state]
-        while todo:
-            for prev in reverse.get(todo.pop(), ()):
-                if prev not in seen:
-                    seen.add(prev)
-                    todo.append(prev)
-        return seen
-
-
-def _tasks(state) -> list[dict]:
-    if not isinstance(state, dict):
-        return []
-    return [t for t in as_list(state.get("tasks")) if isinstance(t, dict)]
-
-
-# ---------------------------------------------------------------- small checkers
 
 
 def check_duration(ctx: Context, value, owner) -> Iterator[Issue]:
@@ -137,34 +92,10 @@ def _field_role_filled_before(ctx: Context, role_name, task) -> Iterator[Issue]:
     except RoleSyntaxError:
         return
     state = task.get("\0state")
-    if form in ctx.forms and state is not None and _reachable_without(ctx, form, state):
+    if form in ctx.forms and state is not None and reachable_without(ctx, form, state):
         yield Issue((), f"role '{role_name}' comes from form '{form}', which may not be "
                     "filled in before this state", f"fill in '{form}' in every path that "
                     "leads here")
-
-
-def _reachable_without(ctx: Context, form: str, target: str) -> bool:
-    """Can ``target`` be entered before anyone has submitted ``form``?"""
-    initial = ctx.data.get("initial")
-    if not _graph_known(ctx) or initial not in ctx.states:
-        return False
-    fillers = {name for name, state in ctx.states.items()
-               if form in {t.get("form") for t in _tasks(state)}}
-    seen, todo = {initial}, [initial]
-    while todo:
-        state = todo.pop()
-        if state == target:
-            return True
-        if state in fillers:  # leaving it means the form was filled in
-            continue
-        for item in ctx.transitions:
-            dest = item.get("dest")
-            if item.get("form") != form and state in expand_sources(item.get("source"),
-                                                                   ctx.data):
-                if dest not in seen:
-                    seen.add(dest)
-                    todo.append(dest)
-    return False
 
 
 def check_role_list(ctx: Context, value, owner) -> Iterator[Issue]:
@@ -188,11 +119,7 @@ def check_form_ref(ctx: Context, value, owner) -> Iterator[Issue]:
 
 def check_state_ref(ctx: Context, value, owner) -> Iterator[Issue]:
     if isinstance(value, str) and value not in ctx.states:
-        yield Issue((), f"unknown state '{value}'", _state_hint(ctx, value))
-
-
-def _state_hint(ctx: Context, name) -> str | None:
-    return did_you_mean(name, ctx.states) or _listing("states", ctx.states, ordered=True)
+        yield Issue((), f"unknown state '{value}'", state_hint(ctx, value))
 
 
 def check_source(ctx: Context, value, owner) -> Iterator[Issue]:
@@ -201,7 +128,7 @@ def check_source(ctx: Context, value, owner) -> Iterator[Issue]:
         if source == "*":
             continue
         if isinstance(source, str) and source not in ctx.states:
-            yield Issue(sub, f"unknown state '{source}'", _state_hint(ctx, source))
+            yield Issue(sub, f"unknown state '{source}'", state_hint(ctx, source))
         elif source in ctx.finals:
             yield Issue(sub, f"transition out of final state '{source}'",
                         "a final state ends the process; remove 'final: true' or this source")
@@ -236,7 +163,7 @@ def check_start(ctx: Context, value, owner) -> Iterator[Issue]:
 
 
 def check_show(ctx: Context, value, owner) -> Iterator[Issue]:
-    earlier = _forms_before(ctx, owner)
+    earlier = forms_before(ctx, owner)
     for i, form in enumerate(as_list(value)):
         sub = (i,) if isinstance(value, list) else ()
         if not isinstance(form, str):
@@ -245,24 +172,7 @@ def check_show(ctx: Context, value, owner) -> Iterator[Issue]:
             yield Issue(sub, f"unknown form '{form}'", did_you_mean(form, ctx.forms))
         elif earlier is not None and form not in earlier:
             yield Issue(sub, f"form '{form}' is not filled in before this state",
-                        did_you_mean(form, earlier) or _listing("forms filled in before", earlier))
-
-
-def _forms_before(ctx: Context, task: dict) -> set | None:
-    """Forms that may be filled in by the time the task's state is left."""
-    state = task.get("\0state")
-    if state is None or not _graph_known(ctx):  # a broken transition: no safe answer
-        return None
-    upstream = ctx.upstream(state)
-    forms = {t.get("form") for s in upstream for t in _tasks(ctx.states.get(s))}
-    forms |= {t.get("form") for t in ctx.transitions if t.get("dest") in upstream}
-    return {f for f in forms if isinstance(f, str)}
-
-
-def _listing(what: str, names, ordered: bool = False) -> str | None:
-    if not names:
-        return None
-    return f"{what}: " + ", ".join(names if ordered else sorted(names))
+                        did_you_mean(form, earlier) or listing("forms filled in before", earlier))
 
 
 def check_readers(ctx: Context, value, owner) -> Iterator[Issue]:
@@ -279,28 +189,20 @@ def check_readers(ctx: Context, value, owner) -> Iterator[Issue]:
         if len(words) == 2 and words[0] == "after":
             if words[1] not in ctx.states:
                 yield Issue((role,), f"unknown state '{words[1]}'",
-                            _state_hint(ctx, words[1]))
+                            state_hint(ctx, words[1]))
         else:
             yield Issue((role,), f"bad reader rule '{when}'", "write 'always' or 'after STATE'")
 
 
 def check_private(ctx: Context, value, owner) -> Iterator[Issue]:
-    names = _field_names(ctx, owner.get("form"))
+    names = field_names(ctx, owner.get("form"))
     if names is None:
         return
     for i, field in enumerate(as_list(value)):
         sub = (i,) if isinstance(value, list) else ()
         if isinstance(field, str) and field not in names:
             yield Issue(sub, f"form '{owner.get('form')}' has no field '{field}'",
-                        did_you_mean(field, names) or _listing("fields", names))
-
-
-def _field_names(ctx: Context, form) -> dict | None:
-    schema = ctx.forms.get(form) if isinstance(form, str) else None
-    if not isinstance(schema, dict):
-        return None
-    props = schema.get("properties")
-    return props if isinstance(props, dict) else {}
+                        did_you_mean(field, names) or listing("fields", names))
 
 
 def check_quorum(ctx: Context, value, owner) -> Iterator[Issue]:
@@ -325,6 +227,7 @@ TASK_CHECKERS = {
     "private": check_private,
 }
 
+
 TRANSITION_CHECKERS = {
     "trigger": check_trigger,
     "source": check_source,
@@ -336,158 +239,6 @@ TRANSITION_CHECKERS = {
     "unless": check_expressions,
     "start": check_start,
 }
-
-
-# ---------------------------------------------------------------- whole-document checks
-
-
-def check_id(ctx: Context) -> Iterator[Issue]:
-    value = ctx.data.get("workflow")
-    if not isinstance(value, str):
-        return
-    if not WORKFLOW_ID.match(value):
-        yield Issue(("workflow",), f"workflow id '{value}' is not a lowercase slug",
-                    "use a-z, 0-9, - and _, e.g. annual-review")
-    elif value != ctx.stem:
-        yield Issue(("workflow",), f"workflow id '{value}' differs from the file name "
-                    f"'{ctx.stem}'", f"rename the file to {value}.yaml or write "
-                    f"'workflow: {ctx.stem}'")
-
-
-def check_roles(ctx: Context) -> Iterator[Issue]:
-    for name, text in ctx.roles.items():
-        try:
-            role = parse_role(name, text)
-        except RoleSyntaxError as exc:
-            yield Issue(("roles", name), exc.message, exc.hint)
-            continue
-        if role.kind == "field":
-            yield from _check_field_role(ctx, role)
-
-
-def _check_field_role(ctx: Context, role) -> Iterator[Issue]:
-    path = ("roles", role.name)
-    if role.form not in ctx.forms:
-        yield Issue(path, f"unknown form '{role.form}'", did_you_mean(role.form, ctx.forms))
-        return
-    names = _field_names(ctx, role.form)
-    if names is None:
-        return
-    if role.field not in names:
-        yield Issue(path, f"form '{role.form}' has no field '{role.field}'",
-                    did_you_mean(role.field, names) or _listing("fields", names))
-    elif not _holds_emails(names[role.field]):
-        yield Issue(path, f"field '{role.field}' of form '{role.form}' does not hold people",
-                    "a field: role needs emails: a string, a list of strings or a list "
-                    "of objects with an 'email'")
-
-
-def _holds_emails(schema: Any) -> bool:
-    if not isinstance(schema, dict):
-        return True
-    types = as_list(schema.get("type"))
-    if not types:
-        return True
-    if "string" in types:
-        return True
-    if "array" in types:
-        items = schema.get("items")
-        if not isinstance(items, dict) or not items.get("type"):
-            return True
-        item_types = as_list(items.get("type"))
-        with_email = "email" in (items.get("properties") or {})
-        return "string" in item_types or ("object" in item_types and with_email)
-    return False
-
-
-def check_initial(ctx: Context) -> Iterator[Issue]:
-    value = ctx.data.get("initial")
-    if not isinstance(value, str):
-        return
-    if value not in ctx.states:
-        yield Issue(("initial",), f"unknown state '{value}'", _state_hint(ctx, value))
-    elif value in ctx.finals:
-        yield Issue(("initial",), f"the initial state '{value}' is final",
-                    "a process must start in a state that has work to do")
-
-
-def _graph_known(ctx: Context) -> bool:
-    """Every transition names existing states, so the graph says what the author meant."""
-    for item in ctx.transitions:
-        sources = as_list(item.get("source"))
-        if not isinstance(item.get("dest"), str) or item["dest"] not in ctx.states:
-            return False
-        if not sources or any(not isinstance(s, str) for s in sources):
-            return False
-        if any(s != "*" and s not in ctx.states for s in sources):
-            return False
-    return len(ctx.transitions) == len(as_list(ctx.data.get("transitions")))
-
-
-def check_graph(ctx: Context) -> Iterator[Issue]:
-    """Reachability from ``initial``, dead ends, final states with tasks."""
-    if not _graph_known(ctx):
-        yield from _final_tasks(ctx)
-        return
-    initial = ctx.data.get("initial")
-    reached = set()
-    if initial in ctx.finals:  # reported by check_initial; nothing is reachable from an end
-        initial = None
-    if initial in ctx.states:
-        reached, todo = {initial}, [initial]
-        while todo:
-            for dest in ctx.edges.get(todo.pop(), ()):
-                if dest not in reached:
-                    reached.add(dest)
-                    todo.append(dest)
-    for name in ctx.states:
-        path = ("states", name)
-        if name == "*":
-            yield Issue(path, "'*' is not a state name", "in a source, '*' means every state",
-                        at="key")
-            continue
-        if initial in ctx.states and name not in reached:
-            yield Issue(path, f"state '{name}' cannot be reached from '{initial}'",
-                        "add a transition into it or remove it", at="key")
-        if name not in ctx.finals and not ctx.edges.get(name):
-            yield Issue(path, f"state '{name}' is a dead end: no transition leaves it",
-                        "add a transition from it or mark it 'final: true'", at="key")
-    yield from _final_tasks(ctx)
-
-
-def check_trigger_kinds(ctx: Context) -> Iterator[Issue]:
-    """A trigger is automatic (``auto``/``after``) or manual, never both."""
-    kinds: dict[str, tuple[str, int]] = {}
-    for i, item in enumerate(as_list(ctx.data.get("transitions"))):
-        if not isinstance(item, dict) or not isinstance(item.get("trigger"), str):
-            continue
-        path = ("transitions", i)
-        automatic = item.get("auto") is True or item.get("after") is not None
-        if item.get("auto") is True and item.get("after") is not None:
-            yield Issue(path + ("after",), "a transition is either 'auto' or 'after', not both",
-                        "auto fires when the tasks are done; after fires on a timer")
-        if automatic and item.get("allowed"):
-            yield Issue(path + ("allowed",), "'allowed' on an automatic transition",
-                        "nobody fires it by hand; add a separate manual transition")
-        if automatic and item.get("form"):
-            yield Issue(path + ("form",), "'form' on an automatic transition",
-                        "only a person firing a transition by hand fills in its form")
-        kind = "automatic" if automatic else "manual"
-        first = kinds.setdefault(item["trigger"], (kind, i))
-        if first[0] != kind:
-            yield Issue(path + ("trigger",), f"trigger '{item['trigger']}' is {kind} here but "
-                        f"{first[0]} in transitions[{first[1]}]",
-                        "give automatic and manual transitions different trigger names")
-
-
-def _final_tasks(ctx: Context) -> Iterator[Issue]:
-    for name in ctx.finals:
-        if _tasks(ctx.states[name]):
-            yield Issue(("states", name, "tasks"), f"final state '{name}' has tasks",
-                        "tasks of a final state would never be done", at="key")
-
-
-DOCUMENT_CHECKERS = (check_id, check_roles, check_initial, check_graph, check_trigger_kinds)
 
 
 STRICT = False  # tests set it to find checkers that trip over shapes the meta-schema refused
@@ -511,7 +262,7 @@ def check_workflow(data: dict, stem: str, forms: dict, workflows: set) -> list[I
     for checker in DOCUMENT_CHECKERS:
         issues.extend(_run(checker, ctx))
     for name, state in ctx.states.items():
-        for i, task in enumerate(_tasks(state)):
+        for i, task in enumerate(tasks_of(state)):
             owner = dict(task, **{"\0state": name})
             issues.extend(_descend(ctx, TASK_CHECKERS, task, owner, ("states", name, "tasks", i)))
     for i, item in enumerate(as_list(data.get("transitions"))):
