@@ -36,22 +36,40 @@ def _waiting(task, spec) -> dict:
             else (task.assignee_name or "Nobody (HR to reassign)"), "anonymous": anonymous}
 
 
+def _grouped(waiting: list[dict]) -> list[dict]:
+    """One line per task kind: "Calibration: Finn, Gina, Hal" (a group's shared task)."""
+    lines: dict[str, dict] = {}
+    for w in waiting:
+        line = lines.setdefault(w["task"].form_title, {"title": w["task"].form_title,
+                                                       "who": [], "task": w["task"],
+                                                       "overdue": False, "mine": None})
+        line["who"].append(w["who"])
+        line["overdue"] = line["overdue"] or w["task"].overdue
+        if w["task"].assignee_email == w.get("viewer"):
+            line["mine"] = w["task"]
+    return list(lines.values())
+
+
 def team_rows(user) -> list[dict]:
     """One row per direct report: their running processes with what waits on whom."""
+    from web.inbox import my_inbox
+
     now = utcnow()
     items = queries.team(user.email, now=now)
     definitions = _definitions(items)
+    my_decisions = {d.instance_id for d in my_inbox(user).decisions}
     by_person: dict[str, list] = {}
     for item in items:
         spec = versions.version_for(definitions[item.id]).spec
         state = spec.states.get(item.state)
-        waiting = [_waiting(t, spec) for t in item.waiting_on]
+        waiting = [dict(_waiting(t, spec), viewer=user.email) for t in item.waiting_on]
         anonymous = [w for w in waiting if w["anonymous"]]
         named = [w for w in waiting if not w["anonymous"]]
         by_person.setdefault(item.subject_email, []).append({
             "item": item, "title": spec.title,
             "state_title": state.title if state and state.title else humanize(item.state),
-            "waiting": named, "anonymous_open": len(anonymous),
+            "waiting": _grouped(named), "anonymous_open": len(anonymous),
+            "my_decision": item.id in my_decisions,
             "overdue": any(w["task"].overdue for w in waiting)})
     reports = (Person.select().where((Person.manager == user.person_id)
                                      & (Person.active == True))  # noqa: E712

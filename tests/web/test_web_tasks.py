@@ -171,3 +171,18 @@ def test_a_delegable_task_can_be_handed_on_by_its_holder(app):
     sam = sign_in(app.test_client(), app, "sam@acme.test")
     assert sam.post(f"/instances/{iid}/tasks/{task}/reassign",
                     data={"to": "sam@acme.test"}).status_code == 403
+
+
+def test_my_team_shows_what_waits_on_whom(app):
+    with app.app_context():
+        scenario.to_collect(app)
+        commands.launch(scenario.library(app), "annual-review", "Review 2026",
+                        where=[("email", "pat@acme.test")], actor="hana@acme.test")
+    html = sign_in(app.test_client(), app, "bob@acme.test").get("/team/").get_data(
+        as_text=True)
+    table = html.split('data-testid="team"')[1]
+    assert "Self assessment: Sam Subject" in table
+    assert "3 anonymous reviewers still to answer" in table
+    assert "Self review: Pat Peer" in table
+    assert "Quinn Peer" in table and "Nothing running" in table
+    assert sign_in(app.test_client(), app, "uma@acme.test").get("/team/").status_code == 200
