@@ -75,3 +75,47 @@ def test_missing_folder_is_a_problem(tmp_path):
     with pytest.raises(DefinitionError) as info:
         load_library([tmp_path / "nope"])
     assert info.value.problems == problems
+
+
+def test_problems_of_all_files_come_together_in_file_order(tmp_path, monkeypatch):
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "a.json").write_text('{"schema": {"type": "strng"}}')
+    b_form = '{"schema": {"type": "object"}, "uiSchema": {"x": {}}}'
+    (tmp_path / "forms" / "b.json").write_text(b_form)
+    (tmp_path / "workflows" / "w.yaml").write_text("workflow: w\nversion: 0\n")
+    monkeypatch.chdir(tmp_path)
+    library, problems = check_library(["."])
+    assert library is None
+    assert [str(p) for p in problems] == [
+        "forms/a.json:1:21: schema.type: unknown type 'strng' in draft-07 (did you mean 'string'?)",
+        "forms/b.json:1:45: uiSchema.x: uiSchema key 'x' names no property of the schema",
+        "workflows/w.yaml:1:1: missing required key 'initial'",
+        "workflows/w.yaml:1:1: missing required key 'states'",
+        "workflows/w.yaml:1:1: missing required key 'transitions'",
+        "workflows/w.yaml:2:10: version: must be at least 1, got 0",
+    ]
+
+
+def test_specs_are_frozen_and_carry_no_callables():
+    import dataclasses
+
+    spec = load_library([VALID]).workflow("feedback-360")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.initial = "closed"
+    with pytest.raises(TypeError):
+        spec.states["x"] = None
+
+    def walk(value):
+        assert not callable(value) or isinstance(value, type), value
+        if dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+        elif isinstance(value, tuple | list):
+            for item in value:
+                walk(item)
+        elif hasattr(value, "values"):
+            for item in value.values():
+                walk(item)
+
+    walk(spec)
