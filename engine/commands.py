@@ -296,12 +296,13 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
 
 def _instance_of_task(task_id) -> int:
     try:
-        found = store.get_row(Task, int(task_id))
+        row = store.db.execute_sql('SELECT "instance_id" FROM "task" WHERE "id" = '
+                                   + store.db.obj.param, [int(task_id)]).fetchone()
     except (TypeError, ValueError):
-        found = None
-    if found is None:
+        row = None
+    if row is None:
         raise NotFound(f"no task {task_id}")
-    return found.instance_id
+    return row[0]
 
 
 def _locked_task(run: Run, task_id: int) -> Task:

