@@ -19,11 +19,11 @@ def utcnow() -> datetime:
 
 
 def when(value: datetime | date | None) -> str:
-    """``12 Mar 2026, 14:05`` (UTC) or ``12 Mar 2026``; an empty string for None."""
+    """``12 Mar 2026, 14:05 UTC`` or ``12 Mar 2026``; an empty string for None."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%d %b %Y, %H:%M")
+        return value.strftime("%d %b %Y, %H:%M UTC")
     return value.strftime("%d %b %Y")
 
 

@@ -90,7 +90,8 @@ def _own_submission(acc: access.TaskAccess):
     return next((s for s in acc.detail.submissions if s.task_id == acc.task.id), None)
 
 
-def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, status=200):
+def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, status=200,
+          refusal: str | None = None):
     """Render the task page (again, after a failed submit, with everything typed kept)."""
     user = current_user
     detail, task = acc.detail, acc.task
@@ -124,7 +125,7 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
         arrival=arrival(user, acc) if acc.task.status == "open" else [],
         error_count=error_count, sees_name=access.sees_names(user, detail, task),
         may_open_instance=access.may_view_instance(user, detail),
-        state_title=_state_title(detail, task.state),
+        state_title=_state_title(detail, task.state), refusal=refusal,
     ), status
 
 
@@ -203,9 +204,8 @@ def _submit(acc, form, parsed, trigger: str | None):
                                  trigger_data=(trigger_data or {}).get(trigger))
     except SubmissionInvalid as invalid:
         return _page(acc, parsed.data, invalid.errors, trigger_data, None, 422)
-    except NotAllowed as refused:
-        flash(f"That was refused: {refused.reason}", "error")
-        return redirect(url_for("tasks.show", task_id=acc.task.id), code=303)
+    except NotAllowed as refused:  # e.g. a decision whose conditions do not hold yet
+        return _page(acc, parsed.data, {}, trigger_data, None, 403, refusal=refused.reason)
     return _after(acc, result, decision)
 
 

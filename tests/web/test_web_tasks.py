@@ -186,3 +186,64 @@ def test_my_team_shows_what_waits_on_whom(app):
     assert "Self review: Pat Peer" in table
     assert "Quinn Peer" in table and "Nothing running" in table
     assert sign_in(app.test_client(), app, "uma@acme.test").get("/team/").status_code == 200
+
+
+GATE = """workflow: gate
+version: 1
+title: Gate
+subject: person
+roles:
+  employee: subject
+  manager: subject.manager
+initial: review
+states:
+  review:
+    tasks:
+      - form: note
+        assignee: manager
+  done:
+    final: true
+transitions:
+  - trigger: let_through
+    title: Pass
+    source: review
+    dest: done
+    allowed: [manager]
+    conditions: "count('note') >= 5"
+  - trigger: finish
+    title: Finish
+    source: review
+    dest: done
+    allowed: [manager]
+"""
+NOTE = '{"schema": {"type": "object", "properties": {"text": {"type": "string"}}}}'
+
+
+def test_a_refused_decision_keeps_the_typing_and_says_why(tmp_path):
+    from engine.directory import import_csv
+    from tests.web.conftest import ORG, make_app
+
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "workflows" / "gate.yaml").write_text(GATE)
+    (tmp_path / "forms" / "note.json").write_text(NOTE)
+    app = make_app(tmp_path / "gate.sqlite3",
+                   LIBRARY_PATHS=[str(tmp_path / "workflows"), str(tmp_path / "forms")])
+    with app.app_context():
+        import_csv(ORG)
+        iid = commands.start(scenario.library(app), "gate", "sam@acme.test",
+                             "hana@acme.test").instance_id
+        task = scenario.open_task(iid, "bob@acme.test").id
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    response = bob.post(f"/tasks/{task}", data={"text": "typed words",
+                                                "_trigger": "let_through"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "That was refused" in html and "count(&#39;note&#39;) &gt;= 5" in html
+    assert "typed words" in html
+    with app.app_context():
+        assert Task.get_by_id(task).status == "open"
+    response = bob.post(f"/tasks/{task}", data={"text": "typed words", "_trigger": "finish"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert Instance.get_by_id(iid).state == "done"
