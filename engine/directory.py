@@ -281,8 +281,7 @@ def is_active(person: Person | None) -> bool:
 
 def groups_of(person_id: int) -> set[str]:
     """Names of the groups a person belongs to."""
-    query = PersonGroup.select(PersonGroup.group).where(PersonGroup.person == person_id)
-    return {row.group for row in query}
+    return {row.group for row in store.select_matching(PersonGroup, {"person": person_id})}
 
 
 class People:

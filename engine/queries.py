@@ -259,9 +259,13 @@ def inbox(email: str, now: datetime | None = None) -> Inbox:
     now = utc(now)
     me = _person(email)
     groups = _groups(me.id)
-    mine = _task_list('(t."assignee_id" = {p} OR t."escalated_to_id" = {p}) '
-                      'AND t."status" = {p}', [me.id, me.id, TaskStatus.OPEN.value],
-                      _DUE_ORDER, now=now)
+    # Two index searches rather than one OR, which SQLite answers by scanning all open tasks.
+    mine = _task_list('t."assignee_id" = {p} AND t."status" = {p}',
+                      [me.id, TaskStatus.OPEN.value], _DUE_ORDER, now=now)
+    mine += _task_list('t."escalated_to_id" = {p} AND t."status" = {p} '
+                       'AND (t."assignee_id" IS NULL OR t."assignee_id" <> {p})',
+                       [me.id, TaskStatus.OPEN.value, me.id], _DUE_ORDER, now=now)
+    mine.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.id))
     result = Inbox(tasks=mine)
     if roles.HR_GROUP in groups:
         result.unassigned = _task_list('t."assignee_id" IS NULL AND t."status" = {p}',
@@ -321,10 +325,12 @@ def _who(spec: WorkflowSpec, allowed, me: Person, groups: set[str]) -> tuple[str
             conds.append('i."subject_id" = {p}')
             params.append(me.id)
         elif role.kind == "chain" and len(role.steps) == 1:
-            conds.append('s."manager_id" = {p}')
+            # driven from my reports (person.manager_id index), not from every instance
+            conds.append('i."subject_id" IN (SELECT "id" FROM "person" WHERE "manager_id" = {p})')
             params.append(me.id)
         elif role.kind == "chain" and len(role.steps) == 2:
-            conds.append('m."manager_id" = {p}')
+            conds.append('i."subject_id" IN (SELECT r."id" FROM "person" r JOIN "person" rm '
+                         'ON r."manager_id" = rm."id" WHERE rm."manager_id" = {p})')
             params.append(me.id)
         elif (role.kind == "group" and role.group in groups) or (
                 role.kind == "person" and normalize_email(role.email or "") == me.email):
@@ -347,7 +353,7 @@ def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionIte
     if not clauses:
         return []
     sql = (_DECISION_SELECT + 'WHERE i."status" = {p} AND (' + " OR ".join(clauses) + ")"
-           + f' ORDER BY i."entered_at", i."id" LIMIT {DECISION_LIMIT}')
+           + f' ORDER BY i."id" LIMIT {DECISION_LIMIT}')
     rows = db.execute_sql(sql.format(p=db.obj.param),
                           [InstanceStatus.RUNNING.value, *params]).fetchall()
     out = []

@@ -131,12 +131,22 @@ def plays(email: str, role_names, spec: WorkflowSpec, subject: Person, people: P
         role = spec.roles.get(name)
         if role is None:
             continue
+        if role.kind == "group":  # ask about this one person, not the whole group
+            if in_group(email, role.group, people):
+                return name
+            continue
         forms = forms_loader() if role.kind == "field" else None
         if any(p.email == email for p in resolve(role, subject, people, forms).people):
             return name
     return None
 
 
+def in_group(email: str, group: str, people: People) -> bool:
+    """Is ``email`` an active member of directory group ``group``?"""
+    person = people.find(email)
+    return person is not None and person.active and group in people.groups_of(person.id)
+
+
 def is_hr(email: str, people: People) -> bool:
     """Is ``email`` an active member of the HR group?"""
-    return any(p.email == email for p in people.group(HR_GROUP))
+    return in_group(email, HR_GROUP, people)

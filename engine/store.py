@@ -120,6 +120,7 @@ class Instance(BaseModel):
     class Meta:
         indexes = (
             (("cycle", "subject"), True),
+            (("definition", "state", "status"), False),
             (("workflow_id", "status"), False),
             (("subject", "status"), False),
             (("cycle", "launch_token"), False),
@@ -151,7 +152,6 @@ class Task(BaseModel):
             (("assignee", "status", "due_at"), False),
             (("escalated_to", "status"), False),
             (("instance", "entry"), False),
-            (("status", "assignee"), False),
         )
 
 
