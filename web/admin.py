@@ -112,12 +112,17 @@ def launch():
             preview = launching.preview(lib, workflow_id, cycle_name, where)
             if preview.problem:
                 errors.append(preview.problem)
+        fingerprint = launching.fingerprint(workflow_id, cycle_name, where)
         if not errors and form.get("confirm") == "1":
-            return _launch(lib, workflow_id, cycle_name, where)
+            if form.get("previewed") == fingerprint:
+                return _launch(lib, workflow_id, cycle_name, where)
+            flash("The choice changed since the preview: check the new preview, then launch.",
+                  "warning")
     return render_template("admin/launch.html", workflows=lib.workflows,
                            choices=launching.choices(), workflow_id=workflow_id,
                            cycle_name=cycle_name, form=form,
                            preview=preview, errors=errors,
+                           fingerprint=launching.fingerprint(workflow_id, cycle_name, where),
                            where=where), (422 if errors else 200)
 
 

@@ -3,6 +3,7 @@ would create (instances and first tasks) before anything is stored."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from engine import commands, roles
@@ -45,6 +46,12 @@ def filters_from_form(form) -> list[tuple[str, str]]:
             if key.strip() and value.strip():
                 where.append((key.strip(), value.strip()))
     return where
+
+
+def fingerprint(workflow_id: str, cycle: str, where) -> str:
+    """What a preview was made for, so *Launch* only launches what was previewed."""
+    text = "\x1f".join([workflow_id, cycle, *sorted(f"{k}={v}" for k, v in where)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def population(where) -> list[Person]:

@@ -4,6 +4,7 @@ with errors, launch validation, and the pages on PostgreSQL."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -98,8 +99,16 @@ def test_launch_form_refuses_missing_name_and_reused_cycle_name(app):
                                              "confirm": "1"})
     assert response.status_code == 422 and "Give the cycle a name" in response.get_data(
         as_text=True)
-    ok = hana.post("/hr/launch", data={"workflow": "annual-review", "cycle": "Q4",
-                                       "department": "Sales", "confirm": "1"})
+    choice = {"workflow": "annual-review", "cycle": "Q4", "department": "Sales"}
+    preview = hana.post("/hr/launch", data={**choice, "preview": "1"}).get_data(as_text=True)
+    previewed = re.search(r'name="previewed" value="(\w+)"', preview).group(1)
+    changed = hana.post("/hr/launch", data={**choice, "department": "Engineering",
+                                            "previewed": previewed, "confirm": "1"})
+    assert changed.status_code == 200  # not launched: the preview was for Sales
+    assert "changed since the preview" in changed.get_data(as_text=True)
+    with app.app_context():
+        assert Instance.select().count() == 0
+    ok = hana.post("/hr/launch", data={**choice, "previewed": previewed, "confirm": "1"})
     assert ok.status_code == 303
     clash = hana.post("/hr/launch", data={"workflow": "feedback-360", "cycle": "Q4",
                                           "preview": "1"})
