@@ -247,3 +247,35 @@ def test_a_refused_decision_keeps_the_typing_and_says_why(tmp_path):
     assert response.status_code == 303
     with app.app_context():
         assert Instance.get_by_id(iid).state == "done"
+
+
+def test_unassigned_task_reaches_hr_who_reassigns_it(app):
+    """Carla has no manager: her 360's approval has nobody; HR sees it and hands it on."""
+    with app.app_context():
+        iid = scenario.start_360(app, "carla@acme.test")
+        commands.submit(scenario.open_task(iid, "carla@acme.test").id, "carla@acme.test",
+                        {"peers": scenario.PEERS})
+        task = Task.get((Task.instance == iid) & (Task.status == "open")).id
+        assert Task.get_by_id(task).assignee is None
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    inbox = hana.get("/").get_data(as_text=True)
+    assert 'data-testid="unassigned"' in inbox and "Carla Chief" in inbox
+    assert "Nobody (HR to reassign)" in hana.get(f"/instances/{iid}").get_data(as_text=True)
+    response = hana.post(f"/instances/{iid}/tasks/{task}/reassign",
+                         data={"to": "nobody@acme.test"}, follow_redirects=True)
+    assert "Nobody active with the email nobody@acme.test" in response.get_data(as_text=True)
+    hana.post(f"/instances/{iid}/tasks/{task}/reassign", data={"to": "uma@acme.test"})
+    uma = sign_in(app.test_client(), app, "uma@acme.test")
+    assert f"/tasks/{task}" in uma.get("/").get_data(as_text=True)
+    assert uma.get(f"/tasks/{task}").status_code == 200
+
+
+def test_decisions_without_a_task_are_in_the_inbox(app):
+    with app.app_context():
+        iid = scenario.pip_decision(app)
+    for email in ("hana@acme.test", "bob@acme.test"):
+        html = sign_in(app.test_client(), app, email).get("/").get_data(as_text=True)
+        decisions = html.split('data-testid="decisions"')[1].split("</ul>")[0]
+        assert f"/instances/{iid}" in decisions and "Sam Subject" in decisions
+    sam = sign_in(app.test_client(), app, "sam@acme.test").get("/").get_data(as_text=True)
+    assert 'data-testid="decisions"' not in sam
