@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from engine import commands
-from engine.errors import NotAllowed, NotFound, SubmissionInvalid
+from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
 from web import access, diagrams, forms, history
 from web.helpers import humanize
 from web.tasks import form_of, trigger_prefix
@@ -98,8 +98,6 @@ def fire(instance_id: int, trigger: str):
     chosen = next((t for t in detail.triggers if t.trigger == trigger), None)
     if chosen is None:
         if any(t.trigger == trigger for t in detail.spec.transitions):
-            from engine.errors import Conflict
-
             raise Conflict(f"This process is no longer at a step where "
                            f"“{humanize(trigger)}” applies.")
         abort(404)

@@ -279,3 +279,12 @@ def test_decisions_without_a_task_are_in_the_inbox(app):
         assert f"/instances/{iid}" in decisions and "Sam Subject" in decisions
     sam = sign_in(app.test_client(), app, "sam@acme.test").get("/").get_data(as_text=True)
     assert 'data-testid="decisions"' not in sam
+
+
+def test_a_trigger_from_another_step_is_a_409(app):
+    iid, task = _at_approval(app)
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    response = hana.post(f"/instances/{iid}/fire/proceed")
+    assert response.status_code == 409
+    assert "no longer at a step" in response.get_data(as_text=True)
+    assert hana.post(f"/instances/{iid}/fire/no_such_trigger").status_code == 404
