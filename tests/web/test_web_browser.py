@@ -125,6 +125,11 @@ def test_a_whole_360_by_five_people(browser, site):
         assert "Submitted" in peer.flash()
         peer.close()
 
+    bob.page.goto(f"{url}/team/")
+    team = bob.page.locator("[data-testid=team]").inner_text()
+    assert "Self assessment: Sam Subject" in team and "Pat Peer" in team  # Pat reports to Bob
+    bob.shot("my-team")
+
     sam.open_task("Self assessment")
     _review(sam, "I kept the platform steady this year.")
     sam.page.click("[data-testid=submit]")
