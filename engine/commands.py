@@ -208,15 +208,17 @@ def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
     query, extra = _population(filters)
     created = existing = 0
     last_id = 0
-    token = uuid.uuid4().hex
+    token = uuid.uuid4().hex[:20]  # + "-<last id>" per batch, within the 40-char column
     while True:
-        batch = list(query.where(Person.id > last_id).order_by(Person.id).limit(batch_size))
+        batch = store.fetch(Person, query.where(Person.id > last_id).order_by(Person.id)
+                            .limit(batch_size))
         if not batch:
             break
         last_id = batch[-1].id
         subjects = [p for p in batch if _matches(p, extra)]
         if subjects:
-            made = _launch_batch(version, cycle_row, subjects, token, actor, now)
+            # a token per batch: the rows this batch inserted are the ones carrying it
+            made = _launch_batch(version, cycle_row, subjects, f"{token}-{last_id}", actor, now)
             created += made
             existing += len(subjects) - made
     return LaunchResult(cycle_row.id, cycle_row.name, version.spec.id, version.spec.version,
@@ -240,9 +242,7 @@ def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], token: str,
         if not rows:
             return 0
         store.insert_rows(Instance, rows, ignore_conflicts=True)
-        mine = list(Instance.select().where(
-            (Instance.cycle == cycle_row.id) & (Instance.launch_token == token)
-            & Instance.subject.in_(ids)))
+        mine = store.select_matching(Instance, {"cycle": cycle_row.id, "launch_token": token})
         people = People()
         people.add(subjects)
         people.preload_chains(subjects, roles.chain_depth(spec))

@@ -393,6 +393,15 @@ def _row(model, plan: list, values) -> BaseModel:
     return obj
 
 
+def fetch(model, query) -> list:
+    """Run a peewee ``query`` selecting whole ``model`` rows, building the objects the
+    cheap way (the query is built once; peewee's per-row processing is what costs)."""
+    sql, params = query.sql()
+    cursor = db.execute_sql(sql, params)
+    plan = _plan(model, tuple(d[0] for d in cursor.description))
+    return [_row(model, plan, values) for values in cursor.fetchall()]
+
+
 def get_row(model, row_id: int, for_update: bool = False):
     """One row by id, or None."""
     rows = select_matching(model, {"id": row_id}, for_update)
