@@ -6,6 +6,8 @@ it is a web account (``web.accounts``) or, behind a company SSO proxy, a trusted
 
 from __future__ import annotations
 
+import threading
+import time
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -101,6 +103,35 @@ def _sign_in(person) -> None:
     login_user(user_for_person(person))
 
 
+class Throttle:
+    """At most ``limit`` failed sign-ins per email in ``window`` seconds (per process)."""
+
+    def __init__(self, limit: int = 10, window: float = 900.0):
+        self.limit, self.window = limit, window
+        self.failures: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        return [t for t in self.failures.get(key, []) if now - t < self.window]
+
+    def blocked(self, key: str) -> bool:
+        with self.lock:
+            return len(self._recent(key, time.monotonic())) >= self.limit
+
+    def failed(self, key: str) -> None:
+        with self.lock:
+            now = time.monotonic()
+            self.failures[key] = [*self._recent(key, now), now]
+
+    def clear(self, key: str) -> None:
+        with self.lock:
+            self.failures.pop(key, None)
+
+
+def _throttle() -> Throttle:
+    return current_app.extensions["reviewflow.throttle"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Email and password form."""
@@ -110,11 +141,18 @@ def login():
     if request.method == "POST":
         email = request.form.get("email", "").strip()
         password = request.form.get("password", "")
+        key = email.lower()
+        if _throttle().blocked(key):
+            flash("Too many failed attempts for this email. Wait 15 minutes, or ask HR for "
+                  "an invite link to set a new password.", "error")
+            return render_template("auth/login.html", email=email), 429
         person = directory.person_by_email(email) if email else None
         account = accounts.check_password(email, password) if email and password else None
         if person is not None and account is not None and directory.is_active(person):
+            _throttle().clear(key)
             _sign_in(person)
             return redirect(_safe_next(request.args.get("next")))
+        _throttle().failed(key)
         flash("That email and password do not match an account.", "error")
         return render_template("auth/login.html", email=email), 401
     return render_template("auth/login.html", email=email)
@@ -173,5 +211,6 @@ def _trusted_header_sign_in() -> None:
 def init_app(app) -> None:
     """Attach Flask-Login and the trusted-header hook."""
     login_manager.init_app(app)
+    app.extensions["reviewflow.throttle"] = Throttle(app.config.get("LOGIN_ATTEMPTS", 10))
     app.before_request(_trusted_header_sign_in)
     app.register_blueprint(bp)

@@ -29,6 +29,7 @@ MESSAGES = {
           "While you were working, someone else acted on this process, so your action no longer "
           "applies. Open the process again to see where it is now."),
     413: ("That upload is too large", "Please send a smaller file."),
+    429: ("Too many attempts", "Please wait a few minutes and try again."),
     422: ("That could not be accepted", "Some of what was sent is not valid. Please correct it."),
     503: ("This part of reviewflow is not available right now",
           "An administrator needs to fix the configuration first."),

@@ -200,3 +200,16 @@ def test_not_found_page(app):
     response = sign_in(app.test_client(), app, "sam@acme.test").get("/tasks/424242")
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_repeated_wrong_passwords_are_throttled(tmp_path):
+    app = make_app(tmp_path / "t.sqlite3", LOGIN_ATTEMPTS=3)
+    with app.app_context():
+        import_csv(ORG)
+        accounts.set_password("sam@acme.test", PASSWORD)
+    client = app.test_client()
+    assert [_login(client, "sam@acme.test", "nope").status_code for _ in range(3)] == [401] * 3
+    blocked = _login(client, "SAM@acme.test", PASSWORD)
+    assert blocked.status_code == 429 and "Too many failed attempts" in blocked.get_data(
+        as_text=True)
+    assert _login(client, "bob@acme.test", "nope").status_code == 401  # per email
