@@ -61,6 +61,22 @@ def humanize(name: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
+def task_title(task) -> str:
+    """The task line's ``title`` from the definition, else its form's title.
+
+    Read from the loaded library (no query); a version whose line has gone falls back to the
+    form title, which the task item always carries."""
+    from web.library import state
+
+    library = state().library
+    spec = library.workflows.get(task.workflow_id) if library is not None else None
+    st = spec.states.get(task.state) if spec is not None else None
+    for line in st.tasks if st is not None else ():
+        if line.key == task.task_key and line.form == task.form_id and line.title:
+            return line.title
+    return task.form_title
+
+
 def status_pill(status: str) -> str:
     """The CSS class of a status pill."""
     return STATUS_PILLS.get(status, "pill")
@@ -84,7 +100,8 @@ def _nav() -> dict:
 def init_app(app: Flask) -> None:
     """Register the filters and the ``nav`` global."""
     app.jinja_env.filters.update(when=when, day=day, relative_due=relative_due,
-                                 humanize=humanize, status_pill=status_pill, days_left=days_left)
+                                 humanize=humanize, status_pill=status_pill, days_left=days_left,
+                                 task_title=task_title)
 
     @app.context_processor
     def _globals():

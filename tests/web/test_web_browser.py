@@ -102,14 +102,14 @@ def test_a_whole_360_by_five_people(browser, site):
 
     sam = Person(browser, url, "sam@acme.test")
     sam.shot("inbox")
-    sam.open_task("Nominate your reviewers")
+    sam.open_task("Choose your reviewers")
     for i, email in enumerate(scenario.PEERS):
         sam.page.fill(f'input[name="peers[{i}]"]', email)
     sam.page.click("[data-testid=submit]")
     assert "moved on to: Manager approves the reviewers" in sam.flash()
 
     bob = Person(browser, url, "bob@acme.test")
-    bob.open_task("Approve the reviewers")
+    bob.open_task("Approve the reviewer list")
     assert bob.page.locator("[data-testid=submit]").count() == 0  # decisions instead
     bob.shot("task-decision")
     bob.page.click("[data-testid=decide-approve]")
@@ -117,7 +117,7 @@ def test_a_whole_360_by_five_people(browser, site):
 
     for n, email in enumerate(scenario.PEERS):
         peer = Person(browser, url, email)
-        peer.open_task("Feedback for a colleague")
+        peer.open_task("Give feedback to a colleague")
         if n == 0:
             peer.shot("task-anonymous-feedback")
         _review(peer, scenario.PEER_TEXT[email])
@@ -130,12 +130,12 @@ def test_a_whole_360_by_five_people(browser, site):
     assert "Self assessment: Sam Subject" in team and "Pat Peer" in team  # Pat reports to Bob
     bob.shot("my-team")
 
-    sam.open_task("Self assessment")
+    sam.open_task("Assess yourself")
     _review(sam, "I kept the platform steady this year.")
     sam.page.click("[data-testid=submit]")
     assert "moved on to: Manager debrief" in sam.flash()
 
-    bob.open_task("Debrief")
+    bob.open_task("Debrief the 360 feedback")
     aggregate = bob.page.locator(".rf-aggregate").first.inner_text()
     for email in scenario.PEERS:
         assert scenario.PEER_TEXT[email] in aggregate
@@ -146,7 +146,7 @@ def test_a_whole_360_by_five_people(browser, site):
     bob.page.click("[data-testid=submit]")
     assert "moved on to: Shared with the employee" in bob.flash()
 
-    sam.open_task("Acknowledg")
+    sam.open_task("Acknowledge your 360 results")
     sam.page.check('input[name="acknowledged"]')
     sam.page.check('input[name="agreement"][value="agree"]')
     sam.page.click("[data-testid=submit]")
@@ -165,7 +165,7 @@ def test_validation_error_inline_keeps_what_was_typed(browser, site):
     with app.app_context():
         scenario.start_360(app)
     sam = Person(browser, url, "sam@acme.test")
-    sam.open_task("Nominate your reviewers")
+    sam.open_task("Choose your reviewers")
     sam.page.fill('input[name="peers[0]"]', "pat@acme.test")
     sam.page.fill('input[name="peers[1]"]', "quinn at acme")
     sam.page.fill('input[name="peers[2]"]', "rita@acme.test")
@@ -209,7 +209,7 @@ def test_hr_launches_a_cycle_and_the_dashboard_moves(browser, site):
     assert _by_state(hr) == {"self_review": 4}
 
     sam = Person(browser, url, "sam@acme.test")
-    sam.open_task("Self review")
+    sam.open_task("Write your self review")
     sam.page.fill('textarea[name="achievements"]', "Shipped the new billing platform on time.")
     sam.page.check('input[name="self_rating"][value="4"]')
     sam.page.click("[data-testid=submit]")
