@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import CombinedMultiDict
 
 from engine.definitions.library import check_library, discover
 from web import diagrams, forms, library
 from web.auth import hr_required
+from web.forms.builder import root_node
+from web.forms.defaults import initial_data
 
 bp = Blueprint("hr_library", __name__, url_prefix="/hr/library")
 
@@ -89,7 +92,8 @@ def form_preview(form_id: str):
         abort(404)
     data, errors, parsed_json = None, None, None
     if request.method == "POST":
-        parsed = forms.parse_form(form, request.form)
+        parsed = forms.parse_form(form, CombinedMultiDict([request.form, request.files]),
+                                  previous=initial_data(root_node(form)))
         data = parsed.data
         if parsed.action is None:
             errors = parsed.errors

@@ -9,8 +9,10 @@ from flask_login import current_user, login_required
 from engine import commands
 from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
 from web import access, diagrams, forms, history
+from web.forms.builder import root_node
+from web.forms.defaults import initial_data
 from web.helpers import humanize
-from web.tasks import form_of, trigger_prefix
+from web.tasks import form_of, posted, trigger_prefix
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 
@@ -105,8 +107,9 @@ def fire(instance_id: int, trigger: str):
         abort(403)
     data = None
     if chosen.form:
-        parsed = forms.parse_form(form_of(detail, chosen.form), request.form,
-                                  prefix=trigger_prefix(trigger))
+        tform = form_of(detail, chosen.form)
+        parsed = forms.parse_form(tform, posted(), prefix=trigger_prefix(trigger),
+                                  previous=initial_data(root_node(tform)))
         if parsed.action is not None or parsed.errors:
             return _page(detail, {trigger: parsed.data},
                          {trigger: parsed.errors} if parsed.action is None else None,

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import CombinedMultiDict
 
 from engine import commands, versions
 from engine.errors import Conflict, NotAllowed, SubmissionInvalid
 from web import access, forms
+from web.forms.builder import root_node
+from web.forms.defaults import initial_data
 from web.helpers import humanize
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -162,15 +165,27 @@ def act(task_id: int):
     form = form_of(acc.detail, acc.task.form_id)
     if "_draft" in request.form:
         return _save_draft(acc, form)
-    parsed = forms.parse_form(form, request.form)
+    parsed = forms.parse_form(form, posted(), previous=_previous(acc, form))
     if parsed.action is not None:  # a row was added or removed: show the form again
         return _page(acc, parsed.data, {})
     trigger = request.form.get("_trigger") or None
     return _submit(acc, form, parsed, trigger)
 
 
+def posted():
+    """What the browser sent: fields and uploaded files (file fields) together."""
+    return CombinedMultiDict([request.form, request.files])
+
+
+def _previous(acc, form):
+    """Where read-only fields take their values from: the draft, else the form's defaults
+    (so editing the HTML cannot change them)."""
+    draft = task_draft(acc)
+    return draft if draft is not None else initial_data(root_node(form))
+
+
 def _save_draft(acc, form):
-    parsed = forms.parse_form(form, request.form, validate=False)
+    parsed = forms.parse_form(form, posted(), validate=False, previous=_previous(acc, form))
     commands.save_draft(acc.task.id, current_user.email, parsed.data or {})
     flash("Draft saved. Only you can see it until you submit.", "success")
     return redirect(url_for("tasks.show", task_id=acc.task.id), code=303)
@@ -192,7 +207,8 @@ def _submit(acc, form, parsed, trigger: str | None):
     trigger_data = trigger_errors = None
     if decision is not None and decision.form:
         tform = form_of(acc.detail, decision.form)
-        tparsed = forms.parse_form(tform, request.form, prefix=trigger_prefix(trigger))
+        tparsed = forms.parse_form(tform, posted(), prefix=trigger_prefix(trigger),
+                                   previous=initial_data(root_node(tform)))
         trigger_data = {trigger: tparsed.data}
         if tparsed.errors:
             trigger_errors = {trigger: tparsed.errors}

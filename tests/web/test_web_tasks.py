@@ -288,3 +288,39 @@ def test_a_trigger_from_another_step_is_a_409(app):
     assert response.status_code == 409
     assert "no longer at a step" in response.get_data(as_text=True)
     assert hana.post(f"/instances/{iid}/fire/no_such_trigger").status_code == 404
+
+
+NOTE_WITH_EXTRAS = """{"schema": {"type": "object", "properties": {
+  "text": {"type": "string"},
+  "level": {"type": "string", "default": "L2", "readOnly": true},
+  "evidence": {"type": "string", "format": "data-url", "title": "Evidence"}}}}"""
+
+
+def test_read_only_fields_cannot_be_changed_and_files_upload(tmp_path):
+    import io
+
+    from engine.directory import import_csv
+    from tests.web.conftest import ORG, make_app
+
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "workflows" / "gate.yaml").write_text(GATE)
+    (tmp_path / "forms" / "note.json").write_text(NOTE_WITH_EXTRAS)
+    app = make_app(tmp_path / "ro.sqlite3",
+                   LIBRARY_PATHS=[str(tmp_path / "workflows"), str(tmp_path / "forms")])
+    with app.app_context():
+        import_csv(ORG)
+        iid = commands.start(scenario.library(app), "gate", "sam@acme.test",
+                             "hana@acme.test").instance_id
+        task = scenario.open_task(iid, "bob@acme.test").id
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    page = bob.get(f"/tasks/{task}").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page
+    response = bob.post(f"/tasks/{task}", content_type="multipart/form-data", data={
+        "text": "hi", "level": "L9", "evidence": (io.BytesIO(b"hello"), "proof.txt"),
+        "_trigger": "finish"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    with app.app_context():
+        data = Submission.get(Submission.task == task).data
+    assert data["level"] == "L2"
+    assert data["evidence"].startswith("data:text/plain;name=proof.txt;base64,aGVsbG8=")
