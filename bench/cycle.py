@@ -18,6 +18,7 @@ See bench/README.md for what each figure means and the targets.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import platform
 import random
@@ -33,7 +34,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import engine_run, inbox_run  # noqa: E402
+from bench import engine_run, inbox_run, payloads  # noqa: E402
 from bench.driver import run_cycle  # noqa: E402
 from bench.engine_run import EngineSide  # noqa: E402
 from bench.floor import FloorSide  # noqa: E402
@@ -47,6 +48,8 @@ LAUNCH_TARGET = 3.0  # engine time / floor time
 SUBMIT_TARGET = 4.0
 INBOX_P95_TARGET_MS = 5.0
 MEMORY_FLAT = 1.25  # peak at 2N over peak at N still counted as flat
+SUBMIT_PROBE = 500  # submissions per step of the memory probe
+WARM_UP = 200  # submissions before the probe starts tracing
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -194,6 +197,12 @@ def print_memory(args, workdir: Path) -> None:
               f"{r['peak_mib']:.1f} MiB, process peak RSS {r['maxrss_mib']:.0f} MiB, "
               f"{r['seconds']:.1f} s under tracemalloc")
     print(f"  2N/N traced peak: {growth:.2f}   target flat (<= {MEMORY_FLAT})  {ok}")
+    print(f"then submissions in the same processes ({WARM_UP} first, untraced): memory still "
+          "traced after each step")
+    for r in results:
+        (n1, m1), (n2, m2) = r["held_mib"]
+        print(f"  N={r['people']:>7,}: after {n1:,} submits {m1:.2f} MiB, after {n2:,} "
+              f"{m2:.2f} MiB (peak {r['submit_peak_mib']:.1f} MiB)")
 
 
 def probe(args, workdir: Path) -> int:
@@ -203,6 +212,8 @@ def probe(args, workdir: Path) -> int:
     engine_run.reset(url)
     directory.import_csv(engine_run.org_csv(org))
     library = load_library([DEFINITIONS])
+    rng = random.Random(args.seed)
+    peers = {email: pick_peers(org, email, PEERS, rng) for email in subjects(org)}
     del org
     tracemalloc.start()
     start = time.perf_counter()
@@ -210,10 +221,38 @@ def probe(args, workdir: Path) -> int:
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    held, submit_peak = _submit_probe(peers)
     store.close()
     print(json.dumps({"people": args.people, "created": result.created, "seconds": seconds,
-                      "peak_mib": peak / 2**20, "maxrss_mib": maxrss_mib()}))
+                      "peak_mib": peak / 2**20, "maxrss_mib": maxrss_mib(),
+                      "held_mib": held, "submit_peak_mib": submit_peak}))
     return 0
+
+
+def _submit_probe(peers: dict) -> tuple[list[tuple[int, float]], float]:
+    """(submissions done, MiB still traced) after SUBMIT_PROBE, then 2 * SUBMIT_PROBE.
+
+    The same before and after twice the work means nothing accumulates per command
+    (caches are keyed by definition version, never by instance or task).
+    """
+    todo = engine_run.open_tasks()[: WARM_UP + 2 * SUBMIT_PROBE]
+    rng = random.Random(3)
+    forms = [payloads.self_assessment(rng, peers[email]) for _, _, email in todo]
+    for (task_id, _, email), data in zip(todo[:WARM_UP], forms[:WARM_UP], strict=True):
+        commands.submit(task_id, email, data)  # caches filled before tracing starts
+    todo, forms = todo[WARM_UP:], forms[WARM_UP:]
+    tracemalloc.start()
+    held = []
+    for start in (0, SUBMIT_PROBE):
+        step = list(zip(todo[start:start + SUBMIT_PROBE], forms[start:start + SUBMIT_PROBE],
+                        strict=True))
+        for (task_id, _, email), data in step:
+            commands.submit(task_id, email, data)
+        gc.collect()
+        held.append((start + len(step), tracemalloc.get_traced_memory()[0] / 2**20))
+    submit_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return held, submit_peak
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ payloads.
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Callable
 
 from bench import payloads
@@ -42,12 +43,20 @@ def run_cycle(sides: list, org, peers: dict[str, list[str]], seed: int = 5) -> d
     return timings
 
 
+def _progress(timings, name: str) -> None:
+    """One line on stderr per phase, so a long run shows where it is."""
+    done = ", ".join(f"{side} {t[name].seconds:.1f} s" for side, t in timings.items())
+    print(f"  {name}: {next(iter(timings.values()))[name].count:,} ops; {done}",
+          file=sys.stderr, flush=True)
+
+
 def _once(sides, timings, name: str, step: Callable) -> None:
     for side in sides:
         before = side.statements
         with timings[side.name].phase(name) as phase:
             phase.count = step(side)
         phase.statements += side.statements - before
+    _progress(timings, name)
 
 
 def _interleaved(sides, timings, name: str, todo: Callable, step: Callable) -> None:
@@ -66,3 +75,4 @@ def _interleaved(sides, timings, name: str, todo: Callable, step: Callable) -> N
                     step(side, i, ops[i])
                 phase.count += min(start + CHUNK, total) - start
             phase.statements += side.statements - before
+    _progress(timings, name)

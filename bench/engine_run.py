@@ -35,6 +35,14 @@ def reset(url: str) -> None:
     store.create_tables()
 
 
+def open_tasks() -> list[tuple[int, str, str]]:
+    """(task id, form id, assignee email) of every open task, oldest first."""
+    query = (Task.select(Task.id, Task.form_id, Person.email)
+             .join(Person, on=(Task.assignee == Person.id))
+             .where(Task.status == TaskStatus.OPEN).order_by(Task.id).tuples())
+    return list(query)
+
+
 class EngineSide:
     """The engine, driven the way the web and CLI drive it."""
 
@@ -67,11 +75,7 @@ class EngineSide:
         commands.fire(instance_id, trigger, actor)
 
     def open_tasks(self) -> list[tuple[int, str, str]]:
-        """(task id, form id, assignee email) of every open task, oldest first."""
-        query = (Task.select(Task.id, Task.form_id, Person.email)
-                 .join(Person, on=(Task.assignee == Person.id))
-                 .where(Task.status == TaskStatus.OPEN).order_by(Task.id).tuples())
-        return list(query)
+        return open_tasks()
 
     def waiting(self, state: str) -> list[int]:
         """Ids of running instances waiting in ``state``."""

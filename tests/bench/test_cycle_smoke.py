@@ -36,5 +36,7 @@ def test_cycle_prints_every_figure(project_root, tmp_path):
     for n in ("50", "100"):
         assert re.search(rf"N=\s+{n}: {NUMBER} instances, traced peak {NUMBER} MiB", out), out
     assert re.search(rf"2N/N traced peak: {NUMBER}\s+target flat", out), out
+    assert len(re.findall(rf"after {NUMBER} submits {NUMBER} MiB, after {NUMBER} {NUMBER} MiB",
+                          out)) == 2, out
     # the engine's and the floor's databases are where we asked, and hold the cycle
     assert (tmp_path / "engine.sqlite3").exists() and (tmp_path / "floor.sqlite3").exists()
