@@ -108,3 +108,16 @@ def db(request, tmp_path):
     store.run_reset_hooks()
     yield url
     store.close()
+
+
+# The browser tests (tests/web/test_web_browser.py) leave screenshots of the main pages;
+# the summary says where. Here, not in tests/web/conftest.py, so that the xdist controller
+# (which never imports sub-folder conftests) prints it too.
+_STARTED = __import__("time").time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    shots = ROOT / "test-artifacts" / "screenshots"
+    fresh = [p for p in shots.glob("*.png") if p.stat().st_mtime >= _STARTED]
+    if fresh:
+        terminalreporter.write_line(f"browser screenshots: {shots} ({len(fresh)} pages)")

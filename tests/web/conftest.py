@@ -6,7 +6,6 @@ and Quinn; Rita is in Sales under Carla; Hana is HR; Uma has nothing to do with 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -89,14 +88,3 @@ def as_user(app):
         return clients[email]
 
     return make
-
-
-_STARTED = time.time()
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Say where the browser tests of this run left their screenshots."""
-    shots = ROOT / "test-artifacts" / "screenshots"
-    fresh = [p for p in shots.glob("*.png") if p.stat().st_mtime >= _STARTED]
-    if fresh:
-        terminalreporter.write_line(f"browser screenshots: {shots} ({len(fresh)} pages)")
