@@ -104,7 +104,11 @@ def _text(event, detail) -> tuple[str, str]:
         return f"The process finished in {_state_title(detail, event.to_state)}", ""
     if kind == "cancelled":
         return "cancelled the process", str(event.detail.get("reason") or "")
-    if kind in ("submitted", "draft-saved", "reassigned", "delegated", "reminded",
+    if kind in ("reassigned", "delegated"):
+        to, reason = event.detail.get("to"), event.detail.get("reason")
+        note = "; ".join(x for x in (f"to {to}" if to else "", reason or "") if x)
+        return f"{KIND_TEXT[kind]} {form}".strip(), note
+    if kind in ("submitted", "draft-saved", "reminded",
                 "escalated", "unassigned", "role-problems", "repeated", "nudged"):
         return f"{KIND_TEXT[kind]} {form}".strip(), ""
     if kind == "refused":

@@ -88,3 +88,17 @@ def test_a_reviewer_sees_their_own_answer_but_not_the_others(app):
         assert scenario.PEER_TEXT[other] not in outside
     for name in ("Quinn Peer", "Rita Peer"):
         assert name not in html
+
+
+def test_reassigning_an_anonymous_task_does_not_name_the_new_reviewer(app):
+    with app.app_context():
+        iid = scenario.to_collect(app)
+        task = scenario.open_task(iid, "pat@acme.test").id
+        commands.reassign(task, "uma@acme.test", "hana@acme.test", reason="Pat is away")
+    for email in ("sam@acme.test", "bob@acme.test"):
+        html = sign_in(app.test_client(), app, email).get(f"/instances/{iid}").get_data(
+            as_text=True)
+        assert "uma@acme.test" not in html and "Uma Unrelated" not in html
+        assert "reassigned Feedback for a colleague" in html
+    hr = sign_in(app.test_client(), app, "hana@acme.test").get(f"/instances/{iid}")
+    assert "to uma@acme.test; Pat is away" in hr.get_data(as_text=True)
