@@ -13,7 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
+import referencing
+import referencing.exceptions
+import referencing.jsonschema
 from jsonschema.validators import validator_for
+from jsonschema_specifications import REGISTRY as META_SCHEMAS
 
 from engine.definitions.specs import FormSpec
 from engine.definitions.structure import structure_issues
@@ -104,6 +108,7 @@ def _schema_issues(schema: dict) -> Iterator[Issue]:
         yield Issue(("schema",) + tuple(error.absolute_path), *_schema_message(error, cls))
     if not errors:
         yield from _ignored_keywords(schema, _dialect_name(cls), ("schema",))
+        yield from _ref_issues(schema, uri)
 
 
 def _schema_message(error, cls) -> tuple[str, str | None]:
@@ -174,6 +179,56 @@ def _ignored_keywords(schema, dialect: str, path: tuple) -> Iterator[Issue]:
     for key in _SCHEMA_ONES:
         if isinstance(schema.get(key), dict):
             yield from _ignored_keywords(schema[key], dialect, path + (key,))
+
+
+# Keywords whose value is data, not a schema: a "$ref" inside them is no reference.
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example"})
+# Keywords whose value maps names to schemas: any name may appear there.
+_NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions",
+                            "dependentSchemas", "dependencies"})
+
+
+def _ref_issues(schema: dict, uri: str) -> Iterator[Issue]:
+    """``$ref``s that lead nowhere: jsonschema would fail on every submission."""
+    spec = referencing.jsonschema.specification_with(uri, default=referencing.jsonschema.DRAFT7)
+    resource = spec.create_resource(schema)
+    base = resource.id() or ""
+    registry = META_SCHEMAS.with_resource(base, resource).crawl()
+    yield from _walk_refs(schema, registry.resolver(base_uri=base), spec, ("schema",), schema)
+
+
+def _walk_refs(node, resolver, spec, path: tuple, root: dict) -> Iterator[Issue]:
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _walk_refs(item, resolver, spec, path + (i,), root)
+        return
+    if not isinstance(node, dict):
+        return
+    if len(path) > 1 and isinstance(spec.id_of(node), str):
+        resolver = resolver.in_subresource(spec.create_resource(node))
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        try:
+            resolver.lookup(ref)
+        except referencing.exceptions.Unresolvable:
+            yield Issue(path + ("$ref",), f"$ref {ref!r} leads nowhere", _ref_hint(ref, root))
+    for key, value in node.items():
+        if key in _DATA_KEYWORDS and path[-1] not in _NAMED_SCHEMAS:
+            continue
+        yield from _walk_refs(value, resolver, spec, path + (key,), root)
+
+
+def _ref_hint(ref: str, root: dict) -> str:
+    """A "did you mean" among the definitions of the form, else how to write a ref."""
+    parts = ref.split("/")
+    if len(parts) == 3 and parts[0] == "#" and isinstance(root.get(parts[1]), dict):
+        close = did_you_mean(parts[2], root[parts[1]])
+        if close:
+            return close
+    names = [f"#/{k}/{n}" for k in ("$defs", "definitions") if isinstance(root.get(k), dict)
+             for n in root[k]]
+    return ("known: " + ", ".join(names)) if names else (
+        "write '#/$defs/NAME' and define NAME under '$defs' in this form")
 
 
 def _dialect_name(cls) -> str:
