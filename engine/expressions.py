@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -72,10 +73,25 @@ class Expression:
         try:
             return self._compiled(**names)
         except Exception as exc:  # any failure of HR's expression is reported, never raised raw
-            raise ExpressionError(f"expression {self.text!r} failed: {exc}") from exc
+            reason = f"{exc}{_missing_form(exc, self.text, names['forms'])}"
+            raise ExpressionError(f"expression {self.text!r} failed: {reason}") from exc
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
+
+
+_MISSING_KEY = re.compile(r"^'dict object' has no (?:attribute|element) '([^']+)'$")
+
+
+def _missing_form(exc: Exception, text: str, forms) -> str:
+    """Jinja's "'dict object' has no attribute 'x'" explained in HR's words when ``x`` is
+    a form the expression reads and nobody has submitted yet (``forms['x'].rating``)."""
+    match = _MISSING_KEY.match(str(exc))
+    if not (match and isinstance(forms, dict)) or match.group(1) in forms:
+        return ""
+    if match.group(1) not in _named_forms(_env.parse("{{ (" + text + ") }}")):
+        return ""
+    return f" (no submission of the form '{match.group(1)}' yet)"
 
 
 @functools.lru_cache(maxsize=1024)
