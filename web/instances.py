@@ -70,17 +70,28 @@ def _trigger_panels(user, detail, data=None, errors=None) -> list[dict]:
     return panels
 
 
+def decision_task(user, detail):
+    """The viewer's open task in the current step, if any: their decision is made there
+    (submitting its form and firing the trigger together), never around it."""
+    for task in detail.tasks:
+        if (task.status == "open" and task.state == detail.state and task.entry == detail.entry
+                and user.email in (task.assignee_email, task.escalated_to)):
+            return task
+    return None
+
+
 def _page(detail, data=None, errors=None, status=200):
     user = current_user
     state = detail.spec.states.get(detail.state)
+    on_task = decision_task(user, detail) if access.triggers_for(user, detail) else None
     return render_template(
         "instances/show.html", detail=detail, state=state,
         state_title=_state_title(detail, detail.state),
         diagram=diagrams.instance_diagram(detail.spec, detail.state),
         current_node=diagrams.node_id(detail.spec, detail.state),
         tasks=_task_rows(user, detail), submissions=_submissions(user, detail),
-        timeline=history.timeline(user, detail), panels=_trigger_panels(user, detail, data,
-                                                                         errors),
+        timeline=history.timeline(user, detail), decision_task=on_task,
+        panels=[] if on_task else _trigger_panels(user, detail, data, errors),
         hr=access.is_hr(user, detail), console=user.is_hr,
     ), status
 
@@ -105,6 +116,10 @@ def fire(instance_id: int, trigger: str):
         abort(404)
     if not access.may_fire(current_user, detail, chosen):
         abort(403)
+    task = decision_task(current_user, detail)
+    if task is not None:  # decide on the task, with its form, not around it
+        flash("Make this decision on your task, together with its form.", "info")
+        return redirect(url_for("tasks.show", task_id=task.id), code=303)
     data = None
     if chosen.form:
         tform = form_of(detail, chosen.form)

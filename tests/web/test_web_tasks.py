@@ -324,3 +324,15 @@ def test_read_only_fields_cannot_be_changed_and_files_upload(tmp_path):
         data = Submission.get(Submission.task == task).data
     assert data["level"] == "L2"
     assert data["evidence"].startswith("data:text/plain;name=proof.txt;base64,aGVsbG8=")
+
+
+def test_a_decision_with_a_task_is_made_on_the_task_not_around_it(app):
+    iid, task = _at_approval(app)
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    html = bob.get(f"/instances/{iid}").get_data(as_text=True)
+    assert 'data-testid="fire-approve"' not in html
+    assert f'href="/tasks/{task}"' in html and 'data-testid="decide-on-task"' in html
+    response = bob.post(f"/instances/{iid}/fire/approve")
+    assert response.status_code == 303 and response.headers["Location"] == f"/tasks/{task}"
+    with app.app_context():
+        assert Instance.get_by_id(iid).state == "approve_nominations"
