@@ -36,6 +36,7 @@ DRAFT7 = "http://json-schema.org/draft-07/schema#"
 MAX_PAYLOAD_BYTES = int(os.environ.get("REVIEWFLOW_MAX_PAYLOAD_BYTES", 256 * 1024))
 
 REQUIRED = "This field is required."
+FORBIDDEN = "Leave this field empty."
 _CACHE_SIZE = 256
 _MAX_REF_DEPTH = 32
 
@@ -314,7 +315,23 @@ def _entries(error: ValidationError) -> Iterator[tuple[str, str]]:
             for name in names:
                 yield field_path((*path, name)), REQUIRED
             return
+    present = _forbidden_names(error)
+    if present:
+        for name in present:
+            yield field_path((*path, name)), FORBIDDEN
+        return
     yield field_path(path), message_for(error)
+
+
+def _forbidden_names(error: ValidationError) -> list[str]:
+    """``{"not": {"required": ["other"]}}`` (an ``else`` saying "leave 'other' out"):
+    the names that were answered anyway, so the message sits on those fields."""
+    value = error.validator_value
+    if error.validator != "not" or not isinstance(value, dict) or set(value) != {"required"}:
+        return []
+    if not isinstance(error.instance, dict) or not isinstance(value["required"], list):
+        return []
+    return [n for n in value["required"] if isinstance(n, str) and n in error.instance]
 
 
 def submission_errors(form: FormSpec, data: Any) -> dict[str, list[str]]:

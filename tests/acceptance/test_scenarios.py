@@ -128,9 +128,12 @@ def test_new_role_checkins_repeat_then_the_timer_waits_for_three(cli):
 
     # if/then/else: "other" only and always with kind "other".
     tid = cli.task("dev1@acme.test", "role-checkin", inst)
-    for data in ({"confidence": 3, "kind": "other"},
-                 {"confidence": 3, "kind": "tools", "other": "a laptop"}):
-        cli.error("submit", tid, "--as", "dev1@acme.test", "--data", "-", input=data)
+    for data, errors in (({"confidence": 3, "kind": "other"},
+                          {"other": ["This field is required."]}),
+                         ({"confidence": 3, "kind": "tools", "other": "a laptop"},
+                          {"other": ["Leave this field empty."]})):
+        assert cli.error("submit", tid, "--as", "dev1@acme.test", "--data", "-",
+                         input=data)["errors"] == errors
     cli.submit("dev1@acme.test", "role-checkin", inst,
                {"confidence": 3, "kind": "other", "other": "A mentor"})
     cli.json("submit", coach_task, "--as", "coach@acme.test", "--data", "-",

@@ -246,3 +246,16 @@ def test_any_of_objects_reports_the_missing_field_of_the_closest_option():
     errors = submission_errors(form, {"lat": 1.0})
     assert list(errors.values()) == [["This field is required."]]
     assert list(errors) in (["lon"], ["city"])
+
+
+def test_else_not_required_is_reported_on_the_field_to_leave_empty():
+    form = FormSpec(id="other", schema={
+        "type": "object",
+        "properties": {"kind": {"enum": ["a", "other"]}, "other": {"type": "string"}},
+        "if": {"properties": {"kind": {"const": "other"}}, "required": ["kind"]},
+        "then": {"required": ["other"]},
+        "else": {"not": {"required": ["other"]}}})
+    assert submission_errors(form, {"kind": "a", "other": "x"}) == {
+        "other": ["Leave this field empty."]}
+    assert submission_errors(form, {"kind": "other"}) == {"other": ["This field is required."]}
+    assert submission_errors(form, {"kind": "other", "other": "x"}) == {}
