@@ -88,12 +88,15 @@ def diagram(obj, workflow: str, output: Path | None, highlight: str | None) -> N
     if fmt not in FORMATS:
         raise click.BadParameter(f"cannot draw to '{output.name}'; use a .svg, .png, .dot "
                                  "or .mmd file", param_hint="-o")
-    if not highlight:
-        render_diagram(spec, output)
-    elif fmt == "png":
-        output.write_bytes(diagram_source(spec, fmt, highlight))
-    else:
-        output.write_text(diagram_source(spec, fmt, highlight), encoding="utf-8")
+    try:
+        if not highlight:
+            render_diagram(spec, output)
+        elif fmt == "png":
+            output.write_bytes(diagram_source(spec, fmt, highlight))
+        else:
+            output.write_text(diagram_source(spec, fmt, highlight), encoding="utf-8")
+    except OSError as exc:  # a missing folder, no permission: say so, no traceback
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
     click.echo(f"wrote {output}")
 
 
