@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 
 from bench import payloads
-from bench.measure import Timings
+from bench.measure import Phase, Timings
 
 CHUNK = 250
 
@@ -41,6 +41,30 @@ def run_cycle(sides: list, org, peers: dict[str, list[str]], seed: int = 5) -> d
     _interleaved(sides, timings, "fire close", lambda side: side.waiting("hr_check"),
                  lambda side, i, instance_id: side.fire(instance_id, "close", hr[i % len(hr)]))
     return timings
+
+
+def launch_once(sides: list, org) -> dict:
+    """Set up, import and launch on fresh databases; returns each side's launch Phase.
+
+    Launch is one command, so it cannot be interleaved in chunks like the other phases;
+    the benchmark repeats it on fresh databases instead and keeps the median.
+    """
+    timings = {side.name: Timings() for side in sides}
+    for side in sides:
+        side.setup()
+        side.import_org(org)
+        before = side.statements
+        with timings[side.name].phase("launch") as phase:
+            phase.count = side.launch()
+        phase.statements = side.statements - before
+        side.close()
+    return {name: t["launch"] for name, t in timings.items()}
+
+
+def median_phase(samples: list) -> Phase:
+    """The sample with the median wall time (its CPU time and counts come with it)."""
+    ordered = sorted(samples, key=lambda p: p.seconds)
+    return ordered[len(ordered) // 2]
 
 
 def _progress(timings, name: str) -> None:

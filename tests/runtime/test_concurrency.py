@@ -17,6 +17,7 @@ import select
 import subprocess
 import sys
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -189,6 +190,8 @@ def fork_workers(pipes: list[tuple[int, int]]) -> None:
                 with os.fdopen(commands_fd) as cin, os.fdopen(replies_fd, "w") as cout:
                     serve(cin, cout)
             except BaseException:
+                traceback.print_exc()  # into the launcher's log, shown by a failing test
+                sys.stderr.flush()
                 code = 1
             os._exit(code)
         children.append(pid)
