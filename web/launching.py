@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from engine import commands, roles
 from engine.directory import People
+from engine.errors import NotFound
 from engine.store import Cycle, Instance, Person, PersonGroup
 
 STANDARD_KEYS = ("department", "title", "group", "manager", "email")
@@ -56,8 +57,16 @@ def fingerprint(workflow_id: str, cycle: str, where) -> str:
 
 def population(where) -> list[Person]:
     """The active people a launch with ``where`` would cover (the engine's own filter)."""
-    query, extra = commands._population(commands._filters(where))
-    return [p for p in query.order_by(Person.name) if commands._matches(p, extra)]
+    return commands.population(where)
+
+
+def filter_problem(where) -> str | None:
+    """Why ``where`` cannot be used (a column no one in the directory has), or None."""
+    try:
+        commands._check_filters(commands._filters(where))
+    except NotFound as error:
+        return str(error)
+    return None
 
 
 def preview(library, workflow_id: str, cycle: str, where) -> Preview:
@@ -66,6 +75,9 @@ def preview(library, workflow_id: str, cycle: str, where) -> Preview:
     spec = library.workflows.get(workflow_id)
     if spec is None:
         out.problem = f"There is no workflow '{workflow_id}' in the library."
+        return out
+    out.problem = filter_problem(where)
+    if out.problem:
         return out
     subjects = population(where)
     out.subjects = len(subjects)
