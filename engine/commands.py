@@ -101,19 +101,21 @@ def record_refusal(instance_id: int, actor: str, reason: str, now: datetime,
                      from_state=state, task=task_id, detail={"reason": reason})
 
 
-def _refusals_recorded(instance_id: int, actor: str, now: datetime, trigger=None, task_id=None):
-    """Run a command body; on NotAllowed record the refusal and re-raise."""
+class _refusals_recorded:  # noqa: N801 - used like a function: ``with _refusals_recorded(...)``
+    """Around a command body: on NotAllowed, record the refusal, then let it propagate."""
 
-    class _Guard:
-        def __enter__(self):
-            return self
+    def __init__(self, instance_id: int, actor: str, now: datetime, trigger=None,
+                 task_id=None):
+        self.args = (instance_id, actor, now, trigger, task_id)
 
-        def __exit__(self, exc_type, exc, tb):
-            if exc_type is not None and issubclass(exc_type, NotAllowed):
-                record_refusal(instance_id, actor, exc.reason, now, trigger, task_id)
-            return False
+    def __enter__(self):
+        return self
 
-    return _Guard()
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, NotAllowed):
+            instance_id, actor, now, trigger, task_id = self.args
+            record_refusal(instance_id, actor, exc.reason, now, trigger, task_id)
+        return False
 
 
 # ------------------------------------------------------------------------- launch
