@@ -111,3 +111,24 @@ def test_cycles_progress_and_team_view(org, library):
         queries.instance_detail(99999)
     with pytest.raises(NotFound):
         queries.task_detail("abc")
+
+
+def test_recently_done_and_who_may_view_an_instance(org, library):
+    from engine import visibility
+
+    commands.launch(library, "review", "c", where=[("email", "ann@x.com")], now=T0)
+    task = task_of("ann@x.com", "self-review")
+    commands.submit(task.id, "ann@x.com", {"rating": 3, "summary": "s"}, now=T0 + DAY)
+    done = queries.recently_done("ANN@x.com")
+    assert [(t.id, t.status, t.submitted_at) for t in done] == [(task.id, "submitted", T0 + DAY)]
+    commands.fire(task.instance_id, "send_back", "mia@x.com", data={"reason": "why"}, now=T0)
+    detail = queries.instance_detail(task.instance_id)
+    assert [visibility.can_view_instance(e, detail) for e in
+            ("ann@x.com", "mia@x.com", "ceo@x.com", "hal@x.com", "bob@x.com")] == [
+        True, True, True, True, False]
+    reason = next(s for s in detail.submissions if s.form_id == "send-back-reason")
+    assert visibility.can_read_submission("ann@x.com", reason, detail)
+    assert not visibility.can_read_submission("bob@x.com", reason, detail)
+    self_review = next(s for s in detail.submissions if s.form_id == "self-review")
+    assert not visibility.can_read_submission("mia@x.com", self_review, detail)
+    assert visibility.can_read_submission("hal@x.com", self_review, detail)
