@@ -152,3 +152,11 @@ def test_pages_on_postgresql(postgres_url, tmp_path):
     with app.app_context():
         assert Instance.get_by_id(iid).state == "shared"
     store.close()
+
+
+def test_launch_preview_names_an_unknown_directory_column(app):
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    response = hana.post("/hr/launch", data={"workflow": "annual-review", "cycle": "X",
+                                             "attributes": "locaton=Berlin", "preview": "1"})
+    assert response.status_code == 422
+    assert "no directory field &#39;locaton&#39;" in response.get_data(as_text=True)
