@@ -21,8 +21,19 @@ class Context:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_url", metavar="URL", help="Database URL (default: $REVIEWFLOW_DATABASE_URL or sqlite:///reviewflow.sqlite3).")
-@click.option("--library", multiple=True, metavar="PATH", help="Folder of workflows/forms (repeatable; default: ./workflows + ./forms or the shipped library).")
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Database URL (default: $REVIEWFLOW_DATABASE_URL or sqlite:///reviewflow.sqlite3).",
+)
+@click.option(
+    "--library",
+    multiple=True,
+    metavar="PATH",
+    help="Folder of workflows/forms (repeatable; default: ./workflows + ./forms, "
+    "else the shipped library).",
+)
 @click.pass_context
 def main(ctx: click.Context, db_url: str | None, library: tuple[str, ...]) -> None:
     """reviewflow: performance-management processes run from definitions."""
