@@ -14,6 +14,8 @@ UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60}
 _PATTERN = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 EXAMPLES = "write a whole number and a unit: 30m, 12h, 7d, 2w"
+# Ten years: longer is a typo, and a date that far ahead may not even exist (year 9999).
+MAX_DURATION = timedelta(weeks=520)
 
 
 class DurationError(ValueError):
@@ -30,6 +32,8 @@ def parse_duration(text: str) -> timedelta:
     amount, unit = int(match.group(1)), match.group(2)
     if amount <= 0:
         raise DurationError(f"duration {str(text)!r} must be longer than zero")
+    if amount * _SECONDS[unit] > MAX_DURATION.total_seconds():
+        raise DurationError(f"duration {str(text)!r} is longer than 520w (ten years)")
     return timedelta(**{UNITS[unit]: amount})
 
 

@@ -163,3 +163,24 @@ def test_a_broken_library_launches_nothing(cli, tmp_path):
     assert error["error"] == "DefinitionError"
     assert [p["file"].rsplit("/", 1)[1] for p in error["problems"]] == ["promo-vote.json"]
     assert cli.json("cycles") == [] and cli.json("tasks") == []
+
+
+def test_an_absurd_duration_is_a_problem_not_a_crash(lib):
+    """BUG fixed: '99999999w' validated, then every launch crashed (OverflowError); a
+    longer number crashed validate itself."""
+    wf = lib / "workflows" / "promotion.yaml"
+    edit(wf, "due: 10d", "due: 99999999w")
+    [problem] = problems("library")
+    assert problem["path"] == "states.nominate.tasks[0].due"
+    assert problem["message"] == "duration '99999999w' is longer than 520w (ten years)"
+    edit(wf, "due: 99999999w", "due: 9999999999999999999999d")
+    [problem] = problems("library")
+    assert "longer than 520w" in problem["message"]
+
+
+def test_the_longest_duration_launches(cli, tmp_path):
+    lib = copy_library(tmp_path)
+    edit(lib / "workflows" / "promotion.yaml", "due: 10d", "due: 520w")
+    cli.library = lib
+    assert cli.json("launch", "promotion", "--cycle", "Long", "--where",
+                    "email=dev1@acme.test")["created"] == 1

@@ -90,10 +90,15 @@ def test_parse_duration(text, delta):
     assert parse_duration(text) == delta
 
 
-@pytest.mark.parametrize("text", ["7 days", "1mo", "0d", "-1d", "d", "", "1.5h", 7, True, None])
+@pytest.mark.parametrize("text", ["7 days", "1mo", "0d", "-1d", "d", "", "1.5h", 7, True, None,
+                                  "521w", "3641d", "9999999999999999999999d"])
 def test_bad_durations_are_refused(text):
     with pytest.raises(DurationError):
         parse_duration(text)
+
+
+def test_durations_up_to_ten_years_are_accepted():
+    assert parse_duration("520w") == parse_duration("3640d") == timedelta(weeks=520)
 
 
 @pytest.mark.parametrize("delta, text", [
