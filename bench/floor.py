@@ -103,7 +103,8 @@ class Floor:
                 " 'running', 1, ?, ?)",
                 (self.definition_id, WORKFLOW, cycle_id, subject_id, now, now),
             )
-            self._event(cur.lastrowid, now, "system", "launched", to_state="self_review")
+            self._event(cur.lastrowid, now, "system", "launched", to_state="self_review",
+                        detail={"cycle": cycle})
             self._create_task(cur.lastrowid, "self_review", "0:self-assessment", "employee",
                               subject_id, now)
             count += 1
@@ -151,7 +152,8 @@ class Floor:
             " draft = NULL WHERE id = ?",
             (now, actor, task_id),
         )
-        self._event(instance_id, now, actor, "submitted", task_id=task_id)
+        self._event(instance_id, now, actor, "submitted", task_id=task_id,
+                    detail={"form": form_id, "state": state})
         (still_open,) = db.execute(
             "SELECT count(*) FROM task WHERE instance_id = ? AND entry = ? AND state = ?"
             " AND status = 'open'",
@@ -160,7 +162,7 @@ class Floor:
         if still_open:
             return
         if state == "self_review":
-            self._enter(instance_id, entry, state, "collect", "start_collection", now)
+            self._enter(instance_id, entry, state, "collect", "start_collection", now, actor=actor)
             (manager_id,) = db.execute(
                 "SELECT manager_id FROM person WHERE id = ?", (subject_id,)
             ).fetchone()
@@ -174,7 +176,7 @@ class Floor:
                 self._create_task(instance_id, "collect", "1:peer-feedback", "peers", peer_id,
                                   now, entry + 1)
         elif state == "collect":
-            self._enter(instance_id, entry, state, "hr_check", "collection_done", now)
+            self._enter(instance_id, entry, state, "hr_check", "collection_done", now, actor=actor)
 
     def fire(self, instance_id: int, trigger: str, actor: str) -> None:
         """HR closes an instance waiting in ``hr_check`` (a manual trigger)."""
@@ -210,17 +212,18 @@ class Floor:
         )
         self._event(instance_id, now, actor, "transition", trigger=trigger, from_state=source,
                     to_state=dest)
+        if final:
+            self._event(instance_id, now, "system", "finished", to_state=dest)
 
     def _create_task(self, instance_id, state, key, role, assignee_id, now, entry=1) -> None:
         form_id = key.split(":", 1)[1]
         due = datetime.fromisoformat(now) + DUE
-        cur = self.db.execute(
+        self.db.execute(
             "INSERT INTO task (instance_id, entry, state, task_key, form_id, role, assignee_id,"
             " status, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
             (instance_id, entry, state, key, form_id, role, assignee_id, now,
              due.isoformat(" ")),
         )
-        self._event(instance_id, now, "system", "task_created", task_id=cur.lastrowid)
 
     def _event(self, instance_id, now, actor, kind, trigger=None, from_state=None,
                to_state=None, task_id=None, detail=None) -> None:
