@@ -184,3 +184,12 @@ def test_the_longest_duration_launches(cli, tmp_path):
     cli.library = lib
     assert cli.json("launch", "promotion", "--cycle", "Long", "--where",
                     "email=dev1@acme.test")["created"] == 1
+
+
+def test_a_version_too_big_for_the_database_is_a_problem(lib):
+    """BUG fixed: 'version: 99999999999' validated and ran on SQLite, but launching it on
+    PostgreSQL crashed with 'integer out of range'."""
+    edit(lib / "workflows" / "promotion.yaml", "version: 1", "version: 99999999999")
+    [problem] = problems("library")
+    assert (problem["path"], problem["line"], problem["message"]) == (
+        "version", 2, "must be at most 2147483647, got 99999999999")
