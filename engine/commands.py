@@ -350,8 +350,9 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
 
     With ``trigger``, also fire that manual trigger in the same command (a decision:
     "Approve", "Send back"); ``trigger_data`` is the data of the transition's own
-    ``form`` (a send-back reason), validated and stored like :func:`fire` does. Auto
-    transitions that the submission completes fire too.
+    ``form`` (a send-back reason), validated and stored like :func:`fire` does: without
+    it, a transition with a ``form`` is refused with that form's per-field errors and
+    nothing is stored. Auto transitions that the submission completes fire too.
     """
     now, actor = utc(now), normalize_email(actor)
     instance_id = _instance_of_task(task_id)
@@ -366,7 +367,7 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
             _record_submission(run, task, actor, data, trigger)
             if trigger:
                 chosen = choose_manual(run, trigger, actor)
-                if chosen.form and trigger_data is not None:
+                if chosen.form:  # missing data is checked too: a decision needs its reason
                     _transition_form(run, chosen, actor, trigger_data)
                 run.take(chosen, actor)
             run.advance(actor)

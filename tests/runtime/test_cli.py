@@ -100,3 +100,24 @@ def test_cli_errors_go_to_stderr_with_exit_1(cli):
     history = run("show", inst).stdout
     assert "ann@x.com refused" in history and "hal@x.com cancelled" in history
     assert run("tick", "--now", "yesterday", ok=False).exit_code == 2
+
+
+def test_cli_decision_with_a_transition_form_reads_trigger_data(cli):
+    run, tmp = cli
+    csv = tmp / "people.csv"
+    csv.write_text(ORG_CSV)
+    run("people", "import", str(csv))
+    run("launch", "review", "--cycle", "c", "--where", "email=ann@x.com")
+    [mine] = out(run("tasks", "--assignee", "ann@x.com", "--json"))
+    run("submit", str(mine["id"]), "--as", "ann@x.com", "--data", "-",
+        input='{"rating": 4, "summary": "good"}')
+    [review] = out(run("tasks", "--assignee", "mia@x.com", "--open", "--json"))
+    bare = run("submit", str(review["id"]), "--as", "mia@x.com", "--data", "-", "--json",
+               "--trigger", "send_back", input='{"rating": 3}', ok=False)
+    assert bare.exit_code == 1 and list(json.loads(bare.stderr)["errors"]) == ["reason"]
+    reason = tmp / "reason.json"
+    reason.write_text('{"reason": "More examples"}')
+    sent = out(run("submit", str(review["id"]), "--as", "mia@x.com", "--data", "-", "--json",
+                   "--trigger", "send_back", "--trigger-data", str(reason),
+                   input='{"rating": 3}'))
+    assert (sent["state"], sent["fired"]) == ("self", ["send_back"])

@@ -188,6 +188,30 @@ def test_send_back_needs_its_form_and_reenters_with_fresh_tasks(review):
     assert sub.task_id is None and sub.data == {"reason": "More detail"}
 
 
+def test_a_decision_or_a_button_without_its_transition_form_is_refused(review):
+    commands.submit(task_of("ann@x.com", "self-review").id, "ann@x.com", GOOD, now=T0)
+    manager_task = task_of("mia@x.com", "manager-review")
+    inst = manager_task.instance_id
+    before = snapshot()
+    with pytest.raises(SubmissionInvalid) as decided:
+        commands.submit(manager_task.id, "mia@x.com", {"rating": 3}, trigger="send_back",
+                        now=T0)
+    assert list(decided.value.errors) == ["reason"]
+    with pytest.raises(SubmissionInvalid) as fired:
+        commands.fire(inst, "send_back", "mia@x.com", now=T0)
+    assert list(fired.value.errors) == ["reason"]
+    with pytest.raises(SubmissionInvalid) as empty:
+        commands.submit(manager_task.id, "mia@x.com", {"rating": 3}, trigger="send_back",
+                        trigger_data={"reason": ""}, now=T0)
+    assert list(empty.value.errors) == ["reason"]
+    assert snapshot() == before
+    result = commands.submit(manager_task.id, "mia@x.com", {"rating": 3}, trigger="send_back",
+                             trigger_data={"reason": "Add examples"}, now=T0)
+    assert (result.state, result.fired) == ("self", ("send_back",))
+    reason = Submission.get(Submission.trigger == "send_back", Submission.task.is_null())
+    assert reason.data == {"reason": "Add examples"}
+
+
 def test_reassign_and_delegate_rules(review):
     commands.submit(task_of("ann@x.com", "self-review").id, "ann@x.com", GOOD, now=T0)
     task = task_of("mia@x.com", "manager-review")  # delegable

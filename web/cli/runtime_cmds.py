@@ -201,11 +201,17 @@ def tasks_cmd(obj, assignee, open_only: bool, limit: int, as_json: bool) -> None
 @click.option("--as", "actor", required=True, help="Email of the person submitting.")
 @click.option("--data", "data_file", required=True, help="JSON file of answers ('-' for stdin).")
 @click.option("--trigger", help="Also fire this manual trigger (a decision).")
+@click.option("--trigger-data", "trigger_file",
+              help="JSON file for the decision's own form, e.g. a send-back reason.")
 @json_option
 @runtime
-def submit_cmd(obj, task: int, actor: str, data_file: str, trigger, as_json: bool) -> None:
+def submit_cmd(obj, task: int, actor: str, data_file: str, trigger, trigger_file,
+               as_json: bool) -> None:
     """Submit a task's form."""
-    result = commands.submit(task, actor, _read_data(data_file), trigger=trigger)
+    if data_file == "-" and trigger_file == "-":
+        raise click.BadParameter("only one of --data and --trigger-data may read stdin")
+    result = commands.submit(task, actor, _read_data(data_file), trigger=trigger,
+                             trigger_data=_read_data(trigger_file))
     emit(result, as_json, _result_text(result))
 
 
