@@ -12,6 +12,7 @@ JSON-style: ``notes["a.b"]``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import threading
@@ -37,6 +38,7 @@ MAX_PAYLOAD_BYTES = int(os.environ.get("REVIEWFLOW_MAX_PAYLOAD_BYTES", 256 * 102
 
 REQUIRED = "This field is required."
 FORBIDDEN = "Leave this field empty."
+NOT_A_NUMBER = "Enter a number."
 _CACHE_SIZE = 256
 _MAX_REF_DEPTH = 32
 
@@ -339,7 +341,9 @@ def submission_errors(form: FormSpec, data: Any) -> dict[str, list[str]]:
     size = payload_size(data)
     if size > MAX_PAYLOAD_BYTES:
         return {"": [_too_large(size)]}
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {path: [NOT_A_NUMBER] for path in _non_finite(data, ())}
+    if errors:  # NaN passes every minimum and maximum: refuse it before the schema is asked
+        return errors
     for error in validator_for_form(form).iter_errors(data):
         for leaf in _leaf_errors(error):
             for path, message in _entries(leaf):
@@ -347,6 +351,18 @@ def submission_errors(form: FormSpec, data: Any) -> dict[str, list[str]]:
                 if message not in found:
                     found.append(message)
     return errors
+
+
+def _non_finite(data: Any, parts: tuple) -> Iterator[str]:
+    """Paths of NaN and infinite numbers (JSON has no such values; Python's reader allows them)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        yield field_path(parts)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _non_finite(value, (*parts, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _non_finite(value, (*parts, i))
 
 
 def check_submission(form: FormSpec, data: Any) -> None:

@@ -88,6 +88,10 @@ def test_wrong_payloads_are_refused_and_store_nothing(cli):
     errors = cli.error(*submit, input=wrong)["errors"]
     assert {"target_level", "case", "ratings", "ratings[0].competency", "ratings[0].rating",
             "salary_change"} <= set(errors)
+    for number in ("NaN", "Infinity", "-Infinity"):  # Python's JSON reader takes them
+        raw = json.dumps(dict(NOMINATION, target_level="manager"))[:-1] + (
+            f', "salary_change": {number}}}')
+        assert cli.error(*submit, input=raw)["errors"] == {"salary_change": ["Enter a number."]}
     huge = dict(NOMINATION, case="x" * 300_000)
     [message] = cli.error(*submit, input=huge)["errors"][""]
     assert "too large" in message

@@ -259,3 +259,14 @@ def test_else_not_required_is_reported_on_the_field_to_leave_empty():
         "other": ["Leave this field empty."]}
     assert submission_errors(form, {"kind": "other"}) == {"other": ["This field is required."]}
     assert submission_errors(form, {"kind": "other", "other": "x"}) == {}
+
+
+def test_nan_and_infinity_are_not_numbers():
+    form = FormSpec(id="n", schema={"type": "object", "properties": {
+        "x": {"type": "number", "minimum": 0, "maximum": 5},
+        "rows": {"type": "array", "items": {"type": "number"}}}})
+    nan, inf = float("nan"), float("inf")
+    assert submission_errors(form, {"x": nan}) == {"x": ["Enter a number."]}
+    assert submission_errors(form, {"x": 1, "rows": [1, -inf]}) == {
+        "rows[1]": ["Enter a number."]}
+    assert submission_errors(form, {"x": 5.0, "rows": [0.5]}) == {}
