@@ -46,6 +46,24 @@ def relative_due(due: datetime | None, now: datetime | None = None) -> str:
     return f"due in {days} days"
 
 
+def due_text(task, now: datetime | None = None) -> str:
+    """How a task stands against its due date, in words: ``3 days overdue`` only while it
+    is open; ``submitted 2 days late`` or ``submitted on time`` once done; ``was due 12 Mar
+    2026`` for a withdrawn one. Empty without a due date."""
+    due = getattr(task, "due_at", None)
+    if due is None:
+        return ""
+    if str(getattr(task, "status", "open")) == "open":
+        return relative_due(due, now)
+    done = getattr(task, "submitted_at", None)
+    if str(task.status) == "submitted" and done is not None:
+        late = (done.date() - due.date()).days
+        if late > 0:
+            return f"submitted {late} day{'s' if late != 1 else ''} late"
+        return "submitted on time"
+    return f"was due {day(due)}"
+
+
 def days_left(due: datetime | None, now: datetime | None = None) -> int | None:
     """Whole days from today until ``due`` (negative when past)."""
     if due is None:
@@ -99,7 +117,7 @@ def _nav() -> dict:
 
 def init_app(app: Flask) -> None:
     """Register the filters and the ``nav`` global."""
-    app.jinja_env.filters.update(when=when, day=day, relative_due=relative_due,
+    app.jinja_env.filters.update(when=when, day=day, relative_due=relative_due, due_text=due_text,
                                  humanize=humanize, status_pill=status_pill, days_left=days_left,
                                  task_title=task_title)
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from engine import commands
 from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
-from web import access, diagrams, forms, history
+from web import access, answers, diagrams, forms, history
 from web.forms.builder import root_node
 from web.forms.defaults import initial_data
 from web.helpers import humanize
@@ -38,21 +38,24 @@ def _task_rows(user, detail) -> list[dict]:
 def _submissions(user, detail) -> list[dict]:
     """Readable submissions (individual), then anonymous aggregates."""
     names = {s.author_email: s.author_name for s in detail.submissions}
+    stored = {s.id: s for s in detail.submissions}
     out = []
     for view in access.visible_views(user, detail):
         form = form_of(detail, view.form_id)
         out.append({"title": form.title or form.schema.get("title") or humanize(form.id),
                     "author": names.get(view.author_email, view.author_email),
                     "at": view.submitted_at, "state_title": _state_title(detail, view.state),
-                    "html": forms.display_submission(form, view.data)})
+                    "html": answers.show(user, detail, form, stored[view.id], view.data)})
     threshold = max(2, detail.spec.anonymity_threshold or 2)
-    for form_id, answers in sorted(access.anonymous_answers(user, detail).items()):
+    for form_id, given in sorted(access.anonymous_answers(user, detail).items()):
         form = form_of(detail, form_id)
         out.append({"title": form.title or form.schema.get("title") or humanize(form.id),
-                    "author": None, "anonymous": True, "count": len(answers),
+                    "author": None, "anonymous": True, "count": len(given),
                     "threshold": threshold,
                     "html": forms.render_aggregate(
-                        form, forms.aggregate_anonymous(form, answers, threshold))})
+                        form, forms.aggregate_anonymous(
+                            form, given, threshold,
+                            hide_fields=answers.private_of_form(detail, form_id)))})
     return out
 
 

@@ -14,7 +14,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from engine import commands, versions
 from engine.errors import Conflict, NotAllowed, SubmissionInvalid
-from web import access, forms
+from web import access, answers, forms
 from web.forms.builder import root_node
 from web.forms.defaults import initial_data
 from web.helpers import humanize
@@ -45,6 +45,7 @@ def shown_submissions(user, acc: access.TaskAccess) -> list[dict]:
     if acc.line is None or not acc.line.show:
         return []
     detail = acc.detail
+    stored = {s.id: s for s in detail.submissions}
     entries = {s.id: s.entry for s in detail.submissions}
     names = {s.author_email: s.author_name for s in detail.submissions}
     views = [v for v in access.visible_views(user, detail) if v.form_id in acc.line.show]
@@ -57,12 +58,14 @@ def shown_submissions(user, acc: access.TaskAccess) -> list[dict]:
         for view in [v for v in views if v.form_id == form_id]:
             out.append({"title": _title(form), "author": names.get(view.author_email, ""),
                         "at": view.submitted_at,
-                        "html": forms.display_submission(form, view.data)})
+                        "html": answers.show(user, detail, form, stored[view.id],
+                                             view.data)})
         if form_id in anonymous:
-            answers = anonymous[form_id]
-            aggregate = forms.aggregate_anonymous(form, answers, threshold)
+            given = anonymous[form_id]
+            aggregate = forms.aggregate_anonymous(
+                form, given, threshold, hide_fields=answers.private_of_form(detail, form_id))
             out.append({"title": _title(form), "author": None, "at": None, "anonymous": True,
-                        "count": len(answers), "threshold": threshold,
+                        "count": len(given), "threshold": threshold,
                         "html": forms.render_aggregate(form, aggregate)})
     return out
 
@@ -81,7 +84,7 @@ def arrival(user, acc: access.TaskAccess) -> list[dict]:
             form = form_of(detail, sub.form_id)
             out.append({"title": trig.title or humanize(trig.trigger), "author": sub.author_name,
                         "at": sub.submitted_at, "form_title": _title(form),
-                        "html": forms.display_submission(form, readable[sub.id].data)})
+                        "html": answers.show(user, detail, form, sub, readable[sub.id].data)})
     return out
 
 
@@ -118,7 +121,7 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
     own = _own_submission(acc)
     own_html = None
     if own is not None and own.author_email == user.email:
-        own_html = forms.display_submission(form, own.data)
+        own_html = answers.show(user, detail, form, own)
     error_count = sum(len(v) for v in (errors or {}).values()) + sum(
         len(m) for errs in (trigger_errors or {}).values() for m in errs.values())
     return render_template(
@@ -165,11 +168,34 @@ def act(task_id: int):
     form = form_of(acc.detail, acc.task.form_id)
     if "_draft" in request.form:
         return _save_draft(acc, form)
-    parsed = forms.parse_form(form, posted(), previous=_previous(acc, form))
-    if parsed.action is not None:  # a row was added or removed: show the form again
-        return _page(acc, parsed.data, {})
+    typed = _typed_decisions(acc)
+    pressed = any(t.action is not None for t in typed.values())
+    parsed = forms.parse_form(form, posted(), validate=not pressed, previous=_previous(acc, form))
+    if parsed.action is not None or pressed:
+        # A row button (of the task's form or of a decision's form) was pressed: show the
+        # page again with the row added, removed or moved, everything typed kept, and
+        # nothing stored.
+        return _page(acc, parsed.data, {}, _kept(typed))
     trigger = request.form.get("_trigger") or None
-    return _submit(acc, form, parsed, trigger)
+    return _submit(acc, form, parsed, trigger, typed)
+
+
+def _typed_decisions(acc) -> dict:
+    """Trigger -> what was typed into its decision form (unvalidated, row buttons read)."""
+    out = {}
+    for trig in access.task_decisions(acc, current_user):
+        if trig.form:
+            tform = form_of(acc.detail, trig.form)
+            out[trig.trigger] = forms.parse_form(
+                tform, posted(), validate=False, prefix=trigger_prefix(trig.trigger),
+                previous=initial_data(root_node(tform)))
+    return out
+
+
+def _kept(typed: dict) -> dict:
+    """Decision forms' typing to show again (untouched ones come back blank, with their
+    defaults)."""
+    return {trigger: result.data for trigger, result in typed.items() if result.data}
 
 
 def posted():
@@ -200,16 +226,16 @@ def _decision(acc, trigger: str | None):
     abort(403)
 
 
-def _submit(acc, form, parsed, trigger: str | None):
+def _submit(acc, form, parsed, trigger: str | None, typed: dict):
     decision = _decision(acc, trigger)
     if decision is None and access.task_decisions(acc, current_user):
         abort(400, description="Choose one of the decision buttons.")
-    trigger_data = trigger_errors = None
+    trigger_data, trigger_errors = _kept(typed), None
     if decision is not None and decision.form:
         tform = form_of(acc.detail, decision.form)
         tparsed = forms.parse_form(tform, posted(), prefix=trigger_prefix(trigger),
                                    previous=initial_data(root_node(tform)))
-        trigger_data = {trigger: tparsed.data}
+        trigger_data[trigger] = tparsed.data
         if tparsed.errors:
             trigger_errors = {trigger: tparsed.errors}
     if parsed.errors or trigger_errors:
