@@ -128,6 +128,14 @@ def _compose_slowly(text: str):
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
+        if exc.context_mark and exc.context and ("alias" in exc.context
+                                                 or "anchor" in exc.context):
+            # `source: *` unquoted: YAML reads * as an alias and & as an anchor.
+            mark, sign = exc.context_mark, "*" if "alias" in exc.context else "&"
+            raise SourceSyntaxError(
+                f"not valid YAML: a bare '{sign}' (YAML reads it as an "
+                f"{'alias' if sign == '*' else 'anchor'})", mark.line + 1, mark.column + 1,
+                f'put it in quotes: "{sign}"') from None
         mark = exc.problem_mark or exc.context_mark
         message = _plain_yaml_problem(exc.problem or exc.context or str(exc))
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

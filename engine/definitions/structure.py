@@ -69,6 +69,9 @@ def _issues(error: ValidationError, json_words: bool) -> Iterator[Issue]:
         hint = None
         if not json_words and "string" in value and not isinstance(instance, dict | list):
             hint = "put it in quotes: YAML reads yes, no, on, off and numbers otherwise"
+            if _is_duration(path) and isinstance(instance, int) and not isinstance(
+                    instance, bool):
+                hint = f"add a unit: {instance}d (m, h, d or w)"
         yield Issue(path, f"expected {expected}, got {got}", hint)
     elif kind == "enum":
         yield Issue(path, f"must be one of {', '.join(map(repr, value))}, got {instance!r}",
@@ -85,6 +88,15 @@ def _issues(error: ValidationError, json_words: bool) -> Iterator[Issue]:
 
 def _choices(known: list[str]) -> str | None:
     return "allowed keys: " + ", ".join(known) if known else None
+
+
+_DURATION_KEYS = ("due", "after", "repeat", "remind")
+
+
+def _is_duration(path: tuple) -> bool:
+    """``due: 7`` or ``remind: [3, 1]``: a number where a duration belongs."""
+    keys = [p for p in path if isinstance(p, str)]
+    return bool(keys) and keys[-1] in _DURATION_KEYS
 
 
 def _types(value, json_words: bool) -> str:

@@ -193,3 +193,20 @@ def test_a_version_too_big_for_the_database_is_a_problem(lib):
     [problem] = problems("library")
     assert (problem["path"], problem["line"], problem["message"]) == (
         "version", 2, "must be at most 2147483647, got 99999999999")
+
+
+def test_an_unquoted_star_and_a_duration_without_unit_say_how_to_fix_them(lib):
+    promo = lib / "workflows" / "promotion.yaml"
+    edit(promo, 'source: "*"', "source: *")
+    pulse = lib / "workflows" / "team-pulse.yaml"
+    edit(pulse, "after: 10d", "after: 10")
+    edit(pulse, "remind: 2d", "remind: [2]")
+    found = {(p["file"].rsplit("/", 1)[1], p["path"]): p for p in problems("library")}
+    star = found[("promotion.yaml", "")]
+    assert (star["line"], star["column"]) == position(promo, "*")
+    assert (star["message"], star["hint"]) == (
+        "not valid YAML: a bare '*' (YAML reads it as an alias)", 'put it in quotes: "*"')
+    assert found[("team-pulse.yaml", "transitions[2].after")]["hint"] == (
+        "add a unit: 10d (m, h, d or w)")
+    assert found[("team-pulse.yaml", "states.survey.tasks[0].remind[0]")]["hint"] == (
+        "add a unit: 2d (m, h, d or w)")
