@@ -266,7 +266,8 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
           now: datetime | None = None) -> CommandResult:
     """Start one instance of ``workflow_id`` for one person, outside any cycle.
 
-    HR, or the subject's manager, may do it (a PIP, an ad-hoc check-in).
+    HR always may; then the roles of the workflow's ``started_by`` (the employee asking
+    for feedback about themselves), or, without it, the subject's manager (a PIP).
     """
     now = utc(now)
     actor = normalize_email(actor)
@@ -275,11 +276,11 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
     subject = people.find(subject_email)
     if subject is None or not subject.active:
         raise NotFound(f"no active person {subject_email!r} in the directory")
-    manager = people.get(subject.manager_id)
-    if not roles.is_hr(actor, people) and not (manager and manager.email == actor):
-        raise NotAllowed(f"{actor} may not start '{workflow_id}' for {subject.email} "
-                         "(HR or the manager may)")
     spec = version.spec
+    may, who = may_start(spec, subject, actor, people)
+    if not may:
+        raise NotAllowed(f"{actor} may not start '{workflow_id}' for {subject.email} "
+                         f"(only {who} may)")
     with transaction():
         row = Instance.create(
             definition=version.definition_id, workflow_id=spec.id, cycle=None,
@@ -291,6 +292,17 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
         run.advance(actor)
         _finish(run)
     return _result(run)
+
+
+def may_start(spec, subject: Person, actor: str, people: People) -> tuple[bool, str]:
+    """May ``actor`` start ``spec`` about ``subject``? And who may, in words."""
+    if roles.is_hr(actor, people):
+        return True, "HR"
+    if spec.started_by:
+        who = f"HR or {' or '.join(spec.started_by)}"
+        return roles.plays(actor, spec.started_by, spec, subject, people, dict) is not None, who
+    manager = people.get(subject.manager_id)
+    return bool(manager and manager.email == actor), "HR or the manager"
 
 
 # ------------------------------------------------------------------------- tasks

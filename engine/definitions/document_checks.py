@@ -158,4 +158,23 @@ def _final_tasks(ctx: Context) -> Iterator[Issue]:
                         "tasks of a final state would never be done", at="key")
 
 
-DOCUMENT_CHECKERS = (check_id, check_roles, check_initial, check_graph, check_trigger_kinds)
+def check_started_by(ctx: Context) -> Iterator[Issue]:
+    """``started_by`` names declared roles known before anything is answered."""
+    value = ctx.data.get("started_by")
+    if value is None or not isinstance(ctx.data.get("roles", {}), dict):
+        return
+    for i, name in enumerate(as_list(value)):
+        path = ("started_by", i) if isinstance(value, list) else ("started_by",)
+        if not isinstance(name, str):
+            continue
+        if name not in ctx.roles:
+            yield Issue(path, f"unknown role '{name}'", did_you_mean(name, ctx.roles)
+                        or listing("declared roles", list(ctx.roles)))
+        elif str(ctx.roles[name]).strip().startswith("field:"):
+            yield Issue(path, f"role '{name}' is a field: role, which names nobody "
+                        "before the instance exists",
+                        "name a subject, manager, group: or person: role")
+
+
+DOCUMENT_CHECKERS = (check_id, check_roles, check_initial, check_graph, check_trigger_kinds,
+                     check_started_by)

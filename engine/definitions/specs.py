@@ -132,6 +132,7 @@ class WorkflowSpec:
     file: str = ""
     source_text: str = ""
     sha256: str = ""
+    started_by: tuple[str, ...] = ()  # roles that may start it themselves; () = HR or manager
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.sha256))

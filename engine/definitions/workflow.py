@@ -183,6 +183,7 @@ def build_workflow(doc: WorkflowDoc, file: str) -> WorkflowSpec:
         subject=data.get("subject", "person"),
         description=data.get("description"),
         anonymity_threshold=data.get("anonymity_threshold", 3),
+        started_by=tuple(as_list(data.get("started_by"))),
         file=file,
         source_text=doc.text,
         sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),

@@ -444,7 +444,7 @@ def test_probation_not_passed_is_hr_only(library, org):
 
 
 def test_feedback_request_given_and_read(library, org):
-    fr = start(library, "continuous-feedback", actor=MIA)
+    fr = start(library, "continuous-feedback", actor=EVE)
     assert open_tasks(fr) == [("feedback-request", EVE)]
     submit(fr, "feedback-request", EVE, p.FEEDBACK_REQUEST, T0)
     assert state(fr) == "give"
@@ -460,8 +460,18 @@ def test_feedback_request_given_and_read(library, org):
     assert readable(fr, EVE)["feedback-response"] == [p.FEEDBACK_GIVEN]
 
 
+def test_people_ask_for_their_own_feedback_but_not_for_someone_else(library, org):
+    with pytest.raises(NotAllowed, match="only HR or requester may"):
+        start(library, "continuous-feedback", actor=PAT)  # a colleague, not the subject
+    with pytest.raises(NotAllowed, match="only HR or requester may"):
+        start(library, "continuous-feedback", actor=MIA)  # the manager asks through HR
+    assert start(library, "continuous-feedback", actor=HANA)  # HR always may
+    with pytest.raises(NotAllowed, match="only HR or the manager may"):
+        start(library, "pip", actor=EVE)  # no started_by: nobody starts their own PIP
+
+
 def test_feedback_request_declined(library, org):
-    fr = start(library, "continuous-feedback", actor=MIA)
+    fr = start(library, "continuous-feedback", actor=EVE)
     submit(fr, "feedback-request", EVE, p.FEEDBACK_REQUEST, T0)
     submit(fr, "feedback-response", PAT, p.FEEDBACK_DECLINED, T0 + days(1))
     assert state(fr) == "declined"
@@ -469,7 +479,7 @@ def test_feedback_request_declined(library, org):
 
 
 def test_feedback_request_expires_unanswered(library, org):
-    fr = start(library, "continuous-feedback", actor=MIA)
+    fr = start(library, "continuous-feedback", actor=EVE)
     submit(fr, "feedback-request", EVE, p.FEEDBACK_REQUEST, T0)
     tick(T0 + days(7))  # due in 14 days: reminders 7 and 2 days before
     tick(T0 + days(12))
@@ -483,7 +493,7 @@ def test_feedback_request_expires_unanswered(library, org):
 
 
 def test_one_on_one_shared_then_next_scheduled(library, org):
-    one = start(library, "one-on-one", actor=MIA)
+    one = start(library, "one-on-one", actor=EVE)  # the employee books it
     submit(one, "one-on-one-agenda", EVE, p.ONE_ON_ONE_AGENDA, T0)
     assert open_tasks(one) == [("one-on-one-notes", MIA)]
     submit(one, "one-on-one-notes", MIA, p.ONE_ON_ONE_NOTES, T0 + days(2))
@@ -500,6 +510,12 @@ def test_one_on_one_shared_then_next_scheduled(library, org):
     [following] = children(one)
     assert state(following) == "agenda"
     assert open_tasks(following) == [("one-on-one-agenda", EVE)]
+
+
+def test_one_on_one_is_booked_by_either_of_them_only(library, org):
+    assert state(start(library, "one-on-one", actor=MIA)) == "agenda"
+    with pytest.raises(NotAllowed, match="only HR or employee or manager may"):
+        start(library, "one-on-one", actor=PAT)
 
 
 def test_one_on_one_without_agenda_or_comments_closes_itself(library, org):

@@ -121,3 +121,17 @@ def test_cli_decision_with_a_transition_form_reads_trigger_data(cli):
                    "--trigger", "send_back", "--trigger-data", str(reason),
                    input='{"rating": 3}'))
     assert (sent["state"], sent["fired"]) == ("self", ["send_back"])
+
+
+def test_cli_start_one_instance_outside_a_cycle(cli):
+    run, tmp = cli
+    csv = tmp / "people.csv"
+    csv.write_text(ORG_CSV)
+    run("people", "import", str(csv))
+    refused = run("start", "pip", "--subject", "ann@x.com", "--as", "bob@x.com", "--json",
+                  ok=False)
+    assert refused.exit_code == 1 and json.loads(refused.stderr)["error"] == "NotAllowed"
+    started = out(run("start", "pip", "--subject", "ann@x.com", "--as", "mia@x.com", "--json"))
+    assert (started["state"], started["status"]) == ("active", "running")
+    assert "started instance" in run("start", "pip", "--subject", "bob@x.com",
+                                     "--as", "hal@x.com").stdout

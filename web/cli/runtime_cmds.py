@@ -184,6 +184,19 @@ def launch_cmd(obj, workflow: str, cycle: str, where, actor: str, as_json: bool)
                           f"{result.existing} already there")
 
 
+@click.command("start")
+@click.argument("workflow")
+@click.option("--subject", required=True, help="Email of the person the instance is about.")
+@click.option("--as", "actor", required=True,
+              help="Who starts it: HR, the manager, or a role of the workflow's started_by.")
+@json_option
+@runtime
+def start_cmd(obj, workflow: str, subject: str, actor: str, as_json: bool) -> None:
+    """Start one instance of WORKFLOW for one person, outside any cycle."""
+    result = commands.start(_load_library(obj), workflow, subject, actor)
+    emit(result, as_json, "started " + _result_text(result))
+
+
 @click.command("tasks")
 @click.option("--assignee", help="Only this person's tasks.")
 @click.option("--open", "open_only", is_flag=True, help="Only open tasks.")
@@ -319,6 +332,6 @@ def cancel_cmd(obj, instance: int, actor: str, reason: str, as_json: bool) -> No
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``reviewflow`` group."""
-    for command in (db_group, people_group, launch_cmd, tasks_cmd, submit_cmd, draft_cmd,
+    for command in (db_group, people_group, launch_cmd, start_cmd, tasks_cmd, submit_cmd, draft_cmd,
                     fire_cmd, tick_cmd, show_cmd, cycles_cmd, reassign_cmd, cancel_cmd):
         main.add_command(command)
