@@ -57,9 +57,26 @@ def _cycle_instances(cycle_id: int, now) -> list[dict]:
         out.append({"row": row, "subject": row.subject, "spec": spec,
                     "state_title": state.title if state and state.title else humanize(row.state),
                     "tasks": open_tasks.get(row.id, []),
+                    "waiting": waiting_on(open_tasks.get(row.id, []), now),
                     "overdue": [t for t in open_tasks.get(row.id, [])
                                 if t.due_at is not None and t.due_at < now]})
     return out
+
+
+def waiting_on(tasks, now, names: int = 3) -> list[dict]:
+    """Open tasks grouped by form: ``Calibration: Finn, Gina, Hal and 1 more`` rather than
+    one line per member of a pool."""
+    groups: dict[str, dict] = {}
+    for task in tasks:
+        group = groups.setdefault(task.form_id, {"what": humanize(task.form_id), "who": [],
+                                                 "overdue": False})
+        group["who"].append(task.assignee.name if task.assignee_id else "nobody")
+        group["overdue"] |= task.due_at is not None and task.due_at < now
+    for group in groups.values():
+        extra = len(group["who"]) - names
+        group["text"] = ", ".join(group["who"][:names]) + (f" and {extra} more" if extra > 0
+                                                            else "")
+    return list(groups.values())
 
 
 def _state_bars(progress, spec) -> list[dict]:
@@ -88,7 +105,9 @@ def cycle(cycle_id: int):
     spec = versions.version_for(row.definition_id).spec
     instances = _cycle_instances(cycle_id, now)
     overdue = [(i, t) for i in instances for t in i["overdue"]]
+    launcher = Person.get_or_none(Person.email == row.created_by)
     return render_template("admin/cycle.html", progress=progress, cycle=row, spec=spec,
+                           launched_by=launcher.name if launcher else row.created_by,
                            bars=_state_bars(progress, spec), instances=instances,
                            overdue=overdue, filters=row.filters or [])
 
