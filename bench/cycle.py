@@ -176,7 +176,7 @@ def print_phases(engine: Timings, floor: Timings, launch_runs: int) -> None:
     print(_row("submit/fire", _sum(engine, names), _sum(floor, names), SUBMIT_TARGET))
     print("ratio: engine wall time / floor wall time; cpu: the same for CPU time; launch: the "
           f"median of {launch_runs} launches on fresh databases")
-    print("engine process peak RSS after each phase (MiB): "
+    print("process peak RSS after each phase (MiB; both sides run in this process): "
           + ", ".join(f"{p.name} {p.maxrss_mib:.0f}" for p in engine.phases.values()))
 
 
