@@ -97,3 +97,27 @@ def test_render_aggregate_has_no_author_names_and_escapes():
     html = str(render_aggregate(DEBRIEF, aggregate_anonymous(DEBRIEF, answers, 3)))
     assert "4 responses" in html and "Average 4.00" in html
     assert "&lt;script&gt;" in html and "<script>" not in html
+
+
+def test_conditions_name_values_by_their_option_titles():
+    from tests.forms.helpers import make_form
+    from web.forms import render_form
+
+    form = make_form({
+        "type": "object",
+        "properties": {
+            "level": {"type": "string", "title": "Target level",
+                      "oneOf": [{"const": "ic", "title": "Individual"},
+                                {"const": "mgr", "title": "People manager"}]},
+            "kind": {"type": "string", "title": "Kind", "enum": ["a", "b"]},
+            "raise": {"type": "number", "title": "Raise"},
+            "why": {"type": "string"}},
+        "allOf": [
+            {"if": {"properties": {"level": {"const": "mgr"}}, "required": ["level"]},
+             "then": {"required": ["raise"]}},
+            {"if": {"properties": {"kind": {"enum": ["b"]}}, "required": ["kind"]},
+             "then": {"required": ["why"]}}]},
+        {"kind": {"ui:enumNames": ["Alpha", "Beta"]}})
+    html = str(render_form(form))
+    assert "Required when Target level is People manager." in html
+    assert "Required when Kind is Beta." in html

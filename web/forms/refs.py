@@ -112,28 +112,36 @@ def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def describe_condition(cond: Any, titles: dict | None = None) -> str:
-    """``{"properties": {"animal": {"const": "Cat"}}}`` -> ``Animal is Cat`` (fields by title)."""
+def describe_condition(cond: Any, titles: dict | None = None,
+                       choices: dict | None = None) -> str:
+    """``{"properties": {"animal": {"const": "Cat"}}}`` -> ``Animal is Cat`` (fields by
+    title; values by the title of their option, when ``choices`` has one)."""
     if not isinstance(cond, dict):
         return "a condition holds"
-    titles = titles or {}
+    titles, choices = titles or {}, choices or {}
     parts = []
     for name, sub in (cond.get("properties") or {}).items():
         shown = titles.get(name, name)
+        labels = choices.get(name) or {}
+
+        def value(v, labels=labels):
+            return labels.get(json.dumps(v, sort_keys=True)) or _show(v)
+
         if isinstance(sub, dict) and "const" in sub:
-            parts.append(f"{shown} is {_show(sub['const'])}")
+            parts.append(f"{shown} is {value(sub['const'])}")
         elif isinstance(sub, dict) and isinstance(sub.get("enum"), list):
-            parts.append(f"{shown} is " + " or ".join(_show(v) for v in sub["enum"]))
+            parts.append(f"{shown} is " + " or ".join(value(v) for v in sub["enum"]))
     parts += [f"{titles.get(name, name)} is filled in" for name in cond.get("required", []) if
               name not in (cond.get("properties") or {})]
     return " and ".join(parts) or "a condition holds"
 
 
 class _Collector:
-    def __init__(self, titles: dict | None = None):
+    def __init__(self, titles: dict | None = None, choices: dict | None = None):
         self.fields: dict[str, FieldSource] = {}
         self.extra: tuple | None = None
         self.titles = titles or {}
+        self.choices = choices or {}
 
     def source(self, name: str) -> FieldSource:
         return self.fields.setdefault(name, FieldSource(name))
@@ -176,7 +184,8 @@ class _Collector:
                 title = part.get("title") or f"Option {i + 1}"
                 self.add(part, sc, when=when, option=option or title, depth=depth + 1)
         if "if" in schema:
-            cond = describe_condition(resolve(schema["if"], scope)[0], self.titles)
+            cond = describe_condition(resolve(schema["if"], scope)[0], self.titles,
+                                      self.choices)
             for key, text in (("then", cond), ("else", f"not ({cond})")):
                 if key in schema:
                     part, sc = resolve(schema[key], scope)
@@ -201,8 +210,8 @@ class _Collector:
             # The usual rjsf idiom: oneOf branches keyed by the value of the property.
             for sub in part.get(alt_key) or []:
                 branch, bsc = resolve(sub, sc)
-                self.add(branch, bsc, when=describe_condition(branch, self.titles), option=None,
-                         depth=depth + 2)
+                when = describe_condition(branch, self.titles, self.choices)
+                self.add(branch, bsc, when=when, option=None, depth=depth + 2)
 
 
 def _titles(fields: dict[str, FieldSource], ui: dict) -> dict[str, str]:
@@ -214,12 +223,34 @@ def _titles(fields: dict[str, FieldSource], ui: dict) -> dict[str, str]:
     return titles
 
 
+def _choices(fields: dict[str, FieldSource], ui: dict) -> dict[str, dict[str, str]]:
+    """Field name -> {JSON of a value: its title} from ``oneOf``/``anyOf`` consts with a
+    title, or ``enum`` with ``ui:enumNames``: conditions then say "Level is People manager"."""
+    out = {}
+    for name, src in fields.items():
+        schema = field_schema(src)[0] if src.schemas else {}
+        labels = {}
+        for key in ("oneOf", "anyOf"):
+            for option in schema.get(key) or []:
+                if isinstance(option, dict) and "const" in option and option.get("title"):
+                    labels[json.dumps(option["const"], sort_keys=True)] = str(option["title"])
+        field_ui = ui.get(name) if isinstance(ui.get(name), dict) else {}
+        names = field_ui.get("ui:enumNames") or schema.get("enumNames")
+        if isinstance(schema.get("enum"), list) and isinstance(names, list):
+            for v, title in zip(schema["enum"], names, strict=False):
+                labels[json.dumps(v, sort_keys=True)] = str(title)
+        if labels:
+            out[name] = labels
+    return out
+
+
 def object_shape(schema: dict, scope: SchemaScope, ui: dict | None = None) -> ObjectShape:
     """The fields an object schema shows, with required marks and conditions (which name
     the fields they depend on by their titles)."""
     first = _Collector()
     first.add(schema, scope, when=None, option=None, depth=0)
-    collector = _Collector(_titles(first.fields, ui if isinstance(ui, dict) else {}))
+    ui = ui if isinstance(ui, dict) else {}
+    collector = _Collector(_titles(first.fields, ui), _choices(first.fields, ui))
     collector.add(schema, scope, when=None, option=None, depth=0)
     for src in collector.fields.values():
         if src.required:
