@@ -210,3 +210,12 @@ def test_an_unquoted_star_and_a_duration_without_unit_say_how_to_fix_them(lib):
         "add a unit: 10d (m, h, d or w)")
     assert found[("team-pulse.yaml", "states.survey.tasks[0].remind[0]")]["hint"] == (
         "add a unit: 2d (m, h, d or w)")
+
+
+def test_a_remote_ref_is_reported_since_nothing_fetches_it(lib):
+    form = lib / "forms" / "promo-vote.json"
+    edit(form, '"note": {"type": "string", "title": "Note"}',
+         '"note": {"$ref": "https://example.com/schemas/note.json"}')
+    [problem] = problems(form)
+    assert problem["path"] == "schema.properties.note.$ref"
+    assert problem["message"] == "$ref 'https://example.com/schemas/note.json' leads nowhere"
