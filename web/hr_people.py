@@ -43,7 +43,7 @@ def _accounts(emails: list[str]) -> dict[str, accounts.Account]:
 
 @bp.route("/")
 @hr_required
-def index(row_errors=None, status=200):
+def index(row_errors=None, status=200, filename=None):
     """The directory (first 100 matches) and the import form."""
     search = request.args.get("q", "").strip()
     people = _people(search)
@@ -52,7 +52,7 @@ def index(row_errors=None, status=200):
     return render_template("admin/people.html", people=people, search=search,
                            groups=_groups([p.id for p in people]), managers=managers,
                            accounts=_accounts([p.email for p in people]),
-                           total=Person.select().count(), row_errors=row_errors,
+                           total=Person.select().count(), row_errors=row_errors, filename=filename,
                            page=PAGE), status
 
 
@@ -68,11 +68,11 @@ def import_people():
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         return index(row_errors=[(1, "the file is not UTF-8 text (save it as CSV UTF-8)")],
-                     status=422)
+                     status=422, filename=upload.filename)
     try:
         summary = import_csv(text)
     except ImportRejected as rejected:
-        return index(row_errors=rejected.row_errors, status=422)
+        return index(row_errors=rejected.row_errors, status=422, filename=upload.filename)
     flash(f"Imported: {summary.created} added, {summary.updated} updated, "
           f"{summary.deactivated} marked as left, {summary.unchanged} unchanged.", "success")
     return redirect(url_for("hr_people.index"), code=303)

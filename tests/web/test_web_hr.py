@@ -24,9 +24,9 @@ def test_import_with_bad_rows_changes_nothing_and_lists_them(app):
     response = _upload(hana, bad)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Nothing was imported" in html
-    assert "line 10: unknown manager ghost@acme.test" in html
-    assert "line 11: malformed email" in html
+    assert "Nothing was imported from p.csv" in html and "2 rows need fixing" in html
+    assert '<td class="num">10</td><td>unknown manager ghost@acme.test' in html
+    assert '<td class="num">11</td><td>malformed email' in html
     with app.app_context():
         assert Person.get_or_none(Person.email == "new@acme.test") is None
 
