@@ -566,3 +566,22 @@ def cancel(instance_id, actor: str, reason: str, now: datetime | None = None) ->
             run.cancel(actor, str(reason).strip())
             _finish(run)
             return _result(run)
+
+
+def reveal_anonymous(instance_id, actor: str, reason: str | None = None,
+                     now: datetime | None = None) -> CommandResult:
+    """Record that HR looked at who wrote an instance's anonymous answers.
+
+    Operator views mask anonymous authors (:mod:`engine.anonymity`); unmasking is HR's
+    act alone and leaves an ``anonymity-revealed`` event in the history, who and why.
+    """
+    now, actor = utc(now), normalize_email(actor)
+    instance_id = _instance_id(instance_id)
+    with _refusals_recorded(instance_id, actor, now, "reveal-anonymous"):
+        with transaction():
+            run = _run_for(lock_instance(instance_id), now)
+            if not roles.is_hr(actor, run.people):
+                raise NotAllowed(f"{actor} may not reveal anonymous authors (HR may)")
+            run.event("anonymity-revealed", actor, reason=(reason or "").strip() or None)
+            _finish(run)
+            return _result(run)

@@ -61,6 +61,7 @@ class TaskItem:
     entry: int = 0
     escalated_to: str | None = None
     task_key: str = ""
+    anonymous: bool = False  # its line is ``anonymous``: operator views hide the holder
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,23 @@ def _task_item(row, now: datetime) -> TaskItem:
         assignee_name=a_name, status=status, created_at=_datetime(created), due_at=due,
         overdue=status == TaskStatus.OPEN and due is not None and due < now,
         submitted_at=_datetime(submitted), has_draft=bool(has_draft), cycle=cycle,
-        entry=entry, escalated_to=e_email, task_key=key)
+        entry=entry, escalated_to=e_email, task_key=key,
+        anonymous=(state, key) in _anonymous_lines(definition_id))
+
+
+def _anonymous_lines(definition_id: int) -> frozenset:
+    """``(state, task_key)`` of a version's anonymous task lines (cached per version)."""
+    found = _ANONYMOUS.get(definition_id)
+    if found is None:
+        spec = _version(definition_id).spec
+        found = frozenset((name, line.key) for name, state in spec.states.items()
+                          for line in state.tasks if line.anonymous)
+        _ANONYMOUS[definition_id] = found
+    return found
+
+
+_ANONYMOUS: dict[int, frozenset] = {}
+store.reset_hooks.append(_ANONYMOUS.clear)  # definition ids of another database differ
 
 
 def _person(email: str) -> Person:

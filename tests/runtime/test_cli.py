@@ -135,3 +135,45 @@ def test_cli_start_one_instance_outside_a_cycle(cli):
     assert (started["state"], started["status"]) == ("active", "running")
     assert "started instance" in run("start", "pip", "--subject", "bob@x.com",
                                      "--as", "hal@x.com").stdout
+
+
+def test_cli_show_and_tasks_never_pair_anonymous_answers_with_authors(cli):
+    run, tmp = cli
+    csv = tmp / "people.csv"
+    csv.write_text(ORG_CSV)
+    run("people", "import", str(csv))
+    run("launch", "feedback", "--cycle", "fb", "--where", "email=ann@x.com")
+    [nomination] = out(run("tasks", "--assignee", "ann@x.com", "--json"))
+    inst = str(nomination["instance_id"])
+    run("submit", str(nomination["id"]), "--as", "ann@x.com", "--data", "-",
+        input='{"peers": ["bob@x.com", "cat@x.com"]}')
+    for peer, rating in (("bob@x.com", 5), ("cat@x.com", 1)):
+        [mine] = out(run("tasks", "--assignee", peer, "--open", "--json"))
+        run("submit", str(mine["id"]), "--as", peer, "--data", "-",
+            input=json.dumps({"rating": rating, "comment": f"from {peer}"}))
+    shown = out(run("show", inst, "--json"))
+    answers = [s for s in shown["submissions"] if s["form_id"] == "peer-feedback"]
+    assert sorted(a["data"]["rating"] for a in answers) == [1, 5]  # the answers stay
+    assert all(a["author_email"] is None and a["task_id"] is None for a in answers)
+    peers = [t for t in shown["tasks"] if t["form_id"] == "peer-feedback"]
+    assert {t["assignee_email"] for t in peers} == {None}
+    assert [s["author_email"] for s in shown["submissions"]
+            if s["form_id"] == "nomination"] == ["ann@x.com"]  # named lines keep names
+    # who was asked is known (the nomination, the role); who wrote what is not
+    assert not {e["actor"] for e in shown["history"]} & {"bob@x.com", "cat@x.com"}
+    text = run("show", inst).stdout
+    assert "bob@x.com" not in text and "(anonymous) submitted" in text
+    listed = out(run("tasks", "--json"))
+    assert {t["assignee_email"] for t in listed if t["form_id"] == "peer-feedback"} == {None}
+    # revealing is HR's, explicit and recorded
+    refused = run("show", inst, "--reveal-anonymous", "--as", "mia@x.com", ok=False)
+    assert refused.exit_code == 1 and "may not reveal" in refused.stderr
+    assert run("show", inst, "--reveal-anonymous", ok=False).exit_code == 2
+    revealed = out(run("show", inst, "--json", "--reveal-anonymous", "--as", "hal@x.com",
+                       "--reason", "harassment complaint"))
+    assert {s["author_email"] for s in revealed["submissions"]
+            if s["form_id"] == "peer-feedback"} == {"bob@x.com", "cat@x.com"}
+    kinds = [(e["kind"], e["actor"], e["detail"].get("reason")) for e in revealed["history"]]
+    assert ("anonymity-revealed", "hal@x.com", "harassment complaint") in kinds
+    assert ("refused", "mia@x.com", "mia@x.com may not reveal anonymous authors (HR may)") \
+        in [(e["kind"], e["actor"], e["detail"].get("reason")) for e in revealed["history"]]

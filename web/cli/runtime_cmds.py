@@ -16,7 +16,7 @@ from enum import Enum
 
 import click
 
-from engine import commands, directory, queries, store, timers
+from engine import anonymity, commands, directory, queries, store, timers
 from engine.errors import DefinitionError, ImportRejected, ReviewflowError, SubmissionInvalid
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -119,7 +119,7 @@ def _parse_now(text: str | None) -> datetime | None:
 def _task_line(t: queries.TaskItem) -> str:
     due = f" due {t.due_at:%Y-%m-%d}" if t.due_at else ""
     late = " OVERDUE" if t.overdue else ""
-    who = t.assignee_email or "(unassigned)"
+    who = t.assignee_email or t.assignee_name or "(unassigned)"
     return (f"#{t.id} [{t.status}] {t.form_id} for {t.subject_email} -> {who} "
             f"(instance {t.instance_id}, {t.state}){due}{late}")
 
@@ -206,6 +206,8 @@ def start_cmd(obj, workflow: str, subject: str, actor: str, as_json: bool) -> No
 def tasks_cmd(obj, assignee, open_only: bool, limit: int, as_json: bool) -> None:
     """List tasks."""
     items = queries.tasks(assignee=assignee, open_only=open_only, limit=limit)
+    if not assignee:  # one person's own list names them anyway; a full list does not
+        items = anonymity.mask_tasks(items)
     emit(items, as_json, "\n".join(_task_line(t) for t in items) or "no tasks")
 
 
@@ -286,11 +288,25 @@ def _show_text(d: queries.InstanceDetail) -> str:
 
 @click.command("show")
 @click.argument("instance", type=int)
+@click.option("--reveal-anonymous", "reveal", is_flag=True,
+              help="Also name who holds and wrote anonymous tasks (HR only; recorded in "
+                   "the history).")
+@click.option("--as", "actor", help="Who reveals (an HR member; needed with --reveal-anonymous).")
+@click.option("--reason", help="Why the anonymous authors are revealed (kept in the history).")
 @json_option
 @runtime
-def show_cmd(obj, instance: int, as_json: bool) -> None:
-    """Show an instance: state, tasks with assignees and status, history."""
+def show_cmd(obj, instance: int, reveal: bool, actor, reason, as_json: bool) -> None:
+    """Show an instance: state, tasks with assignees and status, history.
+
+    Anonymous tasks and answers are shown without their holders and authors.
+    """
+    if reveal:
+        if not actor:
+            raise click.UsageError("--reveal-anonymous needs --as EMAIL (an HR member)")
+        commands.reveal_anonymous(instance, actor, reason)
     detail = queries.instance_detail(instance)
+    if not reveal:
+        detail = anonymity.mask_detail(detail)
     emit(detail, as_json, _show_text(detail))
 
 
@@ -332,6 +348,7 @@ def cancel_cmd(obj, instance: int, actor: str, reason: str, as_json: bool) -> No
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``reviewflow`` group."""
-    for command in (db_group, people_group, launch_cmd, start_cmd, tasks_cmd, submit_cmd, draft_cmd,
-                    fire_cmd, tick_cmd, show_cmd, cycles_cmd, reassign_cmd, cancel_cmd):
+    for command in (db_group, people_group, launch_cmd, start_cmd, tasks_cmd, submit_cmd,
+                    draft_cmd, fire_cmd, tick_cmd, show_cmd, cycles_cmd, reassign_cmd,
+                    cancel_cmd):
         main.add_command(command)
