@@ -20,6 +20,7 @@
         if (!title || title.textContent !== id) { return; }
         var r = node.getBoundingClientRect(), b = box.getBoundingClientRect();
         box.scrollLeft += (r.left - b.left) - (b.width - r.width) / 2;
+        box.scrollTop += (r.top - b.top) - (b.height - r.height) / 2;  // phones: tall ones too
       });
     });
   }
