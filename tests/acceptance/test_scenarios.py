@@ -272,3 +272,19 @@ def test_talent_reopen_from_any_state_and_assessment_rules(cli):
     assert cli.error("fire", inst, "reopen", "--as", "em@acme.test")["error"] == "NotAllowed"
     assert cli.json("fire", inst, "reopen", "--as", "hr@acme.test")["state"] == "manager_input"
     assert cli.task("em@acme.test", "talent-assessment", inst)
+
+
+def test_an_overdue_nomination_is_reminded_then_escalated_to_hr_who_may_submit_it(cli):
+    launch(cli, "promotion", "Promotions late", "email=dev3@acme.test")
+    inst = instance_of(cli, "dev3@acme.test", "promo-nomination", "em@acme.test")
+    tid = cli.task("em@acme.test", "promo-nomination", inst)
+    assert cli.error("submit", tid, "--as", "hr@acme.test", "--data", "-",
+                     input=NOMINATION)["error"] == "NotAllowed"  # not yet escalated
+    assert cli.json("tick", "--now", later(days=8))["reminders"] == 1
+    report = cli.json("tick", "--now", later(days=11))
+    assert report["escalations"] == 1
+    [task] = [t for t in cli.json("tasks", "--open") if t["id"] == tid]
+    assert task["escalated_to"] == "hr@acme.test"
+    assert cli.json("submit", tid, "--as", "hr@acme.test", "--data", "-",
+                    input=NOMINATION)["state"] == "endorse"
+    assert {"reminded", "escalated"} <= set(kinds(cli.show(inst)))
