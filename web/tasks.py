@@ -119,15 +119,17 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
     else:
         fields = None
     own = _own_submission(acc)
+    readable = {v.id: v for v in access.visible_views(user, detail)} if own else {}
     own_html = None
-    if own is not None and own.author_email == user.email:
-        own_html = answers.show(user, detail, form, own)
+    if own is not None and own.id in readable:  # its author, HR, its readers
+        own_html = answers.show(user, detail, form, own, readable[own.id].data)
     error_count = sum(len(v) for v in (errors or {}).values()) + sum(
         len(m) for errs in (trigger_errors or {}).values() for m in errs.values())
     return render_template(
         "tasks/show.html", acc=acc, task=task, detail=detail, form=form,
         form_title=_title(form), fields=fields, decisions=decisions,
         trigger_forms=trigger_forms, shown=shown_submissions(user, acc), own_html=own_html,
+        own=own,
         arrival=arrival(user, acc) if acc.task.status == "open" else [],
         error_count=error_count, sees_name=access.sees_names(user, detail, task),
         may_open_instance=access.may_view_instance(user, detail),

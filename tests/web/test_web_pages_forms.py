@@ -263,3 +263,16 @@ def test_overdue_marks_only_on_open_tasks(app):
         assert row is None or 'class="nowrap overdue"' not in row.group(0)
     inbox = sam.get("/").get_data(as_text=True)
     assert "overdue" not in inbox.lower()
+
+
+def test_hr_reads_a_submitted_task_on_its_page(app):
+    iid = _annual_review_with_private_notes(app)
+    with app.app_context():
+        review = Task.get((Task.instance == iid) & (Task.form_id == "manager-review")).id
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    html = hana.get(f"/tasks/{review}").get_data(as_text=True)
+    assert "by Bob Boss" in html and "PRIVATE-MANAGER-NOTE" in html
+    assert "Shown with this task" in html  # not "for your reference": HR does not hold it
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    html = bob.get(f"/tasks/{review}").get_data(as_text=True)
+    assert "PRIVATE-MANAGER-NOTE" in html and "by Bob Boss" not in html
