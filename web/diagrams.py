@@ -7,6 +7,7 @@ links, no foreign objects) before it is marked safe.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import xml.etree.ElementTree as ET
 
@@ -52,16 +53,24 @@ def sanitize_svg(text: str) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
+def plain_spec(spec):
+    """The workflow as participants read it: the steps and the moves between them, without
+    the conditions' expressions (HR reads those on the library's workflow page)."""
+    moves = tuple(dataclasses.replace(t, conditions=(), unless=()) for t in spec.transitions)
+    return dataclasses.replace(spec, transitions=moves)
+
+
 @functools.lru_cache(maxsize=256)
-def _cached(spec, state: str | None) -> str:
-    return sanitize_svg(diagram_svg(spec, highlight_state=state))
+def _cached(spec, state: str | None, plain: bool) -> str:
+    return sanitize_svg(diagram_svg(plain_spec(spec) if plain else spec, highlight_state=state))
 
 
-def instance_diagram(spec, state: str | None) -> Markup:
+def instance_diagram(spec, state: str | None, *, plain: bool = True) -> Markup:
     """The workflow drawn with ``state`` highlighted, safe to inline (cached per version
-    and state: Graphviz takes tens of milliseconds)."""
+    and state: Graphviz takes tens of milliseconds). ``plain`` leaves the conditions'
+    expressions out (for participants); the HR library draws them."""
     try:
-        return Markup(_cached(spec, state))
+        return Markup(_cached(spec, state, plain))
     except (OSError, RuntimeError, ValueError, ET.ParseError):  # no Graphviz: page without drawing
         return Markup("")
 

@@ -79,7 +79,7 @@ def workflow(workflow_id: str):
     if spec is None:
         abort(404)
     return render_template("admin/workflow.html", spec=spec,
-                           diagram=diagrams.instance_diagram(spec, None))
+                           diagram=diagrams.instance_diagram(spec, None, plain=False))
 
 
 @bp.route("/forms/<form_id>", methods=["GET", "POST"])

@@ -276,3 +276,17 @@ def test_hr_reads_a_submitted_task_on_its_page(app):
     bob = sign_in(app.test_client(), app, "bob@acme.test")
     html = bob.get(f"/tasks/{review}").get_data(as_text=True)
     assert "PRIVATE-MANAGER-NOTE" in html and "by Bob Boss" not in html
+
+
+def test_the_instance_diagram_leaves_out_condition_expressions(app):
+    """Participants see the steps and moves; HR's library page keeps the conditions."""
+    with app.app_context():
+        iid = scenario.to_collect(app)
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    html = bob.get(f"/instances/{iid}").get_data(as_text=True)
+    assert "<svg" in html and "Collection deadline" in html
+    assert "count(" not in html
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    page = hana.get("/hr/library/workflows/feedback-360").get_data(as_text=True)
+    diagram = page[page.index("<svg"):page.index("</svg>")]
+    assert "count(" in diagram
