@@ -19,6 +19,7 @@ subject: person
 roles:
   employee: subject
   manager: subject.manager
+  hr: group:hr
 initial: review
 states:
   review:
@@ -44,6 +45,12 @@ transitions:
     dest: done
     allowed: [manager]
     form: closing
+  - trigger: hr_close
+    title: Close (HR)
+    source: review
+    dest: done
+    allowed: [hr]
+    form: change-list
   - trigger: redone
     source: redo
     dest: done
@@ -290,3 +297,21 @@ def test_the_instance_diagram_leaves_out_condition_expressions(app):
     page = hana.get("/hr/library/workflows/feedback-360").get_data(as_text=True)
     diagram = page[page.index("<svg"):page.index("</svg>")]
     assert "count(" in diagram
+
+
+def test_row_buttons_of_a_trigger_form_on_the_instance_page(tmp_path):
+    app, iid, task = _asks_app(tmp_path)
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    page = hana.get(f"/instances/{iid}").get_data(as_text=True)
+    assert 'name="t-hr_close-__add__:changes"' in page
+    typed = {"t-hr_close-__rows__:changes": "1", "t-hr_close-changes[0]": "only change"}
+    response = hana.post(f"/instances/{iid}/fire/hr_close",
+                         data={**typed, "t-hr_close-__add__:changes": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'name="t-hr_close-changes[1]"' in html and 'value="only change"' in html
+    _nothing_stored(app, iid, task)
+    response = hana.post(f"/instances/{iid}/fire/hr_close", data=typed)
+    assert response.status_code == 303
+    with app.app_context():
+        assert Instance.get_by_id(iid).state == "done"
