@@ -31,7 +31,11 @@ def home():
 @hr_required
 def cycles():
     """Every cycle with its progress."""
-    return render_template("admin/cycles.html", cycles=queries.cycles(now=utcnow()))
+    titles = {}
+    for row in Cycle.select(Cycle.id, Cycle.definition):
+        titles[row.id] = versions.version_for(row.definition_id).spec.title
+    return render_template("admin/cycles.html", cycles=queries.cycles(now=utcnow()),
+                           titles=titles)
 
 
 def _cycle_instances(cycle_id: int, now) -> list[dict]:
