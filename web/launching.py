@@ -63,7 +63,7 @@ def population(where) -> list[Person]:
 def filter_problem(where) -> str | None:
     """Why ``where`` cannot be used (a column no one in the directory has), or None."""
     try:
-        commands._check_filters(commands._filters(where))
+        commands.check_filters(where)
     except NotFound as error:
         return str(error)
     return None

@@ -1,0 +1,131 @@
+"""Hand-overs and HR acts: reassign, delegate, cancel, reveal anonymous authors.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine import roles, store
+from engine.commands.base import (
+    CommandResult,
+    _finish,
+    _instance_id,
+    _refusals_recorded,
+    _require_running,
+    _result,
+    _run_for,
+    utc,
+)
+from engine.commands.tasks import (
+    _instance_of_task,
+    _locked_task,
+)
+from engine.directory import normalize_email
+from engine.errors import Conflict, NotAllowed, NotFound, ReviewflowError
+from engine.locking import lock_instance, transaction
+from engine.machine import Run
+from engine.store import (
+    Person,
+    Task,
+    TaskStatus,
+)
+
+
+def reassign(task_id, to_email: str | None, actor: str, reason: str | None = None,
+             now: datetime | None = None) -> CommandResult:
+    """Give an open task to someone else: HR always, the assignee when ``delegable``.
+
+    With ``to_email=None`` the task's role is resolved again from the directory as it is
+    now ("by the rule": after a change of manager), which only HR may ask for.
+    """
+    now, actor = utc(now), normalize_email(actor)
+    instance_id = _instance_of_task(task_id)
+    with _refusals_recorded(instance_id, actor, now, task_id=int(task_id)):
+        with transaction():
+            run = _run_for(lock_instance(instance_id), now)
+            task = _locked_task(run, task_id)
+            _require_running(run.row)
+            if task.status != TaskStatus.OPEN:
+                raise Conflict(f"task {task.id} is already {task.status}")
+            kind = _reassign_kind(run, task, actor)
+            target = _by_rule(run, task) if to_email is None else run.people.find(to_email)
+            if target is None or not target.active:
+                raise NotFound(f"no active person {to_email!r} in the directory")
+            if to_email is None and kind != "reassigned":
+                raise NotAllowed("only HR may reassign a task by its rule")
+            before = run.people.get(task.assignee_id)
+            store.update_row(Task, task.id, assignee=target.id)
+            run.event(kind, actor, task_id=task.id, form=task.form_id,
+                      previous=before.email if before else None, to=target.email,
+                      reason=reason)
+            run.notify([target.email], "assigned", f"New task: {task.form_id}",
+                       f"{actor} gave you the task '{task.form_id}' about "
+                       f"{run.subject.name}.", task_id=task.id)
+            _finish(run)
+            return _result(run, task.id)
+
+
+def _by_rule(run: Run, task: Task) -> Person:
+    """The one person the task's role names today (several or nobody: a clear error)."""
+    role = run.spec.roles[task.role]
+    found = roles.resolve(role, run.subject, run.people,
+                          run.forms() if role.kind == "field" else None)
+    if len(found.people) != 1:
+        who = ", ".join(p.email for p in found.people) or "nobody"
+        raise Conflict(f"role '{task.role}' names {who} today; say who should get the task")
+    return found.people[0]
+
+
+def _reassign_kind(run: Run, task: Task, actor: str) -> str:
+    if roles.is_hr(actor, run.people):
+        return "reassigned"
+    assignee = run.people.get(task.assignee_id)
+    line = run.line_of(task)
+    if assignee is not None and assignee.email == actor:
+        if line is not None and line.delegable:
+            return "delegated"
+        raise NotAllowed(f"task {task.id} is not delegable; ask HR to reassign it")
+    raise NotAllowed(f"{actor} may not reassign task {task.id} (HR or a delegating "
+                     "assignee may)")
+
+
+def delegate(task_id, to_email: str, actor: str, reason: str | None = None,
+             now: datetime | None = None) -> CommandResult:
+    """The assignee hands a ``delegable`` task to someone else (same rules as reassign)."""
+    return reassign(task_id, to_email, actor, reason, now)
+
+
+def cancel(instance_id, actor: str, reason: str, now: datetime | None = None) -> CommandResult:
+    """HR stops an instance; its open tasks are cancelled and stay in history."""
+    now, actor = utc(now), normalize_email(actor)
+    instance_id = _instance_id(instance_id)
+    if not reason or not str(reason).strip():
+        raise ReviewflowError("a reason is required to cancel an instance")
+    with _refusals_recorded(instance_id, actor, now, "cancel"):
+        with transaction():
+            run = _run_for(lock_instance(instance_id), now)
+            _require_running(run.row)
+            if not roles.is_hr(actor, run.people):
+                raise NotAllowed(f"{actor} may not cancel instance {instance_id} (HR may)")
+            run.cancel(actor, str(reason).strip())
+            _finish(run)
+            return _result(run)
+
+
+def reveal_anonymous(instance_id, actor: str, reason: str | None = None,
+                     now: datetime | None = None) -> CommandResult:
+    """Record that HR looked at who wrote an instance's anonymous answers.
+
+    Operator views mask anonymous authors (:mod:`engine.anonymity`); unmasking is HR's
+    act alone and leaves an ``anonymity-revealed`` event in the history, who and why.
+    """
+    now, actor = utc(now), normalize_email(actor)
+    instance_id = _instance_id(instance_id)
+    with _refusals_recorded(instance_id, actor, now, "reveal-anonymous"):
+        with transaction():
+            run = _run_for(lock_instance(instance_id), now)
+            if not roles.is_hr(actor, run.people):
+                raise NotAllowed(f"{actor} may not reveal anonymous authors (HR may)")
+            run.event("anonymity-revealed", actor, reason=(reason or "").strip() or None)
+            _finish(run)
+            return _result(run)

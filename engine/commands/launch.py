@@ -1,0 +1,226 @@
+"""Creating instances: a cycle for a population (launch), or one instance (start).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+import peewee as pw
+
+from engine import roles, store, versions
+from engine.commands.base import (
+    LAUNCH_BATCH,
+    STANDARD_FILTERS,
+    SYSTEM,
+    CommandResult,
+    LaunchResult,
+    _finish,
+    _result,
+    utc,
+)
+from engine.definitions.specs import Library
+from engine.directory import People, normalize_email
+from engine.errors import Conflict, NotAllowed, NotFound, ReviewflowError
+from engine.locking import transaction
+from engine.machine import Pending, Run, first_timer
+from engine.store import (
+    Cycle,
+    Instance,
+    InstanceStatus,
+    Person,
+    PersonGroup,
+)
+
+
+def _filters(where: Iterable) -> list[tuple[str, str]]:
+    out = []
+    for item in where or ():
+        key, value = item if isinstance(item, tuple | list) else str(item).split("=", 1)
+        out.append((str(key).strip(), str(value).strip()))
+    return out
+
+
+def _population(filters: list[tuple[str, str]]):
+    """Active people matching every filter key (several values of one key: any of them)."""
+    query = Person.select().where(Person.active == True)  # noqa: E712
+    by_key: dict[str, list[str]] = {}
+    for key, value in filters:
+        by_key.setdefault(key, []).append(value)
+    extra = {}
+    for key, values in by_key.items():
+        if key in ("department", "title"):
+            query = query.where(getattr(Person, key).in_(values))
+        elif key == "email":
+            query = query.where(Person.email.in_([normalize_email(v) for v in values]))
+        elif key == "group":
+            members = PersonGroup.select(PersonGroup.person).where(PersonGroup.group.in_(values))
+            query = query.where(Person.id.in_(members))
+        elif key == "manager":
+            managers = Person.select(Person.id).where(
+                Person.email.in_([normalize_email(v) for v in values]))
+            query = query.where(Person.manager.in_(managers))
+        else:
+            extra[key] = set(values)
+    return query, extra
+
+
+def _check_filters(filters: list[tuple[str, str]]) -> None:
+    """An unknown field would silently match nobody: say so instead."""
+    for key, _value in filters:
+        if key in STANDARD_FILTERS:
+            continue
+        pattern = pw.Value(f'%"{key}":%', converter=False)  # raw text, not JSON-encoded
+        if not Person.select().where(
+                pw.Expression(Person.attributes, pw.OP.ILIKE, pattern)).exists():
+            raise NotFound(f"no directory field '{key}' (filters: "
+                           f"{', '.join(STANDARD_FILTERS)} or a column of the people CSV)")
+
+
+def check_filters(where: Iterable = ()) -> list[tuple[str, str]]:
+    """``where`` as ``(field, value)`` pairs; ``NotFound`` names a field that is neither
+    standard nor a column of the directory (it would silently match nobody)."""
+    filters = _filters(where)
+    _check_filters(filters)
+    return filters
+
+
+def population(where: Iterable = ()) -> list[Person]:
+    """Active people a launch with ``where`` would cover, by name (for a preview)."""
+    query, extra = _population(_filters(where))
+    return [p for p in query.order_by(Person.name, Person.id) if _matches(p, extra)]
+
+
+def _matches(person: Person, extra: dict) -> bool:
+    attrs = person.attributes or {}
+    return all(str(attrs.get(key, "")) in values for key, values in extra.items())
+
+
+def _cycle(name: str, version: versions.Version, filters, actor: str, now: datetime) -> Cycle:
+    if not name or not name.strip():
+        raise ReviewflowError("a cycle needs a name (--cycle NAME)")
+    found = Cycle.get_or_none(Cycle.name == name)
+    if found is None:
+        try:
+            with transaction():
+                found = Cycle.create(name=name, workflow_id=version.spec.id,
+                                     definition=version.definition_id, filters=filters,
+                                     created_at=now, created_by=actor)
+        except pw.IntegrityError:
+            found = Cycle.get(Cycle.name == name)
+    if found.workflow_id != version.spec.id:
+        raise Conflict(f"cycle '{name}' runs workflow '{found.workflow_id}', "
+                       f"not '{version.spec.id}' (choose another cycle name)")
+    return found
+
+
+def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
+           actor: str = SYSTEM, now: datetime | None = None,
+           batch_size: int = LAUNCH_BATCH) -> LaunchResult:
+    """Launch ``workflow_id`` (its current version) for everyone matching ``where``.
+
+    One instance per subject and cycle; launching again adds only the missing subjects.
+    The population is streamed in batches, each batch one transaction.
+    """
+    now = utc(now)
+    version = versions.ensure(library, workflow_id, now)
+    filters = _filters(where)
+    _check_filters(filters)
+    cycle_row = _cycle(cycle, version, filters, actor, now)
+    query, extra = _population(filters)
+    created = existing = 0
+    last_id = 0
+    token = uuid.uuid4().hex[:20]  # + "-<last id>" per batch, within the 40-char column
+    while True:
+        batch = store.fetch(Person, query.where(Person.id > last_id).order_by(Person.id)
+                            .limit(batch_size))
+        if not batch:
+            break
+        last_id = batch[-1].id
+        subjects = [p for p in batch if _matches(p, extra)]
+        if subjects:
+            # a token per batch: the rows this batch inserted are the ones carrying it
+            made = _launch_batch(version, cycle_row, subjects, f"{token}-{last_id}", actor, now)
+            created += made
+            existing += len(subjects) - made
+    return LaunchResult(cycle_row.id, cycle_row.name, version.spec.id, version.spec.version,
+                        created, existing)
+
+
+def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], token: str,
+                  actor: str, now: datetime) -> int:
+    spec = version.spec
+    ids = [p.id for p in subjects]
+    with transaction():
+        have = {i.subject_id for i in Instance.select(Instance.subject).where(
+            (Instance.cycle == cycle_row.id) & Instance.subject.in_(ids))}
+        timer = first_timer(spec, spec.initial, now)
+        rows = [{
+            "definition": version.definition_id, "workflow_id": spec.id, "cycle": cycle_row.id,
+            "subject": pid, "state": spec.initial, "status": InstanceStatus.RUNNING,
+            "entry": 1, "started_at": now, "entered_at": now, "timer_at": timer,
+            "launch_token": token,
+        } for pid in ids if pid not in have]
+        if not rows:
+            return 0
+        store.insert_rows(Instance, rows, ignore_conflicts=True)
+        mine = store.select_matching(Instance, {"cycle": cycle_row.id, "launch_token": token})
+        people = People()
+        people.add(subjects)
+        people.preload_chains(subjects, roles.chain_depth(spec))
+        pending = Pending()
+        runs = []
+        for row in mine:
+            run = Run(row, version, people, now, pending, new=True)
+            run.event("launched", actor, to_state=spec.initial, cycle=cycle_row.name)
+            run.enter(spec.initial)
+            run.advance(actor)
+            runs.append(run)
+        for run in runs:
+            run.save()
+        pending.flush()
+        return len(mine)
+
+
+def start(library: Library, workflow_id: str, subject_email: str, actor: str,
+          now: datetime | None = None) -> CommandResult:
+    """Start one instance of ``workflow_id`` for one person, outside any cycle.
+
+    HR always may; then the roles of the workflow's ``started_by`` (the employee asking
+    for feedback about themselves), or, without it, the subject's manager (a PIP).
+    """
+    now = utc(now)
+    actor = normalize_email(actor)
+    version = versions.ensure(library, workflow_id, now)
+    people = People()
+    subject = people.find(subject_email)
+    if subject is None or not subject.active:
+        raise NotFound(f"no active person {subject_email!r} in the directory")
+    spec = version.spec
+    may, who = may_start(spec, subject, actor, people)
+    if not may:
+        raise NotAllowed(f"{actor} may not start '{workflow_id}' for {subject.email} "
+                         f"(only {who} may)")
+    with transaction():
+        row = Instance.create(
+            definition=version.definition_id, workflow_id=spec.id, cycle=None,
+            subject=subject.id, state=spec.initial, status=InstanceStatus.RUNNING, entry=1,
+            started_at=now, entered_at=now, timer_at=first_timer(spec, spec.initial, now))
+        run = Run(row, version, people, now, Pending(), new=True)
+        run.event("launched", actor, to_state=spec.initial)
+        run.enter(spec.initial)
+        run.advance(actor)
+        _finish(run)
+    return _result(run)
+
+
+def may_start(spec, subject: Person, actor: str, people: People) -> tuple[bool, str]:
+    """May ``actor`` start ``spec`` about ``subject``? And who may, in words."""
+    if roles.is_hr(actor, people):
+        return True, "HR"
+    if spec.started_by:
+        who = f"HR or {' or '.join(spec.started_by)}"
+        return roles.plays(actor, spec.started_by, spec, subject, people, dict) is not None, who
+    manager = people.get(subject.manager_id)
+    return bool(manager and manager.email == actor), "HR or the manager"

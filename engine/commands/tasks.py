@@ -1,0 +1,201 @@
+"""Answering and deciding: drafts, submissions, and manual triggers (buttons).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine import roles, store
+from engine.commands.base import (
+    CommandResult,
+    _finish,
+    _instance_id,
+    _refusals_recorded,
+    _require_running,
+    _result,
+    _run_for,
+    utc,
+)
+from engine.definitions.specs import TransitionSpec
+from engine.directory import normalize_email
+from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
+from engine.locking import lock_instance, transaction
+from engine.machine import Run
+from engine.source import did_you_mean
+from engine.store import (
+    Submission,
+    Task,
+    TaskStatus,
+)
+from engine.submissions import check_submission, strip_unknown
+
+
+def _instance_of_task(task_id) -> int:
+    try:
+        row = store.db.execute_sql('SELECT "instance_id" FROM "task" WHERE "id" = '
+                                   + store.db.obj.param, [int(task_id)]).fetchone()
+    except (TypeError, ValueError):
+        row = None
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    return row[0]
+
+
+def _locked_task(run: Run, task_id: int) -> Task:
+    """Read the task again under the lock (it may have changed while we waited)."""
+    return store.get_row(Task, int(task_id))
+
+
+def _check_actor(task: Task, actor: str, run: Run) -> None:
+    _require_running(run.row)
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(f"task {task.id} is already {task.status}")
+    allowed = {run.people.get(task.assignee_id), run.people.get(task.escalated_to_id)}
+    if actor not in {p.email for p in allowed if p is not None}:
+        raise NotAllowed(f"task {task.id} is not assigned to {actor}")
+
+
+def _payload(data) -> dict:
+    if not isinstance(data, dict):
+        raise SubmissionInvalid({"": ["The submission must be a JSON object."]})
+    return data
+
+
+def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> CommandResult:
+    """Keep unfinished answers on the task (not validated; only the assignee)."""
+    now, actor = utc(now), normalize_email(actor)
+    instance_id = _instance_of_task(task_id)
+    with _refusals_recorded(instance_id, actor, now, task_id=int(task_id)):
+        with transaction():
+            run = _run_for(lock_instance(instance_id), now)
+            task = _locked_task(run, task_id)
+            _check_actor(task, actor, run)
+            form = run.version.form(task.form_id)
+            draft = strip_unknown(form, _payload(data))
+            store.update_row(Task, task.id, draft=draft)
+            run.event("draft-saved", actor, task_id=task.id, form=task.form_id)
+            _finish(run)
+            return _result(run, task.id)
+
+
+def submit(task_id, actor: str, data: dict, trigger: str | None = None,
+           now: datetime | None = None, trigger_data: dict | None = None) -> CommandResult:
+    """Submit a task's form (validated; nothing stored when invalid).
+
+    With ``trigger``, also fire that manual trigger in the same command (a decision:
+    "Approve", "Send back"); ``trigger_data`` is the data of the transition's own
+    ``form`` (a send-back reason), validated and stored like :func:`fire` does: without
+    it, a transition with a ``form`` is refused with that form's per-field errors and
+    nothing is stored. Auto transitions that the submission completes fire too.
+    """
+    now, actor = utc(now), normalize_email(actor)
+    instance_id = _instance_of_task(task_id)
+    with _refusals_recorded(instance_id, actor, now, trigger, int(task_id)):
+        with transaction():
+            run = _run_for(lock_instance(instance_id), now)
+            task = _locked_task(run, task_id)
+            _check_actor(task, actor, run)
+            form = run.version.form(task.form_id)
+            data = strip_unknown(form, _payload(data))
+            check_submission(form, data)
+            _record_submission(run, task, actor, data, trigger)
+            if trigger:
+                chosen = choose_manual(run, trigger, actor)
+                if chosen.form:  # missing data is checked too: a decision needs its reason
+                    _transition_form(run, chosen, actor, trigger_data)
+                run.take(chosen, actor)
+            run.advance(actor)
+            _finish(run)
+            return _result(run, task.id)
+
+
+def _record_submission(run: Run, task: Task, actor: str, data: dict, trigger) -> None:
+    author = run.people.find(actor)
+    store.insert_rows(Submission, [{
+        "instance": run.row.id, "task": task.id, "form_id": task.form_id, "author": author.id,
+        "data": data, "trigger": trigger, "entry": task.entry, "state": task.state,
+        "submitted_at": run.now}])
+    fields = {"status": TaskStatus.SUBMITTED, "submitted_at": run.now, "submitted_by": actor,
+              "draft": None, "remind_at": None, "escalate_at": None}
+    store.update_row(Task, task.id, **fields)
+    for row in run.tasks():
+        if row.id == task.id:
+            for name, value in fields.items():
+                setattr(row, name, value)
+    run.note_submission(task.form_id, data)
+    run.event("submitted", actor, task_id=task.id, form=task.form_id, state=task.state)
+
+
+# ------------------------------------------------------------------------- triggers
+
+
+def choose_manual(run: Run, trigger: str, actor: str) -> TransitionSpec:
+    """The transition ``actor`` fires with ``trigger`` now, or a clear refusal.
+
+    Unknown trigger: NotFound. Not from this state: Conflict. Not manual, not an allowed
+    role, or no candidate's conditions hold: NotAllowed (recorded by the caller).
+    """
+    spec, state = run.spec, run.row.state
+    named = [t for t in spec.transitions if t.trigger == trigger]
+    if not named:
+        hint = did_you_mean(trigger, sorted({t.trigger for t in spec.transitions}))
+        raise NotFound(f"workflow '{spec.id}' has no trigger '{trigger}'"
+                       + (f" ({hint})" if hint else ""))
+    here = [t for t in named if state in t.sources]
+    if not here:
+        sources = sorted({s for t in named for s in t.sources})
+        raise Conflict(f"instance {run.row.id} is in state '{state}'; '{trigger}' applies "
+                       f"only from {', '.join(sources)}")
+    manual = [t for t in here if t.manual]
+    if not manual:
+        raise NotAllowed(f"'{trigger}' fires by itself (auto or timer), not by hand")
+    permitted = [t for t in manual if may_fire(run, t, actor)]
+    if not permitted:
+        who = sorted({r for t in manual for r in (t.allowed or (roles.HR_GROUP,))})
+        raise NotAllowed(f"{actor} may not fire '{trigger}': only {' or '.join(who)} may")
+    reasons = []
+    for t in permitted:
+        ok, reason = run.holds(t)
+        if ok:
+            return t
+        reasons.append(reason)
+    raise NotAllowed(f"'{trigger}' refused: {'; '.join(r for r in reasons if r)}")
+
+
+def may_fire(run: Run, transition: TransitionSpec, actor: str) -> bool:
+    """Does ``actor`` play one of the transition's ``allowed`` roles (HR when none given)?"""
+    if not transition.allowed:
+        return roles.is_hr(actor, run.people)
+    return roles.plays(actor, transition.allowed, run.spec, run.subject, run.people,
+                       run.forms) is not None
+
+
+def fire(instance_id, trigger: str, actor: str, data: dict | None = None,
+         now: datetime | None = None) -> CommandResult:
+    """Fire a manual trigger (a button), with the transition's ``form`` data if it has one."""
+    now, actor = utc(now), normalize_email(actor)
+    instance_id = _instance_id(instance_id)
+    with _refusals_recorded(instance_id, actor, now, trigger):
+        with transaction():
+            run = _run_for(lock_instance(instance_id), now)
+            _require_running(run.row)
+            chosen = choose_manual(run, trigger, actor)
+            if chosen.form:
+                _transition_form(run, chosen, actor, data)
+            run.take(chosen, actor)
+            run.advance(actor)
+            _finish(run)
+            return _result(run)
+
+
+
+
+def _transition_form(run: Run, transition: TransitionSpec, actor: str, data) -> None:
+    form = run.version.form(transition.form)
+    data = strip_unknown(form, _payload(data if data is not None else {}))
+    check_submission(form, data)
+    author = run.people.find(actor)
+    Submission.create(instance=run.row.id, task=None, form_id=form.id, author=author.id,
+                      data=data, trigger=transition.trigger, entry=run.row.entry,
+                      state=run.row.state, submitted_at=run.now)
+    run.note_submission(form.id, data)

@@ -1,0 +1,114 @@
+"""HR views: cycles with their progress, a manager's team, instances of a workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import peewee as pw
+
+from engine.commands import utc
+from engine.queries.items import (
+    _DUE_ORDER,
+    CycleProgress,
+    InstanceItem,
+    Subject,
+    TaskItem,
+    _person,
+    _task_list,
+)
+from engine.store import (
+    Cycle,
+    Instance,
+    InstanceStatus,
+    Task,
+    TaskStatus,
+)
+
+
+def cycles(now: datetime | None = None) -> list[CycleProgress]:
+    """Every cycle with its progress: instances per state, completion %, overdue tasks."""
+    now = utc(now)
+    counts: dict[int, dict] = {}
+    query = (Instance.select(Instance.cycle, Instance.state, Instance.status,
+                             pw.fn.COUNT(Instance.id).alias("n"))
+             .where(Instance.cycle.is_null(False))
+             .group_by(Instance.cycle, Instance.state, Instance.status))
+    for row in query.dicts():
+        counts.setdefault(row["cycle"], []).append(row)
+    tasks_open = _task_counts(now)
+    out = []
+    for cycle in Cycle.select().order_by(Cycle.created_at, Cycle.id):
+        rows = counts.get(cycle.id, [])
+        by_status = {s: sum(r["n"] for r in rows if r["status"] == s) for s in InstanceStatus}
+        by_state: dict[str, int] = {}
+        for r in rows:
+            by_state[r["state"]] = by_state.get(r["state"], 0) + r["n"]
+        total = sum(by_status.values())
+        done = total - by_status[InstanceStatus.RUNNING]
+        open_n, overdue = tasks_open.get(cycle.id, (0, 0))
+        out.append(CycleProgress(
+            cycle.id, cycle.name, cycle.workflow_id, cycle.created_at, total,
+            by_status[InstanceStatus.RUNNING], by_status[InstanceStatus.FINISHED],
+            by_status[InstanceStatus.CANCELLED], by_state,
+            round(100.0 * done / total, 1) if total else 0.0, open_n, overdue))
+    return out
+
+
+def _task_counts(now: datetime) -> dict[int, tuple[int, int]]:
+    overdue = pw.Case(None, [((Task.due_at < now), 1)], 0)
+    query = (Task.select(Instance.cycle, pw.fn.COUNT(Task.id).alias("n"),
+                         pw.fn.SUM(overdue).alias("late"))
+             .join(Instance, on=(Task.instance == Instance.id))
+             .where((Task.status == TaskStatus.OPEN) & Instance.cycle.is_null(False))
+             .group_by(Instance.cycle))
+    return {r["cycle"]: (r["n"], int(r["late"] or 0)) for r in query.dicts()}
+
+
+def _instance_items(query, now: datetime) -> list[InstanceItem]:
+    rows = list(query)
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    waiting: dict[int, list[TaskItem]] = {}
+    marks = ", ".join(["{p}"] * len(ids))
+    open_tasks = _task_list(f't."status" = {{p}} AND t."instance_id" IN ({marks})',
+                            [TaskStatus.OPEN.value, *ids], _DUE_ORDER, now=now)
+    for t in open_tasks:
+        waiting.setdefault(t.instance_id, []).append(t)
+    out = []
+    for r in rows:
+        items = tuple(waiting.get(r.id, ()))
+        out.append(InstanceItem(
+            r.id, r.workflow_id, r.subject.email, r.subject.name, r.state, r.status,
+            r.started_at, r.entered_at, r.cycle.name if r.cycle_id else None,
+            items[0] if items else None, items))
+    return out
+
+
+def _instances():
+    return (Instance.select(Instance, Subject, Cycle)
+            .join(Subject, on=(Instance.subject == Subject.id))
+            .switch(Instance).join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
+            .switch(Instance))
+
+
+def team(manager_email: str, now: datetime | None = None,
+         limit: int = 500) -> list[InstanceItem]:
+    """Running instances about the direct reports of ``manager_email``, with what each
+    waits on (open tasks and their assignees)."""
+    now, me = utc(now), _person(manager_email)
+    query = (_instances().where((Subject.manager == me.id)
+                                & (Instance.status == InstanceStatus.RUNNING))
+             .order_by(Subject.name, Instance.id).limit(limit))
+    return _instance_items(query, now)
+
+
+def instances_of(workflow_id: str, status: str | None = InstanceStatus.RUNNING,
+                 now: datetime | None = None, limit: int = 500) -> list[InstanceItem]:
+    """Instances of one workflow (e.g. active PIPs) with state, start and next due task."""
+    now = utc(now)
+    query = _instances().where(Instance.workflow_id == workflow_id)
+    if status:
+        query = query.where(Instance.status == status)
+    return _instance_items(query.order_by(Instance.started_at, Instance.id).limit(limit), now)

@@ -1,0 +1,247 @@
+"""One person's work: open tasks, decisions waiting on them, drafts, task lists.
+
+Constant query counts: the inbox is the hottest read (bench/cycle.py measures it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine import roles
+from engine.commands import utc
+from engine.definitions.specs import WorkflowSpec
+from engine.directory import normalize_email
+from engine.errors import NotFound
+from engine.queries.items import (
+    _DUE_ORDER,
+    DECISION_LIMIT,
+    DecisionItem,
+    Inbox,
+    TaskItem,
+    _datetime,
+    _groups,
+    _person,
+    _task_list,
+    _version,
+)
+from engine.store import (
+    InstanceStatus,
+    Person,
+    Submission,
+    TaskStatus,
+    db,
+)
+
+
+def inbox(email: str, now: datetime | None = None) -> Inbox:
+    """Open tasks of ``email`` (assigned or escalated), decisions waiting on them, and for
+    HR the unassigned tasks. Constant query count."""
+    now = utc(now)
+    me = _person(email)
+    groups = _groups(me.id)
+    # Two index searches rather than one OR, which SQLite answers by scanning all open tasks.
+    mine = _task_list('t."assignee_id" = {p} AND t."status" = {p}',
+                      [me.id, TaskStatus.OPEN.value], _DUE_ORDER, now=now)
+    mine += _task_list('t."escalated_to_id" = {p} AND t."status" = {p} '
+                       'AND (t."assignee_id" IS NULL OR t."assignee_id" <> {p})',
+                       [me.id, TaskStatus.OPEN.value, me.id], _DUE_ORDER, now=now)
+    mine.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.id))
+    result = Inbox(tasks=mine)
+    if roles.HR_GROUP in groups:
+        result.unassigned = _task_list('t."assignee_id" IS NULL AND t."status" = {p}',
+                                       [TaskStatus.OPEN.value], limit=DECISION_LIMIT, now=now)
+    result.decisions = _decisions(me, groups, {t.instance_id: t.id for t in result.tasks})
+    return result
+
+
+def _decision_clauses(me: Person, groups: set[str]) -> tuple[list[str], list, int]:
+    """SQL conditions (with their parameters) selecting instances where ``me`` may fire a
+    manual trigger, and the longest manager chain they follow."""
+    clauses, params, depth = [], [], 1
+    for (definition_id,) in db.execute_sql('SELECT "id" FROM "definition"').fetchall():
+        spec = _version(definition_id).spec
+        for t in spec.transitions:
+            if not t.manual:
+                continue
+            who, who_params = _who(spec, t.allowed or (roles.HR_GROUP,), me, groups)
+            if who is None:
+                continue
+            depth = max(depth, _chain_depth(spec, t.allowed))
+            states = ", ".join(["{p}"] * len(t.sources))
+            clauses.append(f'(i."definition_id" = {{p}} AND i."state" IN ({states}) AND ({who}))')
+            params += [definition_id, *t.sources, *who_params]
+    return clauses, params, depth
+
+
+def _chain_depth(spec: WorkflowSpec, allowed) -> int:
+    return max((len(spec.roles[n].steps) for n in allowed
+                if n in spec.roles and spec.roles[n].kind == "chain"), default=1)
+
+
+def _plays(spec: WorkflowSpec, name: str, row: dict, me: Person, groups: set[str]) -> bool:
+    """Does ``me`` play role ``name`` in the instance of a decision ``row``?"""
+    role = spec.roles.get(name)
+    if role is None:
+        return name == roles.HR_GROUP and roles.HR_GROUP in groups
+    if role.kind == "subject":
+        return row["subject_id"] == me.id
+    if role.kind == "chain":
+        chain = row["chain"]  # the subject's manager, their manager, ...
+        return len(role.steps) <= len(chain) and chain[len(role.steps) - 1] == me.id
+    if role.kind == "group":
+        return role.group in groups
+    if role.kind == "person":
+        return normalize_email(role.email or "") == me.email
+    if role.kind == "field":
+        forms = row["forms"] or {}
+        return me.email in {normalize_email(e)
+                            for e in roles.field_emails(forms, role.form, role.field)}
+    return False
+
+
+def _who(spec: WorkflowSpec, allowed, me: Person, groups: set[str]) -> tuple[str | None, list]:
+    """SQL for "me plays one of ``allowed``" and its parameters (None: I never can).
+
+    Chains of any depth are driven from my reports (the person.manager_id index), not
+    from every instance. A ``field:`` role selects the instances with a submission of
+    its form that mentions my email; which submission counts (the latest) is decided
+    afterwards in Python (:func:`_plays`), so the SQL may only over-select.
+    """
+    conds, params = [], []
+    for name in allowed:
+        role = spec.roles.get(name)
+        if role is None:
+            if name == roles.HR_GROUP and roles.HR_GROUP in groups:
+                conds.append("1 = 1")
+        elif role.kind == "subject":
+            conds.append('i."subject_id" = {p}')
+            params.append(me.id)
+        elif role.kind == "chain":
+            conds.append(_reports_at(len(role.steps)))
+            params.append(me.id)
+        elif role.kind == "field":
+            conds.append('i."id" IN (SELECT "instance_id" FROM "submission" '
+                         'WHERE "form_id" = {p} AND LOWER("data") LIKE {p})')
+            params += [role.form, f"%{me.email}%"]
+        elif (role.kind == "group" and role.group in groups) or (
+                role.kind == "person" and normalize_email(role.email or "") == me.email):
+            conds.append("1 = 1")
+    if not conds:
+        return None, []
+    return " OR ".join(conds), params
+
+
+def _reports_at(depth: int) -> str:
+    """SQL: the instance's subject has me as their ``depth``-th manager."""
+    if depth == 1:
+        return 'i."subject_id" IN (SELECT "id" FROM "person" WHERE "manager_id" = {p})'
+    joins = "".join(f' JOIN "person" r{k} ON r{k - 1}."manager_id" = r{k}."id"'
+                    for k in range(1, depth))
+    return (f'i."subject_id" IN (SELECT r0."id" FROM "person" r0{joins} '
+            f'WHERE r{depth - 1}."manager_id" = {{p}})')
+
+
+def _decision_select(depth: int) -> str:
+    """The decision rows with the subject's manager chain up to ``depth`` levels."""
+    chain = ['s."manager_id"'] + [f'm{k}."manager_id"' for k in range(1, depth)]
+    joins = "".join(f'LEFT JOIN "person" m{k} ON {"s" if k == 1 else f"m{k - 1}"}."manager_id"'
+                    f' = m{k}."id" ' for k in range(1, depth))
+    return ('SELECT i."id", i."workflow_id", i."definition_id", i."state", i."entered_at", '
+            f'i."subject_id", s."email", s."name", c."name", {", ".join(chain)} '
+            'FROM "instance" i JOIN "person" s ON i."subject_id" = s."id" '
+            + joins + 'LEFT JOIN "cycle" c ON i."cycle_id" = c."id" ')
+
+
+def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionItem]:
+    clauses, params, depth = _decision_clauses(me, groups)
+    if not clauses:
+        return []
+    sql = (_decision_select(max(depth, 2)) + 'WHERE i."status" = {p} AND ('
+           + " OR ".join(clauses) + ")" + f' ORDER BY i."id" LIMIT {DECISION_LIMIT}')
+    rows = db.execute_sql(sql.format(p=db.obj.param),
+                          [InstanceStatus.RUNNING.value, *params]).fetchall()
+    forms = _field_forms(rows)
+    out = []
+    for iid, workflow_id, definition_id, state, entered, subject_id, s_email, s_name, cycle, \
+            *chain in rows:
+        spec = _version(definition_id).spec
+        row = {"subject_id": subject_id, "chain": chain, "forms": forms.get(iid)}
+        triggers = []
+        for t in spec.transitions_from(state):
+            if t.manual and t.trigger not in triggers and any(
+                    _plays(spec, name, row, me, groups)
+                    for name in (t.allowed or (roles.HR_GROUP,))):
+                triggers.append(t.trigger)
+        if not triggers:  # a field: candidate whose latest answer names someone else
+            continue
+        out.append(DecisionItem(
+            instance_id=iid, workflow_id=workflow_id, workflow_title=spec.title, state=state,
+            subject_email=s_email, subject_name=s_name, triggers=tuple(triggers),
+            entered_at=_datetime(entered), task_id=my_tasks.get(iid), cycle=cycle))
+    return out
+
+
+def _field_forms(rows) -> dict[int, dict]:
+    """Instance id -> its ``forms`` for the decision rows whose triggers allow a ``field:``
+    role (one query for all of them; none when no such role is involved)."""
+    wanted: dict[int, WorkflowSpec] = {}
+    form_ids: set[str] = set()
+    for iid, _, definition_id, state, *_ in rows:
+        spec = _version(definition_id).spec
+        for t in spec.transitions_from(state):
+            for name in (t.allowed if t.manual else ()):
+                role = spec.roles.get(name)
+                if role is not None and role.kind == "field":
+                    wanted[iid] = spec
+                    form_ids.add(role.form)
+    if not wanted:
+        return {}
+    from engine.machine import forms_from_rows
+
+    found: dict[int, list] = {iid: [] for iid in wanted}
+    query = (Submission.select(Submission.instance, Submission.form_id, Submission.data,
+                               Submission.entry)
+             .where(Submission.instance.in_(list(wanted)) & Submission.form_id.in_(form_ids))
+             .order_by(Submission.id).tuples())
+    for iid, form_id, data, entry in query:
+        found[iid].append((form_id, data, entry))
+    return {iid: forms_from_rows(wanted[iid], items) for iid, items in found.items()}
+
+
+def drafts(email: str, now: datetime | None = None) -> list[TaskItem]:
+    """Open tasks of ``email`` with a saved draft."""
+    now, me = utc(now), _person(email)
+    return _task_list('t."assignee_id" = {p} AND t."status" = {p} AND t."draft" IS NOT NULL',
+                      [me.id, TaskStatus.OPEN.value], now=now)
+
+
+def recently_done(email: str, limit: int = 20, now: datetime | None = None) -> list[TaskItem]:
+    """Tasks ``email`` submitted, newest first."""
+    now, me = utc(now), normalize_email(email)
+    return _task_list('t."submitted_by" = {p} AND t."status" = {p}',
+                      [me, TaskStatus.SUBMITTED.value],
+                      ' ORDER BY t."submitted_at" DESC, t."id" DESC', limit, now)
+
+
+def tasks(assignee: str | None = None, open_only: bool = False, limit: int = 200,
+          now: datetime | None = None) -> list[TaskItem]:
+    """Tasks, optionally of one assignee and/or only open ones (the CLI's list)."""
+    where, params = ["1 = 1"], []
+    if assignee:
+        where.append('a."email" = {p}')
+        params.append(normalize_email(assignee))
+    if open_only:
+        where.append('t."status" = {p}')
+        params.append(TaskStatus.OPEN.value)
+    return _task_list(" AND ".join(where), params, limit=limit, now=utc(now))
+
+
+def task_detail(task_id, now: datetime | None = None) -> TaskItem:
+    """One task; raise ``NotFound``."""
+    try:
+        found = _task_list('t."id" = {p}', [int(task_id)], now=utc(now))
+    except (TypeError, ValueError):
+        found = None
+    if not found:
+        raise NotFound(f"no task {task_id}")
+    return found[0]

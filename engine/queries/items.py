@@ -1,0 +1,257 @@
+"""The read models' dataclasses and the task-list SQL they share.
+
+Every query function returns these plain dataclasses, never peewee rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine import store, versions
+from engine.definitions.specs import WorkflowSpec
+from engine.directory import normalize_email
+from engine.errors import NotFound
+from engine.store import (
+    Person,
+    PersonGroup,
+    Task,
+    TaskStatus,
+    db,
+)
+
+Subject = Person.alias("subject")
+Manager = Person.alias("manager")
+DECISION_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    """A task as lists show it."""
+
+    id: int
+    instance_id: int
+    workflow_id: str
+    workflow_title: str
+    form_id: str
+    form_title: str
+    state: str
+    role: str
+    subject_email: str
+    subject_name: str
+    assignee_email: str | None
+    assignee_name: str | None
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    submitted_at: datetime | None = None
+    has_draft: bool = False
+    cycle: str | None = None
+    entry: int = 0
+    escalated_to: str | None = None
+    task_key: str = ""
+    anonymous: bool = False  # its line is ``anonymous``: operator views hide the holder
+
+
+@dataclass(frozen=True)
+class DecisionItem:
+    """An instance waiting in a state where this person may fire manual triggers."""
+
+    instance_id: int
+    workflow_id: str
+    workflow_title: str
+    state: str
+    subject_email: str
+    subject_name: str
+    triggers: tuple[str, ...]
+    entered_at: datetime
+    task_id: int | None = None
+    cycle: str | None = None
+
+
+@dataclass
+class Inbox:
+    tasks: list[TaskItem] = field(default_factory=list)
+    decisions: list[DecisionItem] = field(default_factory=list)
+    unassigned: list[TaskItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SubmissionItem:
+    id: int
+    task_id: int | None
+    form_id: str
+    author_email: str
+    author_name: str
+    data: dict
+    trigger: str | None
+    entry: int
+    state: str
+    submitted_at: datetime
+    task_key: str | None = None
+
+
+@dataclass(frozen=True)
+class EventItem:
+    id: int
+    at: datetime
+    actor: str
+    kind: str
+    trigger: str | None
+    from_state: str | None
+    to_state: str | None
+    task_id: int | None
+    detail: dict
+
+
+@dataclass(frozen=True)
+class TriggerItem:
+    trigger: str
+    title: str | None
+    dest: str
+    allowed: tuple[str, ...]
+    form: str | None
+
+
+@dataclass
+class InstanceDetail:
+    id: int
+    workflow_id: str
+    workflow_title: str
+    version: int
+    definition_id: int
+    state: str
+    state_title: str | None
+    status: str
+    entry: int
+    subject: dict
+    cycle: str | None
+    started_at: datetime
+    entered_at: datetime
+    finished_at: datetime | None
+    parent_id: int | None
+    children: list[dict]
+    tasks: list[TaskItem]
+    submissions: list[SubmissionItem]
+    history: list[EventItem]
+    triggers: list[TriggerItem]
+    roles: dict  # role name -> [emails], resolved from the directory as it is now
+    hr: list[str]
+    states_entered: set[str]
+    spec: WorkflowSpec = field(repr=False, default=None)
+
+
+@dataclass(frozen=True)
+class CycleProgress:
+    id: int
+    name: str
+    workflow_id: str
+    created_at: datetime
+    total: int
+    running: int
+    finished: int
+    cancelled: int
+    by_state: dict
+    completion: float  # percent of instances no longer running
+    open_tasks: int
+    overdue_tasks: int
+
+
+@dataclass(frozen=True)
+class InstanceItem:
+    id: int
+    workflow_id: str
+    subject_email: str
+    subject_name: str
+    state: str
+    status: str
+    started_at: datetime
+    entered_at: datetime
+    cycle: str | None
+    next_task: TaskItem | None = None
+    waiting_on: tuple[TaskItem, ...] = ()
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _version(definition_id: int):
+    return versions.version_for(definition_id)
+
+
+def _form_title(definition_id: int, form_id: str) -> str:
+    version = _version(definition_id)
+    form = version.forms.get(form_id)
+    if form is None:
+        return form_id
+    return form.title or form.schema.get("title") or form_id
+
+
+# Task lists are the hottest reads (the inbox), so their SQL is written once by hand:
+# peewee's builder costs more than running the query on these machines.
+_TASK_SELECT = (
+    'SELECT t."id", t."instance_id", t."form_id", t."state", t."role", t."status", '
+    't."created_at", t."due_at", t."submitted_at", t."draft" IS NOT NULL, t."entry", '
+    't."task_key", i."workflow_id", i."definition_id", s."email", s."name", a."email", '
+    'a."name", c."name", e."email" '
+    'FROM "task" t JOIN "instance" i ON t."instance_id" = i."id" '
+    'JOIN "person" s ON i."subject_id" = s."id" '
+    'LEFT JOIN "person" a ON t."assignee_id" = a."id" '
+    'LEFT JOIN "person" e ON t."escalated_to_id" = e."id" '
+    'LEFT JOIN "cycle" c ON i."cycle_id" = c."id" ')
+_DUE_ORDER = ' ORDER BY t."due_at" IS NULL, t."due_at", t."id"'
+_datetime = Task.due_at.python_value
+
+
+def _task_list(where: str, params: list, order: str = ' ORDER BY t."id"',
+               limit: int | None = None, now: datetime | None = None) -> list[TaskItem]:
+    """Task items matching ``where`` (SQL with ``{p}`` for each parameter)."""
+    sql = _TASK_SELECT + "WHERE " + where.format(p=db.obj.param) + order
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    cursor = db.execute_sql(sql, params)
+    return [_task_item(row, now) for row in cursor.fetchall()]
+
+
+def _task_item(row, now: datetime) -> TaskItem:
+    (tid, instance_id, form_id, state, role, status, created, due, submitted, has_draft, entry,
+     key, workflow_id, definition_id, s_email, s_name, a_email, a_name, cycle, e_email) = row
+    version = _version(definition_id)
+    due = _datetime(due)
+    return TaskItem(
+        id=tid, instance_id=instance_id, workflow_id=workflow_id,
+        workflow_title=version.spec.title, form_id=form_id,
+        form_title=_form_title(definition_id, form_id), state=state, role=role,
+        subject_email=s_email, subject_name=s_name, assignee_email=a_email,
+        assignee_name=a_name, status=status, created_at=_datetime(created), due_at=due,
+        overdue=status == TaskStatus.OPEN and due is not None and due < now,
+        submitted_at=_datetime(submitted), has_draft=bool(has_draft), cycle=cycle,
+        entry=entry, escalated_to=e_email, task_key=key,
+        anonymous=(state, key) in _anonymous_lines(definition_id))
+
+
+def _anonymous_lines(definition_id: int) -> frozenset:
+    """``(state, task_key)`` of a version's anonymous task lines (cached per version)."""
+    found = _ANONYMOUS.get(definition_id)
+    if found is None:
+        spec = _version(definition_id).spec
+        found = frozenset((name, line.key) for name, state in spec.states.items()
+                          for line in state.tasks if line.anonymous)
+        _ANONYMOUS[definition_id] = found
+    return found
+
+
+_ANONYMOUS: dict[int, frozenset] = {}
+store.reset_hooks.append(_ANONYMOUS.clear)  # definition ids of another database differ
+
+
+def _person(email: str) -> Person:
+    found = store.select_matching(Person, {"email": normalize_email(email)})
+    if not found:
+        raise NotFound(f"no person {email!r} in the directory")
+    return found[0]
+
+
+def _groups(person_id: int) -> set[str]:
+    return {g.group for g in store.select_matching(PersonGroup, {"person": person_id})}
