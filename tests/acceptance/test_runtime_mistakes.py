@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from .conftest import PEOPLE, copy_library
 from .test_definition_mistakes import edit
 from .test_scenarios import NOMINATION, instance_of, launch
@@ -172,10 +170,6 @@ def test_a_missing_field_is_not_blamed_on_a_missing_form():
             raise AssertionError("the expression should fail")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `reviewflow tasks --limit -1` is accepted "
-                   "(web/cli/runtime_cmds.py tasks_cmd: --limit is a plain int); SQLite "
-                   "lists everything, PostgreSQL crashes with a traceback (peewee.DataError: "
-                   "LIMIT must not be negative). Fix: type=click.IntRange(min=1)")
 def test_a_negative_limit_is_a_usage_error(cli):
     result = cli("tasks", "--limit", "-1", ok=False)
     assert result.exit_code == 2 and "--limit" in result.stderr

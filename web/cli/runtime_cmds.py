@@ -200,7 +200,8 @@ def start_cmd(obj, workflow: str, subject: str, actor: str, as_json: bool) -> No
 @click.command("tasks")
 @click.option("--assignee", help="Only this person's tasks.")
 @click.option("--open", "open_only", is_flag=True, help="Only open tasks.")
-@click.option("--limit", default=200, show_default=True)
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(min=1),
+              help="At most this many tasks.")
 @json_option
 @runtime
 def tasks_cmd(obj, assignee, open_only: bool, limit: int, as_json: bool) -> None:
