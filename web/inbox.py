@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template
 from flask_login import current_user, login_required
 
-from engine import queries
-from web.helpers import utcnow
+from engine import queries, versions
+from engine.store import Instance, InstanceStatus, Person
+from web.helpers import humanize, utcnow
 
 bp = Blueprint("inbox", __name__)
 
@@ -29,6 +30,23 @@ def badge_count(user) -> int:
     return len(inbox.tasks) + len(decisions_without_task(inbox)) + len(inbox.unassigned)
 
 
+def about_me(user) -> list[dict]:
+    """Running processes whose subject is ``user``: where each stands (one query)."""
+    rows = (Instance.select(Instance.id, Instance.definition, Instance.state,
+                            Instance.entered_at)
+            .join(Person, on=(Instance.subject == Person.id))
+            .where((Person.email == user.email) & (Instance.status == InstanceStatus.RUNNING))
+            .order_by(Instance.started_at.desc()))
+    out = []
+    for row in rows:
+        spec = versions.version_for(row.definition_id).spec
+        state = spec.states.get(row.state)
+        out.append({"id": row.id, "title": spec.title, "since": row.entered_at,
+                    "state_title": state.title if state and state.title
+                    else humanize(row.state)})
+    return out
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -43,4 +61,5 @@ def index():
         unassigned=inbox.unassigned,
         drafts=queries.drafts(current_user.email, now=now),
         done=queries.recently_done(current_user.email, limit=10, now=now),
+        mine=about_me(current_user),
     )

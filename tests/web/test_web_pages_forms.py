@@ -315,3 +315,14 @@ def test_row_buttons_of_a_trigger_form_on_the_instance_page(tmp_path):
     assert response.status_code == 303
     with app.app_context():
         assert Instance.get_by_id(iid).state == "done"
+
+
+def test_the_inbox_says_where_processes_about_me_stand(app):
+    with app.app_context():
+        iid = scenario.to_collect(app)
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    html = sam.get("/").get_data(as_text=True)
+    assert 'data-testid="about-me"' in html
+    assert f'href="/instances/{iid}"' in html and "now at Collecting feedback" in html
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    assert 'data-testid="about-me"' not in bob.get("/").get_data(as_text=True)
