@@ -103,6 +103,42 @@ def read_text(path: str | os.PathLike) -> str:
                                 ) from None
 
 
+class SourceDoc:
+    """A definition file as read: its text, data, positions and the problems found so far."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.stem = path.stem
+        self.text = text
+        self.data = None
+        self.map = SourceMap()
+        self.issues: list[Issue] = []
+        self.broken = False  # unreadable or not parseable: no meaning checks
+
+    def fail(self, exc: SourceSyntaxError) -> None:
+        """Mark the file unusable, with the syntax error as its one problem."""
+        self.broken = True
+        self.issues = [Issue((), exc.message, exc.hint, pos=(exc.line, exc.col))]
+
+
+def read_document(path: str | os.PathLike, doc_class: type, parse) -> Any:
+    """Read ``path`` and ``parse`` it (:func:`read_yaml`/:func:`read_json`) into a
+    ``doc_class`` (a :class:`SourceDoc`); a file that cannot be read or parsed comes
+    back ``broken`` with its one problem."""
+    try:
+        text = read_text(path)
+    except SourceSyntaxError as exc:
+        doc = doc_class(Path(path), "")
+        doc.fail(exc)
+        return doc
+    doc = doc_class(Path(path), text)
+    try:
+        doc.data, doc.map, doc.issues = parse(text)
+    except SourceSyntaxError as exc:
+        doc.fail(exc)
+    return doc
+
+
 # ---------------------------------------------------------------- YAML
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"

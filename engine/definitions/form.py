@@ -22,7 +22,7 @@ from jsonschema_specifications import REGISTRY as META_SCHEMAS
 from engine.definitions.specs import FormSpec
 from engine.definitions.structure import structure_issues
 from engine.definitions.ui_schema import ui_schema_issues
-from engine.source import Issue, SourceMap, SourceSyntaxError, did_you_mean, read_json, read_text
+from engine.source import Issue, SourceDoc, did_you_mean, read_document, read_json
 
 DEFAULT_DIALECT = "http://json-schema.org/draft-07/schema#"
 DIALECTS = {
@@ -37,17 +37,12 @@ DIALECTS = {
 }
 
 
-class FormDoc:
+class FormDoc(SourceDoc):
     """A form file as read: its data, positions and the problems found so far."""
 
     def __init__(self, path: Path, text: str):
-        self.path = path
-        self.id = path.stem
-        self.text = text
-        self.data = None
-        self.map = SourceMap()
-        self.issues: list[Issue] = []
-        self.broken = False  # the file could not be read at all
+        super().__init__(path, text)
+        self.id = self.stem
 
     @property
     def schema(self) -> dict | None:
@@ -60,19 +55,8 @@ class FormDoc:
 
 def read_form(path: Path) -> FormDoc:
     """Read and check one form file; its problems are in ``doc.issues``."""
-    try:
-        text = read_text(path)
-    except SourceSyntaxError as exc:
-        doc = FormDoc(Path(path), "")
-        doc.broken = True
-        doc.issues = [Issue((), exc.message, exc.hint, pos=(exc.line, exc.col))]
-        return doc
-    doc = FormDoc(Path(path), text)
-    try:
-        doc.data, doc.map, doc.issues = read_json(text)
-    except SourceSyntaxError as exc:
-        doc.broken = True
-        doc.issues = [Issue((), exc.message, exc.hint, pos=(exc.line, exc.col))]
+    doc = read_document(path, FormDoc, read_json)
+    if doc.broken:
         return doc
     doc.issues += structure_issues("form", doc.data, json_words=True)
     if isinstance(doc.data, dict) and isinstance(doc.data.get("schema"), dict):

@@ -25,20 +25,11 @@ from engine.definitions.specs import (
 )
 from engine.definitions.structure import structure_issues
 from engine.durations import parse_duration
-from engine.source import Issue, SourceMap, SourceSyntaxError, read_text, read_yaml
+from engine.source import Issue, SourceDoc, read_document, read_yaml
 
 
-class WorkflowDoc:
+class WorkflowDoc(SourceDoc):
     """A workflow file as read: its data, positions and the problems found so far."""
-
-    def __init__(self, path: Path, text: str):
-        self.path = path
-        self.stem = path.stem
-        self.text = text
-        self.data = None
-        self.map = SourceMap()
-        self.issues: list[Issue] = []
-        self.broken = False  # not YAML, or not a mapping: no meaning checks
 
     @property
     def id(self) -> str:
@@ -50,19 +41,8 @@ class WorkflowDoc:
 
 def read_workflow(path: Path) -> WorkflowDoc:
     """Read one workflow file and check its structure; problems are in ``doc.issues``."""
-    try:
-        text = read_text(path)
-    except SourceSyntaxError as exc:
-        doc = WorkflowDoc(Path(path), "")
-        doc.broken = True
-        doc.issues = [Issue((), exc.message, exc.hint, pos=(exc.line, exc.col))]
-        return doc
-    doc = WorkflowDoc(Path(path), text)
-    try:
-        doc.data, doc.map, doc.issues = read_yaml(text)
-    except SourceSyntaxError as exc:
-        doc.broken = True
-        doc.issues = [Issue((), exc.message, exc.hint, pos=(exc.line, exc.col))]
+    doc = read_document(path, WorkflowDoc, read_yaml)
+    if doc.broken:
         return doc
     if not isinstance(doc.data, dict):
         doc.broken = True
