@@ -121,7 +121,9 @@ def _row(line: int, header: list[str], values: list[str], errors: list) -> _Row 
     cells = {h: v.strip() for h, v in zip(header, values, strict=True)}
     email = normalize_email(cells["email"])
     problems = []
-    if not EMAIL.match(email):
+    if not email:
+        problems.append("email is missing")
+    elif not EMAIL.match(email):
         problems.append(f"malformed email {cells['email']!r}")
     if not cells["name"]:
         problems.append("name is empty")

@@ -44,6 +44,8 @@ def test_reimport_updates_and_marks_missing_people_inactive(org):
     ("ANN@x.com,Ann Again,mia@x.com,Sales,Rep,,,Lyon",
      "duplicate email ann@x.com (first on line 4)"),
     ("not-an-email,Zed,mia@x.com,Sales,Rep,,,Lyon", "malformed email 'not-an-email'"),
+    (",Zed,mia@x.com,Sales,Rep,,,Lyon", "email is missing"),
+    ("   ,Zed,mia@x.com,Sales,Rep,,,Lyon", "email is missing"),
     ("zed@x.com,Zed,mia@x.com,Sales,Rep", "expected 8 columns, found 5"),
     ("zed@x.com,,mia@x.com,Sales,Rep,,,Lyon", "name is empty"),
     ("zed@x.com,Zed,zed@x.com,Sales,Rep,,,Lyon", "cycle in the manager chain"),
