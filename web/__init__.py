@@ -91,3 +91,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (inbox, tasks, instances, team, admin, hr_library, hr_people, pips):
         app.register_blueprint(module.bp)
+    from web import starting  # self-service starts (feedback requests, 1:1s)
+
+    app.register_blueprint(starting.bp)
