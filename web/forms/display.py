@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -24,6 +25,9 @@ from web.forms.builder import Node, encode, root_node
 
 MIN_THRESHOLD = 2
 NOT_ANSWERED = "—"
+# The same written dates as the rest of the site (web.helpers.when / day).
+DATE_FORMAT = "%d %b %Y"
+DATETIME_FORMAT = "%d %b %Y, %H:%M UTC"
 
 
 # --------------------------------------------------------------------------- hiding fields
@@ -72,17 +76,61 @@ def visible_fields(hide_fields=(), private_fields=(), viewer_may_see_private=Tru
 
 
 def _label_of(node: Node, value: Any) -> str:
+    """``value`` as a reader would say it: the option's title, the scale point's label,
+    Yes/No, a written-out date; anything unknown as it is."""
     options = node.choices
     if node.widget == "rating":
         options = widgets.rating_scale(node)
-    for enc, _, label in options or []:
-        if enc == encode(value):
+    for enc, option, label in options or []:
+        if enc == encode(value) or _same_number(option, value):
             return label
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, int | float):
+        return _scale_label(node, value) or encode(value)
     if isinstance(value, str):
-        return value
+        return _written_date(node.schema.get("format"), value)
     return encode(value)
+
+
+def _same_number(option: Any, value: Any) -> bool:
+    """``4`` answers the option ``4.0`` (JSON does not tell them apart); booleans never
+    match numbers."""
+    numbers = (int, float)
+    return (isinstance(option, numbers) and isinstance(value, numbers)
+            and not isinstance(option, bool) and not isinstance(value, bool)
+            and option == value)
+
+
+def _scale_label(node: Node, value: int | float) -> str:
+    """``4 – Exceeds`` when ``ui:options.labels`` names this point of the scale, whatever
+    widget showed it (a slider, radios, a number box); else ``""``."""
+    labels = node.option("labels")
+    text = None
+    if isinstance(labels, dict):
+        text = labels.get(encode(value))
+    elif isinstance(labels, list) and isinstance(node.schema.get("minimum"), int | float):
+        index = value - node.schema["minimum"]
+        if float(index).is_integer() and 0 <= index < len(labels):
+            text = labels[int(index)]
+    return f"{encode(value)} – {text}" if text else ""
+
+
+def _written_date(fmt: Any, text: str) -> str:
+    """``27 Oct 2026`` for a ``date``, ``27 Oct 2026, 14:05 UTC`` for a ``date-time``
+    (converted to UTC; one without an offset is taken as UTC, as the form reads it);
+    text that is not such a date is shown as it is."""
+    try:
+        if fmt == "date":
+            return date.fromisoformat(text).strftime(DATE_FORMAT)
+        if fmt == "date-time":
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+            return moment.strftime(DATETIME_FORMAT)
+    except ValueError:
+        pass
+    return text
 
 
 def _show(node: Node, value: Any, path: tuple) -> Markup:
@@ -146,6 +194,7 @@ class FieldSummary:
     mean: float | None = None
     distribution: list[tuple[str, int]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    out_of: str | None = None  # a score's maximum ("5"), so the mean reads "4.2 out of 5"
 
     @property
     def count(self) -> int:
@@ -204,6 +253,9 @@ def _summary(path: tuple, node: Node, values: list) -> FieldSummary:
     if node.main_type in ("integer", "number") and numeric:
         summary.kind = "number"
         summary.mean = sum(numeric) / len(numeric)
+        top = node.schema.get("maximum")
+        if isinstance(top, int | float) and not isinstance(top, bool):
+            summary.out_of = encode(top)
     if options:
         summary.kind = summary.kind if summary.kind == "number" else "choice"
         encoded = [encode(v) for v in answered]
@@ -211,7 +263,7 @@ def _summary(path: tuple, node: Node, values: list) -> FieldSummary:
     elif summary.kind == "number":
         summary.distribution = [(encode(v), numeric.count(v)) for v in sorted(set(numeric))]
     else:
-        summary.texts = [v if isinstance(v, str) else encode(v) for v in answered]
+        summary.texts = [_label_of(node, v) for v in answered]
         random.shuffle(summary.texts)  # order would tell who wrote what
     return summary
 
