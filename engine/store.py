@@ -7,8 +7,12 @@ PostgreSQL from a URL. State lives in rows, never in a serialized blob rewritten
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import os
+import sqlite3
+from datetime import datetime
 from enum import StrEnum
 from urllib.parse import unquote, urlparse
 
@@ -328,6 +332,55 @@ def _values(model, names, row: dict) -> list:
     return [fields[n].db_value(row[n]) for n in names]
 
 
+# Values whose type is exactly the column's own come out of db_value unchanged (int(int),
+# str(str), a datetime as is), so the insert path skips the call for them; anything else
+# (an enum, a Model for a foreign key, a JSON document) still goes through db_value.
+_PASS_THROUGH = (
+    (pw.IntegerField, int),
+    (pw.CharField, str),
+    (pw.TextField, str),
+    (pw.DateTimeField, datetime),
+    (pw.BooleanField, bool),
+)
+
+
+def _exact_type(field) -> type | None:
+    """The one type ``field.db_value`` returns unchanged, or None (always convert)."""
+    if isinstance(field, pw.ForeignKeyField):
+        if type(field).db_value is not pw.ForeignKeyField.db_value:
+            return None
+        return _exact_type(field.rel_field)
+    if type(field).db_value is not pw.Field.db_value:
+        return None  # a field of its own (JSONField): its db_value always runs
+    for cls, exact in _PASS_THROUGH:
+        if isinstance(field, cls) and type(field).adapt is cls.adapt:
+            return exact
+    return None
+
+
+_converters: dict = {}
+
+
+def _row_converter(model, names: tuple):
+    """A function row dict -> parameter list, built once per model and column names."""
+    key = (model, names)
+    found = _converters.get(key)
+    if found is None:
+        fields = model._meta.fields
+        columns = [(fields[n].db_value, _exact_type(fields[n])) for n in names]
+        get = operator.itemgetter(*names)
+        if len(names) == 1:
+            def get(row, _get=get):
+                return (_get(row),)
+
+        def found(row: dict) -> list:
+            return [v if v is None or type(v) is exact else convert(v)
+                    for v, (convert, exact) in zip(get(row), columns, strict=True)]
+
+        _converters[key] = found
+    return found
+
+
 def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None:
     """INSERT rows (dicts with the same keys) with one reused statement; with
     ``ignore_conflicts``, rows breaking a unique constraint are skipped (both backends
@@ -339,11 +392,53 @@ def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None
     sql = _sql(("insert", model, names, suffix), lambda p: 'INSERT INTO "{}" ({}) VALUES ({}){}'
                .format(model._meta.table_name, ", ".join(_column(model, n) for n in names),
                        ", ".join([p] * len(names)), suffix))
-    values = [_values(model, names, row) for row in rows]
+    convert = _row_converter(model, names)
+    values = [convert(row) for row in rows]
     if len(values) == 1:
         db.execute_sql(sql, values[0])
     else:
         db.cursor().executemany(sql, values)
+
+
+def can_return() -> bool:
+    """Does the database speak ``INSERT ... RETURNING`` (PostgreSQL; SQLite >= 3.35)?"""
+    if is_postgres():
+        return True
+    return sqlite3.sqlite_version_info >= (3, 35, 0)
+
+
+#: Rows per multi-row INSERT ... RETURNING (well under both backends' parameter limits).
+_RETURNING_ROWS = 500
+
+
+def insert_returning(model, rows: list[dict], returning: tuple[str, ...],
+                     ignore_conflicts: bool = False) -> list[tuple]:
+    """INSERT rows like :func:`insert_rows` and return ``returning`` columns of the rows
+    actually inserted (those skipped by ``ignore_conflicts`` are not), in no set order.
+    Only where :func:`can_return` says so."""
+    if not rows:
+        return []
+    names = tuple(rows[0])
+    convert = _row_converter(model, names)
+    per_row = max(1, min(_RETURNING_ROWS, 30000 // len(names)))
+    out: list[tuple] = []
+    for start in range(0, len(rows), per_row):
+        chunk = rows[start:start + per_row]
+        count = len(chunk)
+        sql = _sql(("insert-returning", model, names, returning, ignore_conflicts, count),
+                   functools.partial(_returning_sql, model, names, returning,
+                                     ignore_conflicts, count))
+        params = [v for row in chunk for v in convert(row)]
+        out.extend(tuple(r) for r in db.execute_sql(sql, params).fetchall())
+    return out
+
+
+def _returning_sql(model, names, returning, ignore_conflicts: bool, count: int, p: str) -> str:
+    one = "({})".format(", ".join([p] * len(names)))
+    return 'INSERT INTO "{}" ({}) VALUES {}{} RETURNING {}'.format(
+        model._meta.table_name, ", ".join(_column(model, n) for n in names),
+        ", ".join([one] * count), " ON CONFLICT DO NOTHING" if ignore_conflicts else "",
+        ", ".join(_column(model, n) for n in returning))
 
 
 def update_matching(model, values: dict, match: dict) -> int:
