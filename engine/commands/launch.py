@@ -158,14 +158,13 @@ def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], token: str,
         timer = first_timer(spec, spec.initial, now)
         rows = [{
             "definition": version.definition_id, "workflow_id": spec.id, "cycle": cycle_row.id,
-            "subject": pid, "state": spec.initial, "status": InstanceStatus.RUNNING,
+            "subject": pid, "state": spec.initial, "status": InstanceStatus.RUNNING.value,
             "entry": 1, "started_at": now, "entered_at": now, "timer_at": timer,
             "launch_token": token,
         } for pid in ids if pid not in have]
         if not rows:
             return 0
-        store.insert_rows(Instance, rows, ignore_conflicts=True)
-        mine = store.select_matching(Instance, {"cycle": cycle_row.id, "launch_token": token})
+        mine = _insert_instances(rows, cycle_row.id, token)
         people = People()
         people.add(subjects)
         people.preload_chains(subjects, roles.chain_depth(spec))
@@ -181,6 +180,27 @@ def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], token: str,
             run.save()
         pending.flush()
         return len(mine)
+
+
+_INSTANCE_FIELDS = tuple(Instance._meta.sorted_field_names)
+
+
+def _insert_instances(rows: list[dict], cycle_id: int, token: str) -> list[Instance]:
+    """Insert the batch's instances and return those this batch created, by id (a subject
+    launched meanwhile by a concurrent launch is skipped by the unique (cycle, subject))."""
+    if not store.can_return():
+        store.insert_rows(Instance, rows, ignore_conflicts=True)
+        return store.select_matching(Instance, {"cycle": cycle_id, "launch_token": token})
+    made = store.insert_returning(Instance, rows, ("id", "subject"), ignore_conflicts=True)
+    by_subject = {row["subject"]: row for row in rows}
+    mine = []
+    for row_id, subject_id in sorted(made):
+        instance = Instance(__no_default__=True)
+        # the row as a SELECT would give it back: every column, the ones not written NULL
+        instance.__data__ = {name: None for name in _INSTANCE_FIELDS}
+        instance.__data__.update(by_subject[subject_id], id=row_id)
+        mine.append(instance)
+    return mine
 
 
 def start(library: Library, workflow_id: str, subject_email: str, actor: str,
