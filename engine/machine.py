@@ -128,15 +128,32 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def many_forms(spec: WorkflowSpec) -> set[str]:
-    """Forms filled by several tasks of a line (several people, quorum, repeat): a list."""
+_many_forms: dict[int, tuple[WorkflowSpec, frozenset[str]]] = {}
+
+
+def many_forms(spec: WorkflowSpec) -> frozenset[str]:
+    """Forms filled by several tasks of a line (several people, quorum, repeat): a list.
+
+    Cached per spec object (specs are frozen; one is shared by every instance of a version).
+    """
+    found = _many_forms.get(id(spec))
+    if found is not None and found[0] is spec:
+        return found[1]
+    if len(_many_forms) > 256:  # specs of libraries loaded and dropped (tests): forget them
+        _many_forms.clear()
+    out = _find_many_forms(spec)
+    _many_forms[id(spec)] = (spec, out)
+    return out
+
+
+def _find_many_forms(spec: WorkflowSpec) -> frozenset[str]:
     out = set()
     for state in spec.states.values():
         for line in state.tasks:
             role = spec.roles.get(line.assignee)
             if line.repeat or line.quorum or (role is not None and roles.is_multi(role)):
                 out.add(line.form)
-    return out
+    return frozenset(out)
 
 
 def load_forms(spec: WorkflowSpec, instance_id: int) -> dict:
