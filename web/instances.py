@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine import commands
+from engine import commands, visibility
 from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
 from web import access, answers, diagrams, forms, history
 from web.forms.builder import root_node
@@ -22,6 +22,31 @@ def _state_title(detail, state: str) -> str:
     return spec_state.title if spec_state and spec_state.title else humanize(state)
 
 
+NOT_NEEDED = "not needed"
+
+
+@bp.app_template_global("task_outcome")
+def task_outcome(detail, task) -> str:
+    """The task's status as people read it: ``open``, ``submitted``, ``cancelled``, or
+    ``not needed`` for a task of a pool (a line with a ``quorum``: one HR partner of the
+    group, three of five peers) that others' answers had already completed.
+
+    The engine cancels every open task when a state is left, whatever the reason; the line
+    being done by the other tasks of the same visit is what tells the two apart, so a
+    task withdrawn because the process was cancelled or moved on early stays "cancelled".
+    """
+    if task.status != "cancelled":
+        return task.status
+    line = visibility.line_for(detail.spec, task.state, task.task_key)
+    if line is None or not line.quorum:
+        return task.status  # every task of the line was needed
+    same_line = [t for t in detail.tasks if t.entry == task.entry and t.state == task.state
+                 and t.task_key == task.task_key]
+    submitted = sum(1 for t in same_line if t.status == "submitted")
+    return NOT_NEEDED if submitted and submitted >= min(line.quorum, len(same_line)) else (
+        task.status)
+
+
 def _task_rows(user, detail) -> list[dict]:
     """Tasks of the instance, newest visit first; anonymous holders hidden from others."""
     rows = []
@@ -30,6 +55,7 @@ def _task_rows(user, detail) -> list[dict]:
         rows.append({"task": task, "who": (task.assignee_name or "Nobody (HR to reassign)")
                      if shown else access.ANONYMOUS_LABEL, "named": shown,
                      "current": task.entry == detail.entry and task.state == detail.state,
+                     "outcome": task_outcome(detail, task),
                      "state_title": _state_title(detail, task.state),
                      "mine": user.email in (task.assignee_email, task.escalated_to)})
     return rows
