@@ -12,7 +12,7 @@ import json
 import operator
 import os
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from urllib.parse import unquote, urlparse
 
@@ -332,26 +332,29 @@ def _values(model, names, row: dict) -> list:
     return [fields[n].db_value(row[n]) for n in names]
 
 
-# Values whose type is exactly the column's own come out of db_value unchanged (int(int),
-# str(str), a datetime as is), so the insert path skips the call for them; anything else
-# (an enum, a Model for a foreign key, a JSON document) still goes through db_value.
+# Values whose type is exactly the column's own come out of db_value and python_value
+# unchanged (int(int), str(str), a datetime as is), so the hot paths skip the call for
+# them; anything else (an enum, a Model for a foreign key, a JSON document, a date as
+# text, SQLite's 0/1 for a boolean) still goes through the field's own conversion.
 _PASS_THROUGH = (
     (pw.IntegerField, int),
     (pw.CharField, str),
     (pw.TextField, str),
     (pw.DateTimeField, datetime),
+    (pw.DateField, date),
     (pw.BooleanField, bool),
 )
 
 
-def _exact_type(field) -> type | None:
-    """The one type ``field.db_value`` returns unchanged, or None (always convert)."""
+def _exact_type(field, method: str = "db_value") -> type | None:
+    """The one type ``field.<method>`` (db_value or python_value) returns unchanged, or
+    None (always convert)."""
     if isinstance(field, pw.ForeignKeyField):
-        if type(field).db_value is not pw.ForeignKeyField.db_value:
+        if getattr(type(field), method) is not getattr(pw.ForeignKeyField, method):
             return None
-        return _exact_type(field.rel_field)
-    if type(field).db_value is not pw.Field.db_value:
-        return None  # a field of its own (JSONField): its db_value always runs
+        return _exact_type(field.rel_field, method)
+    if getattr(type(field), method) is not getattr(pw.Field, method):
+        return None  # a field of its own (JSONField): its conversion always runs
     for cls, exact in _PASS_THROUGH:
         if isinstance(field, cls) and type(field).adapt is cls.adapt:
             return exact
@@ -472,19 +475,21 @@ _plans: dict = {}
 
 
 def _plan(model, columns: tuple) -> list:
-    """(field name, python_value) per column of a result, cached per model and columns."""
+    """(field name, python_value, type passed through) per column of a result, cached per
+    model and columns."""
     key = (model, columns)
     found = _plans.get(key)
     if found is None:
         fields = model._meta.columns
-        found = _plans[key] = [(fields[c].name, fields[c].python_value) for c in columns]
+        found = _plans[key] = [(fields[c].name, fields[c].python_value,
+                                _exact_type(fields[c], "python_value")) for c in columns]
     return found
 
 
 def _row(model, plan: list, values) -> BaseModel:
     obj = model(__no_default__=True)
-    obj.__data__ = {name: (None if v is None else convert(v))
-                    for (name, convert), v in zip(plan, values, strict=True)}
+    obj.__data__ = {name: (v if v is None or type(v) is exact else convert(v))
+                    for (name, convert, exact), v in zip(plan, values, strict=True)}
     return obj
 
 
@@ -492,9 +497,41 @@ def fetch(model, query) -> list:
     """Run a peewee ``query`` selecting whole ``model`` rows, building the objects the
     cheap way (the query is built once; peewee's per-row processing is what costs)."""
     sql, params = query.sql()
-    cursor = db.execute_sql(sql, params)
+    return _objects(model, db.execute_sql(sql, params))
+
+
+def _objects(model, cursor) -> list:
     plan = _plan(model, tuple(d[0] for d in cursor.description))
     return [_row(model, plan, values) for values in cursor.fetchall()]
+
+
+def marker() -> pw.Value:
+    """A placeholder value for a :class:`Prepared` query (filled in at each run)."""
+    return pw.Value(object(), converter=False)
+
+
+class Prepared:
+    """A peewee query whose SQL is built once and run many times, with new values for
+    its :func:`marker` placeholders (a loop would otherwise rebuild the same SQL)."""
+
+    def __init__(self, query, *markers: pw.Value):
+        self.sql, params = query.sql()
+        self.params = list(params)
+        self.slots = [[i for i, p in enumerate(self.params) if p is m.value] for m in markers]
+        if not all(self.slots):
+            raise ValueError("a marker is not a parameter of the query")
+
+    def execute(self, *values):
+        """Run with ``values`` in place of the markers, in order; the cursor."""
+        params = list(self.params)
+        for slots, value in zip(self.slots, values, strict=True):
+            for i in slots:
+                params[i] = value
+        return db.execute_sql(self.sql, params)
+
+    def objects(self, model, *values) -> list:
+        """Run, building whole ``model`` rows the way :func:`fetch` does."""
+        return _objects(model, self.execute(*values))
 
 
 def get_row(model, row_id: int, for_update: bool = False):
