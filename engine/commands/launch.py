@@ -129,57 +129,63 @@ def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
     _check_filters(filters)
     cycle_row = _cycle(cycle, version, filters, actor, now)
     query, extra = _population(filters)
+    after, first, last = store.marker(), store.marker(), store.marker()
+    # built once, run per batch: the next people by id, and who of them has an instance
+    people_after = store.Prepared(
+        query.where(Person.id > after).order_by(Person.id).limit(batch_size), after)
+    launched = store.Prepared(Instance.select(Instance.subject).where(
+        (Instance.cycle == cycle_row.id) & (Instance.subject > first)
+        & (Instance.subject <= last)), first, last)
     created = existing = 0
     last_id = 0
     token = uuid.uuid4().hex[:20]  # + "-<last id>" per batch, within the 40-char column
     while True:
-        batch = store.fetch(Person, query.where(Person.id > last_id).order_by(Person.id)
-                            .limit(batch_size))
+        batch = people_after.objects(Person, last_id)
         if not batch:
             break
-        last_id = batch[-1].id
         subjects = [p for p in batch if _matches(p, extra)]
         if subjects:
             # a token per batch: the rows this batch inserted are the ones carrying it
-            made = _launch_batch(version, cycle_row, subjects, f"{token}-{last_id}", actor, now)
+            with transaction():
+                have = {r[0] for r in launched.execute(last_id, batch[-1].id).fetchall()}
+                made = _launch_batch(version, cycle_row, subjects, have,
+                                     f"{token}-{batch[-1].id}", actor, now)
             created += made
             existing += len(subjects) - made
+        last_id = batch[-1].id
     return LaunchResult(cycle_row.id, cycle_row.name, version.spec.id, version.spec.version,
                         created, existing)
 
 
-def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], token: str,
-                  actor: str, now: datetime) -> int:
+def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], have: set[int],
+                  token: str, actor: str, now: datetime) -> int:
+    """Instances for the ``subjects`` not in ``have`` (inside the caller's transaction)."""
     spec = version.spec
-    ids = [p.id for p in subjects]
-    with transaction():
-        have = {i.subject_id for i in Instance.select(Instance.subject).where(
-            (Instance.cycle == cycle_row.id) & Instance.subject.in_(ids))}
-        timer = first_timer(spec, spec.initial, now)
-        rows = [{
-            "definition": version.definition_id, "workflow_id": spec.id, "cycle": cycle_row.id,
-            "subject": pid, "state": spec.initial, "status": InstanceStatus.RUNNING.value,
-            "entry": 1, "started_at": now, "entered_at": now, "timer_at": timer,
-            "launch_token": token,
-        } for pid in ids if pid not in have]
-        if not rows:
-            return 0
-        mine = _insert_instances(rows, cycle_row.id, token)
-        people = People()
-        people.add(subjects)
-        people.preload_chains(subjects, roles.chain_depth(spec))
-        pending = Pending()
-        runs = []
-        for row in mine:
-            run = Run(row, version, people, now, pending, new=True)
-            run.event("launched", actor, to_state=spec.initial, cycle=cycle_row.name)
-            run.enter(spec.initial)
-            run.advance(actor)
-            runs.append(run)
-        for run in runs:
-            run.save()
-        pending.flush()
-        return len(mine)
+    common = {
+        "definition": version.definition_id, "workflow_id": spec.id, "cycle": cycle_row.id,
+        "state": spec.initial, "status": InstanceStatus.RUNNING.value, "entry": 1,
+        "started_at": now, "entered_at": now, "timer_at": first_timer(spec, spec.initial, now),
+        "launch_token": token,
+    }
+    rows = [dict(common, subject=p.id) for p in subjects if p.id not in have]
+    if not rows:
+        return 0
+    mine = _insert_instances(rows, cycle_row.id, token)
+    people = People()
+    people.add(subjects)
+    people.preload_chains(subjects, roles.chain_depth(spec))
+    pending = Pending()
+    runs = []
+    for row in mine:
+        run = Run(row, version, people, now, pending, new=True)
+        run.event("launched", actor, to_state=spec.initial, cycle=cycle_row.name)
+        run.enter(spec.initial)
+        run.advance(actor)
+        runs.append(run)
+    for run in runs:
+        run.save()
+    pending.flush()
+    return len(mine)
 
 
 _INSTANCE_FIELDS = tuple(Instance._meta.sorted_field_names)

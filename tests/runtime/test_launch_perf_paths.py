@@ -113,3 +113,22 @@ def test_many_forms_is_computed_once_per_spec(library):
     assert many_forms(spec) == {"peer-feedback"}  # several peers fill it (quorum 2)
     assert many_forms(spec) is many_forms(spec)
     assert many_forms(library.workflows["review"]) == set()
+
+
+def test_launch_in_small_batches_skips_the_subjects_already_launched(org, library):
+    first = commands.launch(library, "review", "c", where=[("location", "Lyon")], now=T0)
+    again = commands.launch(library, "review", "c", now=T0, batch_size=2)
+    assert (first.created, again.created, again.existing) == (2, 4, 2)
+    assert Instance.select().count() == 6
+    assert Task.select().where(Task.form_id == "self-review").count() == 6
+
+
+def test_prepared_queries_run_again_with_new_values(org):
+    after = store.marker()
+    query = store.Prepared(Person.select().where(Person.id > after).order_by(Person.id), after)
+    everyone = query.objects(Person, 0)
+    assert [p.email for p in everyone] == [p.email for p in Person.select().order_by(Person.id)]
+    assert [p.id for p in query.objects(Person, everyone[2].id)] == [p.id for p in everyone[3:]]
+    assert all(p.active is True and isinstance(p.attributes, dict) for p in everyone)
+    with pytest.raises(ValueError, match="marker"):
+        store.Prepared(Person.select(), store.marker())
