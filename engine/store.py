@@ -370,15 +370,16 @@ def _row_converter(model, names: tuple):
     found = _converters.get(key)
     if found is None:
         fields = model._meta.fields
-        columns = [(fields[n].db_value, _exact_type(fields[n])) for n in names]
+        types = tuple(_exact_type(fields[n]) for n in names)
+        converters = tuple(fields[n].db_value for n in names)
         get = operator.itemgetter(*names)
         if len(names) == 1:
             def get(row, _get=get):
                 return (_get(row),)
 
         def found(row: dict) -> list:
-            return [v if v is None or type(v) is exact else convert(v)
-                    for v, (convert, exact) in zip(get(row), columns, strict=True)]
+            return [v if type(v) is exact or v is None else convert(v)
+                    for v, exact, convert in zip(get(row), types, converters, strict=True)]
 
         _converters[key] = found
     return found
