@@ -308,7 +308,7 @@ class People:
             self.add(r for r in [store.get_row(Person, missing[0])] if r is not None)
             return
         for chunk in _chunks(missing, _BATCH):
-            self.add(Person.select().where(Person.id.in_(chunk)))
+            self.add(store.fetch(Person, Person.select().where(Person.id.in_(chunk))))
 
     def load_emails(self, emails: Iterable[str]) -> None:
         """Fetch the rows of ``emails`` not known yet."""
