@@ -203,7 +203,7 @@ def _insert_instances(rows: list[dict], cycle_id: int, token: str) -> list[Insta
     for row_id, subject_id in sorted(made):
         instance = Instance(__no_default__=True)
         # the row as a SELECT would give it back: every column, the ones not written NULL
-        instance.__data__ = {name: None for name in _INSTANCE_FIELDS}
+        instance.__data__ = dict.fromkeys(_INSTANCE_FIELDS)
         instance.__data__.update(by_subject[subject_id], id=row_id)
         mine.append(instance)
     return mine
