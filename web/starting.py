@@ -12,11 +12,12 @@ import logging
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine import commands, roles
+from engine import commands, roles, visibility
 from engine.directory import People
 from engine.errors import NotAllowed
 from engine.store import Person, Task, TaskStatus
 from web import library
+from web.access import ANONYMOUS_LABEL
 from web.helpers import humanize
 
 bp = Blueprint("starting", __name__, url_prefix="/start")
@@ -101,8 +102,23 @@ def start():
         step = _task_title(spec, task)
         flash(f"“{title}” started for {about}. Your first step: {step}.", "success")
         return redirect(url_for("tasks.show", task_id=task.id), code=303)
-    flash(f"“{title}” started for {about}.", "success")
+    flash(f"“{title}” started for {about}.{_next_steps(spec, result.instance_id)}", "success")
     return redirect(url_for("instances.show", instance_id=result.instance_id), code=303)
+
+
+def _next_steps(spec, instance_id: int) -> str:
+    """" Next: <task> (<holder>)." for the new instance's open tasks, or nothing."""
+    open_tasks = (Task.select(Task, Person).join(Person, on=(Task.assignee == Person.id))
+                  .where((Task.instance == instance_id) & (Task.status == TaskStatus.OPEN))
+                  .order_by(Task.id))
+    steps = [f"{_task_title(spec, t)} ({_holder(spec, t)})" for t in open_tasks]
+    return f" Next: {'; '.join(steps)}." if steps else ""
+
+
+def _holder(spec, task: Task) -> str:
+    """Who holds ``task``, unnamed when its line is anonymous (as on the team page)."""
+    line = visibility.line_for(spec, task.state, task.task_key)
+    return ANONYMOUS_LABEL if line is not None and line.anonymous else task.assignee.name
 
 
 def _task_title(spec, task: Task) -> str:

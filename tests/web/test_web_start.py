@@ -106,7 +106,8 @@ def test_manager_starting_a_one_on_one_lands_on_the_process(start_app):
     assert response.headers["Location"].endswith(f"/instances/{instance.id}")
     page = bob.get(response.headers["Location"])
     assert page.status_code == 200
-    assert "“1:1 check-in” started for Sam Subject." in page.get_data(as_text=True)
+    assert ("“1:1 check-in” started for Sam Subject. Next: Set the agenda for your 1:1 "
+            "(Sam Subject).") in page.get_data(as_text=True)
 
 
 def test_a_colleague_who_may_not_start_gets_403_and_nothing_is_created(start_app, caplog):
@@ -165,3 +166,51 @@ def test_post_without_csrf_token_is_refused(db, tmp_path):
                                          "csrf_token": token})
     assert response.status_code == 303
     assert [i.workflow_id for i in _instances(app)] == ["one-on-one"]
+
+
+PULSE = """workflow: pulse
+version: 1
+title: Pulse check
+subject: person
+started_by: [employee]
+roles:
+  employee: subject
+  manager: subject.manager
+initial: ask
+states:
+  ask:
+    title: Asking
+    tasks:
+      - form: feedback-response
+        title: Answer the pulse
+        assignee: manager
+        anonymous: true
+  done:
+    title: Done
+    final: true
+transitions:
+  - trigger: answered
+    source: ask
+    dest: done
+    auto: true
+"""
+
+
+def test_the_flash_never_names_an_anonymous_first_step_holder(tmp_path):
+    from engine.directory import import_csv
+    from web.access import ANONYMOUS_LABEL
+
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "workflows" / "pulse.yaml").write_text(PULSE)
+    app = make_app(tmp_path / "pulse.sqlite3",
+                   LIBRARY_PATHS=[str(tmp_path / "workflows"), SHIPPED[1]])
+    with app.app_context():
+        import_csv(ORG)
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    response = sam.post("/start/", data={"workflow": "pulse",
+                                         "subject": str(_id(app, "sam@acme.test"))})
+    assert response.status_code == 303 and "/instances/" in response.headers["Location"]
+    with sam.session_transaction() as session:
+        (_category, message), = session["_flashes"]
+    assert message == f"“Pulse check” started for you. Next: Answer the pulse ({ANONYMOUS_LABEL})."
+    assert "Bob" not in message
