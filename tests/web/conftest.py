@@ -41,6 +41,28 @@ def make_app(db_path: Path, **config):
     return create_app(settings)
 
 
+def one_off_app(tmp_path: Path, files: dict[str, str], workflow_id: str):
+    """An app on a small library of ``files`` ({"workflows/x.yaml": text, ...}), the
+    company imported and ``workflow_id`` started about Sam by Hana.
+
+    Returns ``(app, instance_id, id of Bob's open task)``."""
+    from engine import commands
+    from engine.directory import import_csv
+    from tests.web import webscenario as scenario
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    app = make_app(tmp_path / f"{workflow_id}.sqlite3",
+                   LIBRARY_PATHS=[str(tmp_path / "workflows"), str(tmp_path / "forms")])
+    with app.app_context():
+        import_csv(ORG)
+        iid = commands.start(scenario.library(app), workflow_id, "sam@acme.test",
+                             "hana@acme.test").instance_id
+        task = scenario.open_task(iid, "bob@acme.test").id
+    return app, iid, task
+
+
 @pytest.fixture
 def app(tmp_path):
     """The app with the company imported."""

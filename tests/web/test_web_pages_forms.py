@@ -10,7 +10,7 @@ from datetime import timedelta
 from engine import commands
 from engine.store import Instance, Submission, Task
 from tests.web import webscenario as scenario
-from tests.web.conftest import ORG, make_app, sign_in
+from tests.web.conftest import one_off_app, sign_in
 
 ASKS = """workflow: asks
 version: 1
@@ -66,21 +66,9 @@ CLOSING = ('{"schema": {"type": "object", "required": ["summary"],'
 
 
 def _asks_app(tmp_path):
-    from engine.directory import import_csv
-
-    for folder, name, text in (("workflows", "asks.yaml", ASKS), ("forms", "note.json", NOTE),
-                               ("forms", "change-list.json", CHANGE_LIST),
-                               ("forms", "closing.json", CLOSING)):
-        (tmp_path / folder).mkdir(exist_ok=True)
-        (tmp_path / folder / name).write_text(text)
-    app = make_app(tmp_path / "asks.sqlite3",
-                   LIBRARY_PATHS=[str(tmp_path / "workflows"), str(tmp_path / "forms")])
-    with app.app_context():
-        import_csv(ORG)
-        iid = commands.start(scenario.library(app), "asks", "sam@acme.test",
-                             "hana@acme.test").instance_id
-        task = scenario.open_task(iid, "bob@acme.test").id
-    return app, iid, task
+    return one_off_app(tmp_path, {"workflows/asks.yaml": ASKS, "forms/note.json": NOTE,
+                                  "forms/change-list.json": CHANGE_LIST,
+                                  "forms/closing.json": CLOSING}, "asks")
 
 
 def _nothing_stored(app, iid, task):

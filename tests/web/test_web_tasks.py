@@ -6,7 +6,7 @@ from __future__ import annotations
 from engine import commands
 from engine.store import Instance, Submission, Task
 from tests.web import webscenario as scenario
-from tests.web.conftest import sign_in
+from tests.web.conftest import one_off_app, sign_in
 
 
 def _sam_task(app):
@@ -220,20 +220,8 @@ NOTE = '{"schema": {"type": "object", "properties": {"text": {"type": "string"}}
 
 
 def test_a_refused_decision_keeps_the_typing_and_says_why(tmp_path):
-    from engine.directory import import_csv
-    from tests.web.conftest import ORG, make_app
-
-    (tmp_path / "workflows").mkdir()
-    (tmp_path / "forms").mkdir()
-    (tmp_path / "workflows" / "gate.yaml").write_text(GATE)
-    (tmp_path / "forms" / "note.json").write_text(NOTE)
-    app = make_app(tmp_path / "gate.sqlite3",
-                   LIBRARY_PATHS=[str(tmp_path / "workflows"), str(tmp_path / "forms")])
-    with app.app_context():
-        import_csv(ORG)
-        iid = commands.start(scenario.library(app), "gate", "sam@acme.test",
-                             "hana@acme.test").instance_id
-        task = scenario.open_task(iid, "bob@acme.test").id
+    app, iid, task = one_off_app(
+        tmp_path, {"workflows/gate.yaml": GATE, "forms/note.json": NOTE}, "gate")
     bob = sign_in(app.test_client(), app, "bob@acme.test")
     response = bob.post(f"/tasks/{task}", data={"text": "typed words",
                                                 "_trigger": "let_through"})
@@ -299,20 +287,8 @@ NOTE_WITH_EXTRAS = """{"schema": {"type": "object", "properties": {
 def test_read_only_fields_cannot_be_changed_and_files_upload(tmp_path):
     import io
 
-    from engine.directory import import_csv
-    from tests.web.conftest import ORG, make_app
-
-    (tmp_path / "workflows").mkdir()
-    (tmp_path / "forms").mkdir()
-    (tmp_path / "workflows" / "gate.yaml").write_text(GATE)
-    (tmp_path / "forms" / "note.json").write_text(NOTE_WITH_EXTRAS)
-    app = make_app(tmp_path / "ro.sqlite3",
-                   LIBRARY_PATHS=[str(tmp_path / "workflows"), str(tmp_path / "forms")])
-    with app.app_context():
-        import_csv(ORG)
-        iid = commands.start(scenario.library(app), "gate", "sam@acme.test",
-                             "hana@acme.test").instance_id
-        task = scenario.open_task(iid, "bob@acme.test").id
+    app, iid, task = one_off_app(
+        tmp_path, {"workflows/gate.yaml": GATE, "forms/note.json": NOTE_WITH_EXTRAS}, "gate")
     bob = sign_in(app.test_client(), app, "bob@acme.test")
     page = bob.get(f"/tasks/{task}").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page
