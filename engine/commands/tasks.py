@@ -61,6 +61,13 @@ def _payload(data) -> dict:
     return data
 
 
+def _answerable_task(run: Run, task_id, actor: str):
+    """The locked task ``actor`` may answer now, and the form it is answered with."""
+    task = _locked_task(run, task_id)
+    _check_actor(task, actor, run)
+    return task, run.version.form(task.form_id)
+
+
 def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> CommandResult:
     """Keep unfinished answers on the task (not validated; only the assignee)."""
     now, actor = utc(now), normalize_email(actor)
@@ -68,9 +75,7 @@ def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> 
     with _refusals_recorded(instance_id, actor, now, task_id=int(task_id)):
         with transaction():
             run = _run_for(lock_instance(instance_id), now)
-            task = _locked_task(run, task_id)
-            _check_actor(task, actor, run)
-            form = run.version.form(task.form_id)
+            task, form = _answerable_task(run, task_id, actor)
             draft = strip_unknown(form, _payload(data))
             store.update_row(Task, task.id, draft=draft)
             run.event("draft-saved", actor, task_id=task.id, form=task.form_id)
@@ -93,9 +98,7 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
     with _refusals_recorded(instance_id, actor, now, trigger, int(task_id)):
         with transaction():
             run = _run_for(lock_instance(instance_id), now)
-            task = _locked_task(run, task_id)
-            _check_actor(task, actor, run)
-            form = run.version.form(task.form_id)
+            task, form = _answerable_task(run, task_id, actor)
             data = strip_unknown(form, _payload(data))
             check_submission(form, data)
             _record_submission(run, task, actor, data, trigger)
