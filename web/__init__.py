@@ -87,9 +87,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import admin, hr_library, hr_people, inbox, instances, pips, tasks, team
+    from web import inbox, instances, tasks, team
+    from web.hr import cycles, library, people, pips
 
-    for module in (inbox, tasks, instances, team, admin, hr_library, hr_people, pips):
+    for module in (inbox, tasks, instances, team, cycles, library, people, pips):
         app.register_blueprint(module.bp)
     from web import starting  # self-service starts (feedback requests, 1:1s)
 

@@ -22,8 +22,8 @@ from engine.directory import import_csv
 from engine.errors import ReviewflowError
 from engine.store import Person, Task, TaskStatus
 from web import accounts
-from web.demo_data import answers
-from web.demo_people import company_csv, people
+from web.demo.data import answers
+from web.demo.people import company_csv, people
 
 DEMO_PASSWORD = "reviewflow-demo"
 DAY = timedelta(days=1)
@@ -227,7 +227,3 @@ def main(argv: list[str] | None = None) -> int:
     build(args.db)
     print_accounts()
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

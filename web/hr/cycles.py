@@ -1,6 +1,6 @@
 """HR console: cycles and their dashboards, launching a cycle, nudging and reassigning.
 
-The definition library and people import live in ``web.hr_library`` and ``web.hr_people``;
+The definition library and people import live in ``web.hr.library`` and ``web.hr.people``;
 all of them are for members of the HR groups only.
 """
 
@@ -13,9 +13,10 @@ from flask_login import current_user
 from engine import commands, queries, versions
 from engine.errors import ReviewflowError
 from engine.store import Cycle, Event, Instance, Outbox, Person, Task, TaskStatus, db
-from web import launching, library
+from web import library
 from web.auth import hr_required, safe_path
 from web.helpers import humanize, utcnow
+from web.hr import launching
 
 bp = Blueprint("admin", __name__, url_prefix="/hr")
 
