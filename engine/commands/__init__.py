@@ -1,12 +1,12 @@
 """Commands that change instances: each one transaction that locks the instance row.
 
 launch, start, save_draft, submit (optionally firing a decision), fire, reassign,
-delegate, cancel, reveal_anonymous. Every command writes its history event in the same
+delegate, cancel, reveal_anonymous, nudge. Every command writes its history event in the same
 transaction. A refused attempt (:class:`NotAllowed`) rolls everything back, then records
 the refusal with its reason in a transaction of its own, so the refusal persists and
 nothing else changes. The modules: :mod:`.base` (what they share), :mod:`.launch`
 (creating instances), :mod:`.tasks` (answers and buttons), :mod:`.admin` (hand-overs
-and HR acts).
+and HR acts), :mod:`.nudge` (HR's reminder about one task).
 """
 
 from engine.commands.admin import cancel, delegate, reassign, reveal_anonymous
@@ -21,11 +21,12 @@ from engine.commands.base import (
     utc,
 )
 from engine.commands.launch import check_filters, launch, may_start, population, start
+from engine.commands.nudge import NudgeResult, nudge
 from engine.commands.tasks import choose_manual, fire, may_fire, save_draft, submit
 
 __all__ = [
-    "LAUNCH_BATCH", "STANDARD_FILTERS", "SYSTEM", "CommandResult", "LaunchResult", "_run_for",
-    "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch", "may_fire",
-    "may_start", "population", "reassign", "record_refusal", "reveal_anonymous", "save_draft",
-    "start", "submit", "utc",
+    "LAUNCH_BATCH", "STANDARD_FILTERS", "SYSTEM", "CommandResult", "LaunchResult", "NudgeResult",
+    "_run_for", "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch",
+    "may_fire", "may_start", "nudge", "population", "reassign", "record_refusal",
+    "reveal_anonymous", "save_draft", "start", "submit", "utc",
 ]

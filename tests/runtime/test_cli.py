@@ -177,3 +177,37 @@ def test_cli_show_and_tasks_never_pair_anonymous_answers_with_authors(cli):
     assert ("anonymity-revealed", "hal@x.com", "harassment complaint") in kinds
     assert ("refused", "mia@x.com", "mia@x.com may not reveal anonymous authors (HR may)") \
         in [(e["kind"], e["actor"], e["detail"].get("reason")) for e in revealed["history"]]
+
+
+def test_cli_nudge_queues_a_reminder_and_refuses_clearly(cli, db, monkeypatch):
+    run, tmp = cli
+    csv = tmp / "people.csv"
+    csv.write_text(ORG_CSV)
+    run("people", "import", str(csv))
+    run("launch", "review", "--cycle", "c", "--where", "email=ann@x.com")
+    [item] = out(run("tasks", "--assignee", "ann@x.com", "--json"))
+    task = str(item["id"])
+    monkeypatch.setenv("REVIEWFLOW_BASE_URL", "https://reviews.example/")
+    sent = out(run("nudge", task, "--as", "hal@x.com", "--message", "Before Friday, please.",
+                   "--json"))
+    assert (sent["recipient"], sent["recipient_name"], sent["task_id"]) == (
+        "ann@x.com", "Ann Rep", item["id"])
+    text = run("nudge", task, "--as", "hal@x.com", "--base-url", "https://hr.example").stdout
+    assert text.strip() == f"reminder queued for Ann Rep <ann@x.com> about task {task} " \
+                           "(self-review)"
+    shown = out(run("show", str(item["instance_id"]), "--json"))
+    nudged = [e for e in shown["history"] if e["kind"] == "nudged"]
+    assert [e["detail"]["message"] for e in nudged] == ["Before Friday, please.", None]
+    store.connect(db)
+    bodies = [m.body for m in store.Outbox.select().where(store.Outbox.kind == "nudge")
+              .order_by(store.Outbox.id)]
+    store.close()
+    assert f"Open it: https://reviews.example/tasks/{task}" in bodies[0]
+    assert "Before Friday, please." in bodies[0]
+    assert f"Open it: https://hr.example/tasks/{task}" in bodies[1]
+    refused = run("nudge", task, "--as", "mia@x.com", "--json", ok=False)
+    assert refused.exit_code == 1 and json.loads(refused.stderr)["error"] == "NotAllowed"
+    assert "mia@x.com may not nudge" in json.loads(refused.stderr)["message"]
+    missing = run("nudge", "999", "--as", "hal@x.com", ok=False)
+    assert missing.exit_code == 1 and "no task 999" in missing.stderr
+    assert run("nudge", task, ok=False).exit_code == 2  # --as is required

@@ -1,5 +1,5 @@
 """Runtime commands: db init, people import, launch, tasks, submit, draft, fire, tick,
-show, cycles, reassign, cancel.
+show, cycles, reassign, cancel, nudge.
 
 Every command takes ``--json``. Errors go to stderr (as JSON with ``--json``) and exit
 with the error type's ``exit_code``.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import sys
 from datetime import date, datetime
 from enum import Enum
@@ -347,9 +348,27 @@ def cancel_cmd(obj, instance: int, actor: str, reason: str, as_json: bool) -> No
     emit(result, as_json, _result_text(result))
 
 
+@click.command("nudge")
+@click.argument("task", type=int)
+@click.option("--as", "actor", required=True, help="Who sends the reminder (an HR member).")
+@click.option("--message", help="A line of your own added to the reminder.")
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where people reach reviewflow, for a link to the task (default: "
+                   "$REVIEWFLOW_BASE_URL; without either the reminder names the task's number).")
+@json_option
+@runtime
+def nudge_cmd(obj, task: int, actor: str, message, base_url, as_json: bool) -> None:
+    """Remind the holder of open TASK now (HR): an email in the outbox, a line in history."""
+    base = base_url or os.environ.get("REVIEWFLOW_BASE_URL")
+    link = f"{base.rstrip('/')}/tasks/{task}" if base else None
+    result = commands.nudge(task, actor, message, link=link)
+    emit(result, as_json, f"reminder queued for {result.recipient_name} <{result.recipient}> "
+                          f"about task {result.task_id} ({result.form_id})")
+
+
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``reviewflow`` group."""
     for command in (db_group, people_group, launch_cmd, start_cmd, tasks_cmd, submit_cmd,
                     draft_cmd, fire_cmd, tick_cmd, show_cmd, cycles_cmd, reassign_cmd,
-                    cancel_cmd):
+                    cancel_cmd, nudge_cmd):
         main.add_command(command)

@@ -11,8 +11,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from engine import commands, queries, versions
-from engine.errors import ReviewflowError
-from engine.store import Cycle, Event, Instance, Outbox, Person, Task, TaskStatus, db
+from engine.errors import NotAllowed, NotFound, ReviewflowError
+from engine.store import Cycle, Instance, Person, Task, TaskStatus
 from web import library
 from web.auth import hr_required, safe_path
 from web.helpers import humanize, utcnow
@@ -167,29 +167,16 @@ def _launch(lib, workflow_id: str, cycle_name: str, where):
 @bp.route("/tasks/<int:task_id>/nudge", methods=["POST"])
 @hr_required
 def nudge(task_id: int):
-    """Queue a reminder to the holder of an open task (delivered by the outbox)."""
-    task = Task.get_or_none(Task.id == task_id)
-    if task is None:
-        abort(404)
-    if task.status != TaskStatus.OPEN or task.assignee_id is None:
-        flash("That task is no longer open, or nobody holds it: nothing was sent.", "error")
+    """Queue a reminder to the holder of an open task (the engine's ``nudge`` command;
+    the outbox delivers it), with HR's optional ``message``."""
+    try:
+        result = commands.nudge(task_id, current_user.email, request.form.get("message"),
+                                link=url_for("tasks.show", task_id=task_id, _external=True))
+    except (NotFound, NotAllowed):
+        raise
+    except ReviewflowError as refused:  # no longer open, nobody holds it, message too long
+        text = str(refused)
+        flash(f"{text[:1].upper()}{text[1:]}: nothing was sent.", "error")
     else:
-        _queue_nudge(task)
-        flash(f"A reminder is on its way to {task.assignee.name}.", "success")
+        flash(f"A reminder is on its way to {result.recipient_name}.", "success")
     return redirect(safe_path(request.form.get("next"), url_for("admin.cycles")), code=303)
-
-
-def _queue_nudge(task: Task) -> None:
-    now = utcnow()
-    instance = task.instance
-    spec = versions.version_for(instance.definition_id).spec
-    due = f" It is due {task.due_at:%d %b %Y}." if task.due_at else ""
-    with db.atomic():
-        Outbox.create(recipient=task.assignee.email, kind="nudge", created_at=now,
-                      subject=f"Reminder: {humanize(task.form_id)} for {spec.title}",
-                      body=(f"HR ({current_user.name}) reminds you of the task "
-                            f"'{humanize(task.form_id)}' about {instance.subject.name}.{due}\n"
-                            f"Open it: {url_for('tasks.show', task_id=task.id, _external=True)}"),
-                      instance=instance.id, task=task.id)
-        Event.create(instance=instance.id, at=now, actor=current_user.email, kind="nudged",
-                     task=task.id, detail={"form": task.form_id})
