@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_DB ?= instance/demo.sqlite3
 export REVIEWFLOW_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint setup system-deps clean
+.PHONY: run test lint setup system-deps clean translations catalogues
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,7 +13,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed catalogues
+
+# Compile the gettext catalogues (web/translations/*/LC_MESSAGES/messages.po -> .mo).
+catalogues: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -d web/translations
+
+# After wrapping new strings in _(): extract them, merge them into the da and sv catalogues
+# (then translate the new empty entries), compile, and list what is still missing.
+translations: $(VENV)/.installed
+	$(PY) -m web.catalogues update
+	$(VENV)/bin/pybabel -q compile -d web/translations
+	$(PY) -m web.catalogues check
 
 # Debian packages the tests need: Chromium for browser tests, Graphviz for diagrams.
 system-deps:

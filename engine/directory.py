@@ -22,8 +22,10 @@ from engine.locking import transaction
 from engine.store import Person, PersonGroup
 
 REQUIRED_COLUMNS = ("email", "name", "manager_email", "department", "title", "groups")
-KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "start_date")
+KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "start_date", "language")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+# A BCP 47 language tag as HR systems export it: ``da``, ``sv-SE``, ``en_GB``.
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 _BATCH = 500
 
 
@@ -48,6 +50,7 @@ class _Row:
     groups: tuple[str, ...]
     start_date: date | None
     attributes: dict
+    language: str = ""
 
 
 def normalize_email(text: str) -> str:
@@ -136,13 +139,25 @@ def _row(line: int, header: list[str], values: list[str], errors: list) -> _Row 
             start = date.fromisoformat(cells["start_date"])
         except ValueError:
             problems.append(f"start_date {cells['start_date']!r} is not a date (use YYYY-MM-DD)")
+    language = cells.get("language", "").replace("_", "-")
+    if language and not LANGUAGE_TAG.match(language):
+        problems.append(f"language {cells['language']!r} is not a language tag "
+                        "(use e.g. da, sv or en-GB)")
     errors.extend((line, p) for p in problems)
     if problems:
         return None
     groups = tuple(sorted({g.strip() for g in cells["groups"].split(";") if g.strip()}))
     attributes = {h: v for h, v in cells.items() if h not in KNOWN_COLUMNS and h}
     return _Row(line, email, cells["name"], manager, cells["department"], cells["title"],
-                groups, start, attributes)
+                groups, start, attributes, _language_tag(language))
+
+
+def _language_tag(tag: str) -> str:
+    """``DA`` -> ``da``, ``sv-se`` -> ``sv-SE``: the spelling BCP 47 recommends."""
+    if not tag:
+        return ""
+    first, *rest = tag.split("-")
+    return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
 
 
 def _check_references(rows: list[_Row], errors: list) -> None:
@@ -200,14 +215,14 @@ def _fields(row: _Row, now: datetime) -> dict:
     return {
         "email": row.email, "name": row.name, "department": row.department,
         "title": row.title, "start_date": row.start_date, "attributes": row.attributes,
-        "active": True, "updated_at": now,
+        "language": row.language, "active": True, "updated_at": now,
     }
 
 
 def _changed(person: Person, row: _Row) -> bool:
     return (person.name, person.department, person.title, person.start_date,
-            person.attributes, person.active) != (
-        row.name, row.department, row.title, row.start_date, row.attributes, True)
+            person.attributes, person.language, person.active) != (
+        row.name, row.department, row.title, row.start_date, row.attributes, row.language, True)
 
 
 def _update(person: Person, row: _Row, now: datetime) -> None:

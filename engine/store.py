@@ -63,6 +63,8 @@ class Person(BaseModel):
     title = pw.CharField(max_length=200, default="")
     start_date = pw.DateField(null=True)
     attributes = JSONField(default=dict)
+    # The directory's preferred language (a tag such as ``da`` or ``sv-SE``), or "".
+    language = pw.CharField(max_length=35, default="", constraints=[pw.SQL("DEFAULT ''")])
     active = pw.BooleanField(default=True)
     updated_at = pw.DateTimeField(null=True)
 

@@ -10,6 +10,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from engine import config as engine_config
+from web import i18n
 
 csrf = CSRFProtect()
 
@@ -57,6 +58,7 @@ def default_config() -> dict:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "BASE_URL": os.environ.get("REVIEWFLOW_BASE_URL"),  # for invite links outside a request
         "AUTO_CREATE_TABLES": True,
+        **i18n.settings_from_env(),  # LANGUAGE and TIMEZONE
     }
 
 
@@ -76,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     from web import auth, database, errors, helpers, library, security
 
     database.init_app(app)
+    i18n.init_app(app)
     library.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
@@ -87,10 +90,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import inbox, instances, tasks, team
+    from web import inbox, instances, settings, tasks, team
     from web.hr import cycles, library, people, pips
 
-    for module in (inbox, tasks, instances, team, cycles, library, people, pips):
+    for module in (inbox, tasks, instances, team, cycles, library, people, pips, settings):
         app.register_blueprint(module.bp)
     from web import starting  # self-service starts (feedback requests, 1:1s)
 

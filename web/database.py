@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from engine import store
-from web import accounts
+from web import accounts, preferences
 
 _KEY = "reviewflow.database"
 
@@ -29,10 +29,14 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_connection)
 
 
+#: The web's own tables (sign-in accounts, personal settings).
+WEB_MODELS = [*accounts.MODELS, *preferences.MODELS]
+
+
 def create_tables() -> None:
-    """The engine's tables and the web's own (sign-in accounts)."""
+    """The engine's tables and the web's own (sign-in accounts, personal settings)."""
     store.create_tables()
-    accounts.create_tables()
+    store.db.create_tables(WEB_MODELS, safe=True)
 
 
 def bind(app: Flask) -> None:

@@ -1,11 +1,16 @@
-"""Template filters and globals shared by every page: dates, due dates, status pills."""
+"""Template filters and globals shared by every page: dates and numbers in the page's
+language and the organisation's time zone, due dates, status pills."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 from flask import Flask, g
+from flask_babel import format_date, format_decimal, format_time, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from web import i18n
 
 STATUS_PILLS = {
     "open": "pill-info", "submitted": "pill-ok", "cancelled": "pill",
@@ -18,32 +23,52 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def when(value: datetime | date | None) -> str:
-    """``12 Mar 2026, 14:05 UTC`` or ``12 Mar 2026``; an empty string for None."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%d %b %Y, %H:%M UTC")
-    return value.strftime("%d %b %Y")
+def local(value: datetime) -> datetime:
+    """A stored (naive UTC) time in the organisation's time zone."""
+    return value.replace(tzinfo=UTC).astimezone(i18n.zone()) if value.tzinfo is None \
+        else value.astimezone(i18n.zone())
+
+
+def local_date(value: datetime | date) -> date:
+    """The calendar day ``value`` falls on in the organisation's time zone."""
+    return local(value).date() if isinstance(value, datetime) else value
 
 
 def day(value: datetime | date | None) -> str:
-    """``12 Mar 2026``."""
-    return value.strftime("%d %b %Y") if value else ""
+    """``12 Mar 2026`` / ``12. marts 2026`` / ``12 mars 2026``, in the organisation's zone."""
+    if not value:
+        return ""
+    lang = i18n.language()
+    return format_date(local_date(value), "dd MMM y" if lang == "en" else "long")
+
+
+def when(value: datetime | date | None) -> str:
+    """``12 Mar 2026, 14:05 UTC`` (the clock of the organisation's zone) or, for a date,
+    ``12 Mar 2026``; an empty string for None."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return day(value)
+    # naive UTC, rebased to the organisation's zone; "CET"/"CEST"/"UTC" as people write it
+    clock = f"{format_time(value, 'HH:mm')} {local(value).tzname()}"
+    return _("%(date)s, %(time)s", date=day(value), time=clock)
 
 
 def relative_due(due: datetime | None, now: datetime | None = None) -> str:
-    """``due in 3 days``, ``due today``, ``3 days overdue``; empty without a due date."""
+    """``due in 3 days``, ``due today``, ``3 days overdue``; empty without a due date.
+
+    Days are counted on the organisation's calendar, not in UTC."""
     if due is None:
         return ""
-    days = (due.date() - (now or utcnow()).date()).days
+    now = now or utcnow()
+    days = (local_date(due) - local_date(now)).days
     if days < 0:
-        return f"{-days} day{'s' if days != -1 else ''} overdue"
+        return ngettext("%(num)d day overdue", "%(num)d days overdue", -days)
     if days == 0:
-        return "due today" if due >= (now or utcnow()) else "overdue since today"
+        return _("due today") if due >= now else _("overdue since today")
     if days == 1:
-        return "due tomorrow"
-    return f"due in {days} days"
+        return _("due tomorrow")
+    return ngettext("due in %(num)d day", "due in %(num)d days", days)
 
 
 def due_text(task, now: datetime | None = None) -> str:
@@ -57,18 +82,26 @@ def due_text(task, now: datetime | None = None) -> str:
         return relative_due(due, now)
     done = getattr(task, "submitted_at", None)
     if str(task.status) == "submitted" and done is not None:
-        late = (done.date() - due.date()).days
+        late = (local_date(done) - local_date(due)).days
         if late > 0:
-            return f"submitted {late} day{'s' if late != 1 else ''} late"
-        return "submitted on time"
-    return f"was due {day(due)}"
+            return ngettext("submitted %(num)d day late", "submitted %(num)d days late", late)
+        return _("submitted on time")
+    return _("was due %(date)s", date=day(due))
 
 
 def days_left(due: datetime | None, now: datetime | None = None) -> int | None:
-    """Whole days from today until ``due`` (negative when past)."""
+    """Whole days from today until ``due`` (negative when past), on the organisation's
+    calendar."""
     if due is None:
         return None
-    return (due.date() - (now or utcnow()).date()).days
+    return (local_date(due) - local_date(now or utcnow())).days
+
+
+def number(value) -> str:
+    """A number as the page's language writes it (``0,7`` in Danish and Swedish)."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    return format_decimal(value)
 
 
 def humanize(name: str | None) -> str:
@@ -119,6 +152,7 @@ def init_app(app: Flask) -> None:
     """Register the filters and the ``nav`` global."""
     app.jinja_env.filters.update(when=when, day=day, relative_due=relative_due, due_text=due_text,
                                  humanize=humanize, status_pill=status_pill, days_left=days_left,
+                                 number=number,
                                  task_title=task_title)
 
     @app.context_processor

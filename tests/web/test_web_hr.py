@@ -126,11 +126,11 @@ def test_launch_form_refuses_missing_name_and_reused_cycle_name(app):
 def test_pages_on_postgresql(postgres_url, tmp_path):
     from engine import store
     from engine.directory import import_csv
-    from web import accounts
+    from web.database import WEB_MODELS
 
     app = make_app(tmp_path / "unused.sqlite3", DATABASE_URL=postgres_url)
     with app.app_context():
-        tables = ", ".join(f'"{m._meta.table_name}"' for m in (*store.MODELS, *accounts.MODELS))
+        tables = ", ".join(f'"{m._meta.table_name}"' for m in (*store.MODELS, *WEB_MODELS))
         store.db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         import_csv(ORG)
         iid = scenario.to_debrief(app)

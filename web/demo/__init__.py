@@ -22,6 +22,7 @@ from engine.directory import import_csv
 from engine.errors import ReviewflowError
 from engine.store import Person, Task, TaskStatus
 from web import accounts
+from web.database import create_tables
 from web.demo.data import answers
 from web.demo.people import company_csv, people
 
@@ -173,8 +174,7 @@ def build(db_path: Path, now: datetime | None = None) -> None:
     """Create the demo company and its processes in a new database at ``db_path``."""
     now = now or datetime.utcnow()
     store.connect(f"sqlite:///{db_path}")
-    store.create_tables()
-    accounts.create_tables()
+    create_tables()
     import_csv(company_csv(), now=now - 60 * DAY)
     set_passwords()
     library = load_library(config.library_paths())

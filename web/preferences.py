@@ -1,0 +1,66 @@
+"""Each person's own settings (the settings page): for now the language they read in.
+
+Kept apart from the directory: a directory import never overwrites what someone chose.
+One row per email, as for sign-in accounts; no row means "no choice made".
+"""
+
+from __future__ import annotations
+
+from peewee import CharField, DateTimeField, Model
+
+from engine.store import db
+from web.accounts import normalize_email
+
+
+class Preference(Model):
+    """What one person chose on their settings page."""
+
+    email = CharField(unique=True)
+    language = CharField(max_length=35, default="")  # "" = automatic
+    updated_at = DateTimeField(null=True)
+
+    class Meta:
+        database = db
+        table_name = "web_preference"
+
+
+MODELS = [Preference]
+
+
+def create_tables() -> None:
+    """Create the preference table if missing (called with the engine's own tables)."""
+    db.create_tables(MODELS, safe=True)
+
+
+def preference_of(email: str) -> Preference | None:
+    """The preference row of ``email``, or None (nothing chosen yet)."""
+    return Preference.get_or_none(Preference.email == normalize_email(email))
+
+
+def language_of(email: str) -> str:
+    """The language ``email`` chose, or "" for automatic."""
+    from flask import g, has_app_context
+
+    # Asked by the locale selector on every page: once per request is enough.
+    cache = g.setdefault("preferred_languages", {}) if has_app_context() else {}
+    key = normalize_email(email)
+    if key not in cache:
+        row = preference_of(key)
+        cache[key] = row.language if row is not None else ""
+    return cache[key]
+
+
+def save(email: str, now, **values) -> Preference:
+    """Store ``values`` (column -> value) as ``email``'s settings."""
+    from flask import g, has_app_context
+
+    key = normalize_email(email)
+    with db.atomic():
+        row = preference_of(key) or Preference(email=key)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = now
+        row.save()
+    if has_app_context():
+        g.pop("preferred_languages", None)
+    return row
