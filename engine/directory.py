@@ -309,6 +309,7 @@ class People:
         self.by_email: dict[str, Person] = {}
         self._groups: dict[str, list[Person]] = {}
         self._member_of: dict[int, set[str]] = {}
+        self._unknown: set[str] = set()  # emails looked up and not in the directory
 
     def add(self, people: Iterable[Person]) -> None:
         """Remember rows fetched elsewhere."""
@@ -327,12 +328,14 @@ class People:
 
     def load_emails(self, emails: Iterable[str]) -> None:
         """Fetch the rows of ``emails`` not known yet."""
-        missing = sorted({normalize_email(e) for e in emails} - set(self.by_email))
+        missing = sorted({normalize_email(e) for e in emails} - set(self.by_email)
+                         - self._unknown)
         if len(missing) == 1:
             self.add(store.select_matching(Person, {"email": missing[0]}))
-            return
-        for chunk in _chunks(missing, _BATCH):
-            self.add(Person.select().where(Person.email.in_(chunk)))
+        else:
+            for chunk in _chunks(missing, _BATCH):
+                self.add(Person.select().where(Person.email.in_(chunk)))
+        self._unknown.update(e for e in missing if e not in self.by_email)
 
     def get(self, person_id: int | None) -> Person | None:
         """The row of ``person_id`` (fetched if needed)."""
@@ -345,7 +348,7 @@ class People:
     def find(self, email: str) -> Person | None:
         """The row of ``email`` (fetched if needed)."""
         email = normalize_email(email)
-        if email not in self.by_email:
+        if email not in self.by_email and email not in self._unknown:
             self.load_emails([email])
         return self.by_email.get(email)
 
@@ -367,6 +370,24 @@ class People:
             self.add(members)
             self._groups[name] = members
         return self._groups[name]
+
+    def load_groups(self, names: Iterable[str]) -> None:
+        """Fetch the active members of several groups in one query (for :meth:`group`)."""
+        wanted = sorted(set(names) - set(self._groups))
+        if not wanted:
+            return
+        found: dict[str, list[Person]] = {n: [] for n in wanted}
+        query = (Person.select(Person, PersonGroup.group).join(PersonGroup)
+                 .where(PersonGroup.group.in_(wanted) & (Person.active == True))  # noqa: E712
+                 .order_by(Person.email).objects())
+        for p in query:
+            found[p.group].append(self.by_id.setdefault(p.id, p))
+            self.by_email.setdefault(p.email, p)
+        self._groups.update(found)
+
+    def remember_groups(self, person_id: int, groups: Iterable[str]) -> None:
+        """Keep the groups of a person read elsewhere (no query for :meth:`groups_of`)."""
+        self._member_of[person_id] = set(groups)
 
     def groups_of(self, person_id: int) -> set[str]:
         """Groups of one person (cached)."""

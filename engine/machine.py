@@ -151,7 +151,7 @@ def _find_many_forms(spec: WorkflowSpec) -> frozenset[str]:
     for state in spec.states.values():
         for line in state.tasks:
             role = spec.roles.get(line.assignee)
-            if line.repeat or line.quorum or (role is not None and roles.is_multi(role)):
+            if line.repeat or line.quorum or (role is not None and role.multi):
                 out.add(line.form)
     return frozenset(out)
 
@@ -218,6 +218,23 @@ class Run:
             self._tasks = store.select_matching(
                 Task, {"instance": self.row.id, "entry": self.row.entry})
         return self._tasks
+
+    @property
+    def facts(self) -> roles.Facts:
+        """The instance as its roles see it (subject, directory, forms)."""
+        return roles.Facts(self.row.subject_id, self.people, self.forms)
+
+    def resolve(self, role_name: str) -> roles.Resolved:
+        """The active people playing the workflow's role ``role_name`` now."""
+        return roles.resolve(self.spec.roles[role_name], self.facts)
+
+    def plays(self, email: str, role_names) -> str | None:
+        """The first of ``role_names`` that ``email`` plays in the instance, or None."""
+        return roles.plays_any(email, role_names, self.spec, self.facts)
+
+    def hr(self) -> list[str]:
+        """Emails of HR (told when nobody plays a role)."""
+        return [p.email for p in roles.hr_members(self.people)]
 
     def forms(self) -> dict:
         """The ``forms`` name of expressions (loaded once per command)."""
@@ -311,16 +328,14 @@ class Run:
 
     def create_tasks(self, line: TaskSpec) -> None:
         """One task per person of the line's role; unassigned (and HR told) for nobody."""
-        role = self.spec.roles[line.assignee]
-        forms = self.forms() if role.kind == "field" else None
-        found = roles.resolve(role, self.subject, self.people, forms)
+        found = self.resolve(line.assignee)
         for person in found.people:
             self.new_task(line, person)
         if not found.people:
             self.new_task(line, None)
             self.event("unassigned", role=line.assignee, form=line.form,
                        problems=found.problems)
-            self.notify([p.email for p in self.people.group(roles.HR_GROUP)], "unassigned",
+            self.notify(self.hr(), "unassigned",
                         f"Unassigned task: {line.form} for {self.subject.name}",
                         f"Nobody plays '{line.assignee}' for {self.subject.name} "
                         f"({'; '.join(found.problems)}). Please reassign the task.")

@@ -1,27 +1,100 @@
-"""Roles of a workflow resolved to people for one instance, from the directory as it is now.
+"""Who plays a role: one table, one entry per role kind of the language.
 
 - ``subject``: the instance's subject.
-- ``subject.manager.manager``: follow the chain; a step other than ``manager`` reads a
-  directory attribute holding an email (``subject.mentor``).
-- ``group:hr``: every active member of the group.
+- ``subject.manager.manager`` (``chain``): up the subject's manager chain.
+- ``group:hr``: every member of the directory group.
 - ``field:peer-nomination.peers``: the emails submitted in that field (a string, a list of
   strings, or a list of objects with an ``email`` key).
 - ``person:ceo@example.com``: one fixed person.
 
-People who are inactive (they left) never get work. A role that resolves to nobody is the
+Each entry of :data:`KINDS` knows, for one role of one instance, the people it names
+(:func:`resolve`, :func:`emails`), whether one given person plays it (:func:`plays`, which
+decides who may fire a trigger), and the SQL the inbox uses to find the instances where
+someone plays it (:func:`inbox_sql`). Everything about roles is asked here, so the engine's
+commands, the inbox, the instance page and the web's buttons give the same answer.
+
+The rule for people who left: only *active* people of the directory play a role. An
+inactive person, or an email nobody in the directory has, gets no task, fires no trigger,
+and is not listed among an instance's role players. A role that resolves to nobody is the
 caller's to handle (see docs/runtime.md: the task is created unassigned and HR is told).
+
+"HR" has one meaning, :func:`is_hr`: an active member of the directory group ``hr``.
+Other groups (``admin``) may open the web's console, but are not HR to the engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from engine.definitions.specs import RoleSpec, WorkflowSpec
-from engine.directory import People
+from engine.definitions.specs import HR_GROUP, RoleSpec, TransitionSpec, WorkflowSpec
+from engine.directory import People, normalize_email
 from engine.store import Person
 
-HR_GROUP = "hr"
-SINGLE_KINDS = ("subject", "chain", "person")
+# ------------------------------------------------------------------ who is HR
+
+
+def hr_in(groups: Iterable[str]) -> bool:
+    """Do these directory groups make an (active) person HR? The one rule: group ``hr``."""
+    return HR_GROUP in set(groups)
+
+
+def is_hr(email: str, people: People) -> bool:
+    """Is ``email`` HR: an active member of the directory group ``hr``?"""
+    person = people.find(email)
+    return person is not None and bool(person.active) and hr_in(people.groups_of(person.id))
+
+
+def hr_members(people: People) -> list[Person]:
+    """Everyone who is HR (active members of group ``hr``), by email."""
+    return people.group(HR_GROUP)
+
+
+def deciders(transition: TransitionSpec) -> tuple[str, ...]:
+    """Roles that may fire a manual transition: its ``allowed``, else HR (:data:`HR_GROUP`)."""
+    return transition.allowed or (HR_GROUP,)
+
+
+# ------------------------------------------------------------------ one instance
+
+
+class Facts:
+    """One instance as its roles see it: the subject, the directory and the forms.
+
+    ``forms`` may be a dict or a callable returning one (called only when a ``field:``
+    role needs it). ``chain`` (the ids of the subject's manager, their manager, ...) may be
+    given by a caller that read it already (the inbox's rows); otherwise it is followed
+    in ``people``.
+    """
+
+    def __init__(self, subject_id: int, people: People,
+                 forms: dict | Callable[[], dict] | None = None,
+                 chain: Sequence[int | None] | None = None):
+        self.subject_id = subject_id
+        self.people = people
+        self._forms = forms
+        self._chain = chain
+
+    @property
+    def subject(self) -> Person | None:
+        return self.people.get(self.subject_id)
+
+    def forms(self) -> dict:
+        """The instance's ``forms`` (latest submission per form)."""
+        if callable(self._forms):
+            self._forms = self._forms()
+        return self._forms or {}
+
+    def manager_id(self, depth: int) -> int | None:
+        """The id of the subject's ``depth``-th manager (1: the manager), or None."""
+        if self._chain is not None:
+            return self._chain[depth - 1] if depth <= len(self._chain) else None
+        current = self.subject
+        for _ in range(depth):
+            if current is None or current.manager_id is None:
+                return None
+            current = self.people.get(current.manager_id)
+        return current.id if current is not None else None
 
 
 @dataclass
@@ -31,79 +104,191 @@ class Resolved:
     people: list[Person] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    def add(self, person: Person | None, what: str) -> None:
+        """Keep ``person`` if active; otherwise say why nobody was kept."""
+        if person is None:
+            self.problems.append(f"{what}: nobody in the directory")
+        elif not person.active:
+            self.problems.append(f"{person.email} is no longer active")
+        elif all(p.id != person.id for p in self.people):
+            self.people.append(person)
 
-def is_multi(role: RoleSpec) -> bool:
-    """Can this role stand for several people (one task each)?"""
-    return role.kind not in SINGLE_KINDS
+
+# ------------------------------------------------------------------ the kinds
 
 
-def resolve(role: RoleSpec, subject: Person, people: People, forms: dict | None) -> Resolved:
-    """The active people playing ``role`` for an instance about ``subject``."""
-    out = Resolved()
-    if role.kind == "subject":
-        _add(out, subject, "the subject")
-    elif role.kind == "chain":
-        _add(out, _follow(role.steps, subject, people, out), role.source or role.name)
-    elif role.kind == "group":
-        out.people.extend(people.group(role.group))
+class Kind:
+    """One role kind. ``collect`` adds the role's people; the rest derive from it unless
+    a kind can answer more cheaply."""
+
+    def collect(self, role: RoleSpec, facts: Facts, out: Resolved) -> None:
+        raise NotImplementedError
+
+    def holds(self, role: RoleSpec, person: Person, facts: Facts) -> bool:
+        """Does (active) ``person`` play ``role`` in the instance?"""
+        found = Resolved()
+        self.collect(role, facts, found)
+        return any(p.id == person.id for p in found.people)
+
+    def sql(self, role: RoleSpec, me: Person, groups: set[str]) -> tuple[str, list] | None:
+        """SQL over instance ``i`` selecting where ``me`` may play ``role`` (it may
+        over-select: :meth:`holds` decides afterwards), or None when ``me`` never can."""
+        raise NotImplementedError
+
+
+class Subject(Kind):
+    def collect(self, role, facts, out):
+        out.add(facts.subject, "the subject")
+
+    def holds(self, role, person, facts):
+        return person.id == facts.subject_id
+
+    def sql(self, role, me, groups):
+        return 'i."subject_id" = {p}', [me.id]
+
+
+class Chain(Kind):
+    def collect(self, role, facts, out):
+        depth = len(role.steps)
+        for k in range(1, depth + 1):
+            if facts.manager_id(k) is None:
+                out.problems.append("subject" + ".manager" * k + ": nobody")
+                return
+        out.add(facts.people.get(facts.manager_id(depth)), role.source or role.name)
+
+    def holds(self, role, person, facts):
+        return facts.manager_id(len(role.steps)) == person.id
+
+    def sql(self, role, me, groups):
+        return reports_at(len(role.steps)), [me.id]
+
+
+class Group(Kind):
+    def collect(self, role, facts, out):
+        for person in facts.people.group(role.group):
+            out.add(person, role.group)
         if not out.people:
             out.problems.append(f"group '{role.group}' has no active members")
-    elif role.kind == "field":
-        for email in field_emails(forms or {}, role.form, role.field):
-            _add(out, people.find(email), email)
+
+    def holds(self, role, person, facts):
+        return role.group in facts.people.groups_of(person.id)
+
+    def sql(self, role, me, groups):
+        return ("1 = 1", []) if role.group in groups else None
+
+
+class Field(Kind):
+    def collect(self, role, facts, out):
+        for email in field_emails(facts.forms(), role.form, role.field):
+            out.add(facts.people.find(email), email)
         if not out.people and not out.problems:
             out.problems.append(f"nobody was named in {role.form}.{role.field}")
-    elif role.kind == "person":
-        _add(out, people.find(role.email), role.email)
-    return _unique(out)
+
+    def holds(self, role, person, facts):
+        named = field_emails(facts.forms(), role.form, role.field)
+        return person.email in {normalize_email(e) for e in named}
+
+    def sql(self, role, me, groups):
+        # which submission counts (the latest) is decided by holds(); LIKE may over-select
+        return ('i."id" IN (SELECT "instance_id" FROM "submission" '
+                'WHERE "form_id" = {p} AND LOWER("data") LIKE {p})',
+                [role.form, f"%{me.email}%"])
 
 
-def _add(out: Resolved, person: Person | None, what: str) -> None:
-    if person is None:
-        out.problems.append(f"{what}: nobody in the directory")
-    elif not person.active:
-        out.problems.append(f"{person.email} is no longer active")
-    else:
-        out.people.append(person)
+class Fixed(Kind):
+    def collect(self, role, facts, out):
+        out.add(facts.people.find(role.email or ""), role.email or "")
+
+    def holds(self, role, person, facts):
+        return person.email == normalize_email(role.email or "")
+
+    def sql(self, role, me, groups):
+        return ("1 = 1", []) if normalize_email(role.email or "") == me.email else None
 
 
-def _follow(steps, subject: Person, people: People, out: Resolved) -> Person | None:
-    current = subject
-    path = "subject"
-    for step in steps:
-        path += "." + step
-        if step == "manager":
-            current = people.get(current.manager_id)
-        else:
-            email = (current.attributes or {}).get(step)
-            current = people.find(email) if email else None
-        if current is None:
-            out.problems.append(f"{path}: nobody")
-            return None
-    return current
+#: Role kind (:data:`engine.definitions.specs.RoleKind`) -> how it names people.
+KINDS: dict[str, Kind] = {
+    "subject": Subject(), "chain": Chain(), "group": Group(), "field": Field(),
+    "person": Fixed(),
+}
 
 
-def _unique(out: Resolved) -> Resolved:
-    seen, people = set(), []
-    for p in out.people:
-        if p.id not in seen:
-            seen.add(p.id)
-            people.append(p)
-    out.people = people
+# ------------------------------------------------------------------ asking
+
+
+def resolve(role: RoleSpec, facts: Facts) -> Resolved:
+    """The active people playing ``role`` in the instance of ``facts``."""
+    out = Resolved()
+    KINDS[role.kind].collect(role, facts, out)
     return out
+
+
+def emails(role: RoleSpec, facts: Facts) -> list[str]:
+    """The emails of the active people playing ``role``."""
+    return [p.email for p in resolve(role, facts).people]
+
+
+def plays(person: Person | None, name: str, spec: WorkflowSpec, facts: Facts) -> bool:
+    """Does ``person`` play role ``name`` (a declared role, or HR for the default ``hr``)?"""
+    if person is None or not person.active:
+        return False
+    role = spec.roles.get(name)
+    if role is None:
+        return name == HR_GROUP and hr_in(facts.people.groups_of(person.id))
+    return KINDS[role.kind].holds(role, person, facts)
+
+
+def plays_any(email: str, names: Iterable[str], spec: WorkflowSpec, facts: Facts) -> str | None:
+    """The first of ``names`` that ``email`` plays in the instance, or ``None``."""
+    person = facts.people.find(email)
+    return next((n for n in names if plays(person, n, spec, facts)), None)
+
+
+def inbox_sql(spec: WorkflowSpec, names: Iterable[str], me: Person,
+              groups: set[str]) -> tuple[str | None, list]:
+    """SQL for "``me`` plays one of ``names``" over instance ``i`` (None: never)."""
+    if not me.active:
+        return None, []
+    conds, params = [], []
+    for name in names:
+        role = spec.roles.get(name)
+        if role is None:
+            found = ("1 = 1", []) if name == HR_GROUP and hr_in(groups) else None
+        else:
+            found = KINDS[role.kind].sql(role, me, groups)
+        if found is not None:
+            conds.append(found[0])
+            params += found[1]
+    if not conds:
+        return None, []
+    return " OR ".join(conds), params
+
+
+def reports_at(depth: int) -> str:
+    """SQL: the instance's subject has me as their ``depth``-th manager (driven from the
+    person.manager_id index, not from every instance)."""
+    if depth == 1:
+        return 'i."subject_id" IN (SELECT "id" FROM "person" WHERE "manager_id" = {p})'
+    joins = "".join(f' JOIN "person" r{k} ON r{k - 1}."manager_id" = r{k}."id"'
+                    for k in range(1, depth))
+    return (f'i."subject_id" IN (SELECT r0."id" FROM "person" r0{joins} '
+            f'WHERE r{depth - 1}."manager_id" = {{p}})')
+
+
+# ------------------------------------------------------------------ helpers
 
 
 def field_emails(forms: dict, form_id: str | None, field_path: str | None) -> list[str]:
     """Emails named in ``form_id``'s field (dotted path) of the latest submission(s)."""
     value = forms.get(form_id)
     datas = value if isinstance(value, list) else [value]
-    emails: list[str] = []
+    found_emails: list[str] = []
     for data in datas:
         found = data
         for part in (field_path or "").split("."):
             found = found.get(part) if isinstance(found, dict) else None
-        emails.extend(_emails_in(found))
-    return emails
+        found_emails.extend(_emails_in(found))
+    return found_emails
 
 
 def _emails_in(value) -> list[str]:
@@ -116,37 +301,8 @@ def _emails_in(value) -> list[str]:
     return []
 
 
-def chain_depth(spec: WorkflowSpec) -> int:
-    """The longest manager chain a workflow's roles follow (to preload in bulk)."""
-    return max((len(r.steps) for r in spec.roles.values() if r.kind == "chain"), default=0)
-
-
-def plays(email: str, role_names, spec: WorkflowSpec, subject: Person, people: People,
-          forms_loader) -> str | None:
-    """The first of ``role_names`` that ``email`` plays in the instance, or ``None``.
-
-    ``forms_loader`` is called only when a ``field:`` role needs the submissions.
-    """
-    for name in role_names:
-        role = spec.roles.get(name)
-        if role is None:
-            continue
-        if role.kind == "group":  # ask about this one person, not the whole group
-            if in_group(email, role.group, people):
-                return name
-            continue
-        forms = forms_loader() if role.kind == "field" else None
-        if any(p.email == email for p in resolve(role, subject, people, forms).people):
-            return name
-    return None
-
-
-def in_group(email: str, group: str, people: People) -> bool:
-    """Is ``email`` an active member of directory group ``group``?"""
-    person = people.find(email)
-    return person is not None and person.active and group in people.groups_of(person.id)
-
-
-def is_hr(email: str, people: People) -> bool:
-    """Is ``email`` an active member of the HR group?"""
-    return in_group(email, HR_GROUP, people)
+def chain_depth(spec: WorkflowSpec, names: Iterable[str] | None = None) -> int:
+    """The longest manager chain a workflow's roles (or only ``names``) follow."""
+    chosen = spec.roles.values() if names is None else [
+        spec.roles[n] for n in names if n in spec.roles]
+    return max((len(r.steps) for r in chosen if r.kind == "chain"), default=0)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine import roles
 from engine.commands import _run_for, utc
 from engine.locking import lock_instance, transaction
 from engine.machine import Run, next_reminder
@@ -121,7 +120,7 @@ def _assignee_email(run: Run, task: Task) -> list[str]:
     person = run.people.get(task.assignee_id)
     if person is not None:
         return [person.email]
-    return [p.email for p in run.people.group(roles.HR_GROUP)]
+    return run.hr()
 
 
 def _remind(run: Run, task: Task, now: datetime, report: TickReport) -> None:
@@ -148,11 +147,8 @@ def _escalate(run: Run, task: Task, now: datetime, report: TickReport) -> None:
     line = run.line_of(task)
     if not _live(run, task) or line is None or not line.escalate:
         return
-    role = run.spec.roles[line.escalate]
-    found = roles.resolve(role, run.subject, run.people,
-                          run.forms() if role.kind == "field" else None)
-    targets = [p.email for p in found.people] or [
-        p.email for p in run.people.group(roles.HR_GROUP)]
+    found = run.resolve(line.escalate)
+    targets = [p.email for p in found.people] or run.hr()
     if found.people:
         Task.update(escalated_to=found.people[0].id).where(Task.id == task.id).execute()
     assignee = run.people.get(task.assignee_id)

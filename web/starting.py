@@ -37,7 +37,8 @@ def _offered(spec, subject: Person, actor: str, people: People) -> bool:
     requests: only the roles of ``started_by`` put a workflow on the page.
     """
     may, _who = commands.may_start(spec, subject, actor, people)
-    return may and roles.plays(actor, spec.started_by, spec, subject, people, dict) is not None
+    facts = roles.Facts(subject.id, people, {})
+    return may and roles.plays_any(actor, spec.started_by, spec, facts) is not None
 
 
 def _reports(person_id: int) -> list[Person]:

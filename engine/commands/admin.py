@@ -67,9 +67,7 @@ def reassign(task_id, to_email: str | None, actor: str, reason: str | None = Non
 
 def _by_rule(run: Run, task: Task) -> Person:
     """The one person the task's role names today (several or nobody: a clear error)."""
-    role = run.spec.roles[task.role]
-    found = roles.resolve(role, run.subject, run.people,
-                          run.forms() if role.kind == "field" else None)
+    found = run.resolve(task.role)
     if len(found.people) != 1:
         who = ", ".join(p.email for p in found.people) or "nobody"
         raise Conflict(f"role '{task.role}' names {who} today; say who should get the task")

@@ -247,6 +247,7 @@ def may_start(spec, subject: Person, actor: str, people: People) -> tuple[bool, 
         return True, "HR"
     if spec.started_by:
         who = f"HR or {' or '.join(spec.started_by)}"
-        return roles.plays(actor, spec.started_by, spec, subject, people, dict) is not None, who
+        facts = roles.Facts(subject.id, people, {})
+        return roles.plays_any(actor, spec.started_by, spec, facts) is not None, who
     manager = people.get(subject.manager_id)
     return bool(manager and manager.email == actor), "HR or the manager"

@@ -154,7 +154,7 @@ def choose_manual(run: Run, trigger: str, actor: str) -> TransitionSpec:
         raise NotAllowed(f"'{trigger}' fires by itself (auto or timer), not by hand")
     permitted = [t for t in manual if may_fire(run, t, actor)]
     if not permitted:
-        who = sorted({r for t in manual for r in (t.allowed or (roles.HR_GROUP,))})
+        who = sorted({r for t in manual for r in roles.deciders(t)})
         raise NotAllowed(f"{actor} may not fire '{trigger}': only {' or '.join(who)} may")
     reasons = []
     for t in permitted:
@@ -167,10 +167,7 @@ def choose_manual(run: Run, trigger: str, actor: str) -> TransitionSpec:
 
 def may_fire(run: Run, transition: TransitionSpec, actor: str) -> bool:
     """Does ``actor`` play one of the transition's ``allowed`` roles (HR when none given)?"""
-    if not transition.allowed:
-        return roles.is_hr(actor, run.people)
-    return roles.plays(actor, transition.allowed, run.spec, run.subject, run.people,
-                       run.forms) is not None
+    return run.plays(actor, roles.deciders(transition)) is not None
 
 
 def fire(instance_id, trigger: str, actor: str, data: dict | None = None,

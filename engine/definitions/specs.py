@@ -12,6 +12,10 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 RoleKind = Literal["subject", "chain", "group", "field", "person"]
+#: The directory group that is HR (who decides when a transition names no ``allowed``).
+HR_GROUP = "hr"
+#: Kinds that may stand for several people (one task each; ``quorum`` counts them).
+MULTI_KINDS = ("group", "field")
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,11 @@ class RoleSpec:
     field: str | None = None
     email: str | None = None
     source: str = ""
+
+    @property
+    def multi(self) -> bool:
+        """Can this role stand for several people (one task each)?"""
+        return self.kind in MULTI_KINDS
 
 
 @dataclass(frozen=True)

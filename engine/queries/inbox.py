@@ -10,7 +10,7 @@ from datetime import datetime
 from engine import roles
 from engine.commands import utc
 from engine.definitions.specs import WorkflowSpec
-from engine.directory import normalize_email
+from engine.directory import People, normalize_email
 from engine.errors import NotFound
 from engine.queries.items import (
     _DUE_ORDER,
@@ -47,7 +47,7 @@ def inbox(email: str, now: datetime | None = None) -> Inbox:
                        [me.id, TaskStatus.OPEN.value, me.id], _DUE_ORDER, now=now)
     mine.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.id))
     result = Inbox(tasks=mine)
-    if roles.HR_GROUP in groups:
+    if me.active and roles.hr_in(groups):
         result.unassigned = _task_list('t."assignee_id" IS NULL AND t."status" = {p}',
                                        [TaskStatus.OPEN.value], limit=DECISION_LIMIT, now=now)
     result.decisions = _decisions(me, groups, {t.instance_id: t.id for t in result.tasks})
@@ -63,82 +63,14 @@ def _decision_clauses(me: Person, groups: set[str]) -> tuple[list[str], list, in
         for t in spec.transitions:
             if not t.manual:
                 continue
-            who, who_params = _who(spec, t.allowed or (roles.HR_GROUP,), me, groups)
+            who, who_params = roles.inbox_sql(spec, roles.deciders(t), me, groups)
             if who is None:
                 continue
-            depth = max(depth, _chain_depth(spec, t.allowed))
+            depth = max(depth, roles.chain_depth(spec, t.allowed))
             states = ", ".join(["{p}"] * len(t.sources))
             clauses.append(f'(i."definition_id" = {{p}} AND i."state" IN ({states}) AND ({who}))')
             params += [definition_id, *t.sources, *who_params]
     return clauses, params, depth
-
-
-def _chain_depth(spec: WorkflowSpec, allowed) -> int:
-    return max((len(spec.roles[n].steps) for n in allowed
-                if n in spec.roles and spec.roles[n].kind == "chain"), default=1)
-
-
-def _plays(spec: WorkflowSpec, name: str, row: dict, me: Person, groups: set[str]) -> bool:
-    """Does ``me`` play role ``name`` in the instance of a decision ``row``?"""
-    role = spec.roles.get(name)
-    if role is None:
-        return name == roles.HR_GROUP and roles.HR_GROUP in groups
-    if role.kind == "subject":
-        return row["subject_id"] == me.id
-    if role.kind == "chain":
-        chain = row["chain"]  # the subject's manager, their manager, ...
-        return len(role.steps) <= len(chain) and chain[len(role.steps) - 1] == me.id
-    if role.kind == "group":
-        return role.group in groups
-    if role.kind == "person":
-        return normalize_email(role.email or "") == me.email
-    if role.kind == "field":
-        forms = row["forms"] or {}
-        return me.email in {normalize_email(e)
-                            for e in roles.field_emails(forms, role.form, role.field)}
-    return False
-
-
-def _who(spec: WorkflowSpec, allowed, me: Person, groups: set[str]) -> tuple[str | None, list]:
-    """SQL for "me plays one of ``allowed``" and its parameters (None: I never can).
-
-    Chains of any depth are driven from my reports (the person.manager_id index), not
-    from every instance. A ``field:`` role selects the instances with a submission of
-    its form that mentions my email; which submission counts (the latest) is decided
-    afterwards in Python (:func:`_plays`), so the SQL may only over-select.
-    """
-    conds, params = [], []
-    for name in allowed:
-        role = spec.roles.get(name)
-        if role is None:
-            if name == roles.HR_GROUP and roles.HR_GROUP in groups:
-                conds.append("1 = 1")
-        elif role.kind == "subject":
-            conds.append('i."subject_id" = {p}')
-            params.append(me.id)
-        elif role.kind == "chain":
-            conds.append(_reports_at(len(role.steps)))
-            params.append(me.id)
-        elif role.kind == "field":
-            conds.append('i."id" IN (SELECT "instance_id" FROM "submission" '
-                         'WHERE "form_id" = {p} AND LOWER("data") LIKE {p})')
-            params += [role.form, f"%{me.email}%"]
-        elif (role.kind == "group" and role.group in groups) or (
-                role.kind == "person" and normalize_email(role.email or "") == me.email):
-            conds.append("1 = 1")
-    if not conds:
-        return None, []
-    return " OR ".join(conds), params
-
-
-def _reports_at(depth: int) -> str:
-    """SQL: the instance's subject has me as their ``depth``-th manager."""
-    if depth == 1:
-        return 'i."subject_id" IN (SELECT "id" FROM "person" WHERE "manager_id" = {p})'
-    joins = "".join(f' JOIN "person" r{k} ON r{k - 1}."manager_id" = r{k}."id"'
-                    for k in range(1, depth))
-    return (f'i."subject_id" IN (SELECT r0."id" FROM "person" r0{joins} '
-            f'WHERE r{depth - 1}."manager_id" = {{p}})')
 
 
 def _decision_select(depth: int) -> str:
@@ -161,16 +93,18 @@ def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionIte
     rows = db.execute_sql(sql.format(p=db.obj.param),
                           [InstanceStatus.RUNNING.value, *params]).fetchall()
     forms = _field_forms(rows)
+    people = People()
+    people.add([me])
+    people.remember_groups(me.id, groups)
     out = []
     for iid, workflow_id, definition_id, state, entered, subject_id, s_email, s_name, cycle, \
             *chain in rows:
         spec = _version(definition_id).spec
-        row = {"subject_id": subject_id, "chain": chain, "forms": forms.get(iid)}
+        facts = roles.Facts(subject_id, people, forms.get(iid), chain)
         triggers = []
         for t in spec.transitions_from(state):
             if t.manual and t.trigger not in triggers and any(
-                    _plays(spec, name, row, me, groups)
-                    for name in (t.allowed or (roles.HR_GROUP,))):
+                    roles.plays(me, name, spec, facts) for name in roles.deciders(t)):
                 triggers.append(t.trigger)
         if not triggers:  # a field: candidate whose latest answer names someone else
             continue

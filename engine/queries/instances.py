@@ -10,7 +10,7 @@ import peewee as pw
 from engine import roles
 from engine.commands import utc
 from engine.definitions.specs import WorkflowSpec
-from engine.directory import normalize_email
+from engine.directory import People
 from engine.errors import NotFound
 from engine.queries.items import (
     EventItem,
@@ -28,7 +28,6 @@ from engine.store import (
     Instance,
     InstanceStatus,
     Person,
-    PersonGroup,
     Submission,
 )
 
@@ -76,6 +75,8 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
                  "status": c.status} for c in Instance.select().where(Instance.parent == inst.id)]
     submissions = [_submission_item(s, keys) for s in subs]
     manager = inst.subject.manager if inst.subject.manager_id else None
+    people = People()
+    people.add([inst.subject, *([manager] if manager else [])])
     state = spec.states.get(inst.state)
     return InstanceDetail(
         id=inst.id, workflow_id=inst.workflow_id, workflow_title=spec.title,
@@ -87,8 +88,8 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
         parent_id=inst.parent_id, children=children,
         tasks=tasks, submissions=submissions,
         history=events, triggers=_triggers(spec, inst.state, inst.status),
-        roles=_instance_roles(spec, inst, manager, submissions),
-        hr=[p.email for p in _group_members([roles.HR_GROUP])[roles.HR_GROUP]],
+        roles=_instance_roles(spec, inst, people, submissions),
+        hr=[p.email for p in roles.hr_members(people)],
         states_entered={e.to_state for e in events if e.to_state}, spec=spec,
     )
 
@@ -107,46 +108,22 @@ def _subject_dict(person: Person, manager: Person | None) -> dict:
             "manager_id": person.manager_id}
 
 
-def _group_members(names) -> dict[str, list[Person]]:
-    out = {n: [] for n in names}
-    query = (Person.select(Person, PersonGroup.group).join(PersonGroup)
-             .where(PersonGroup.group.in_(sorted(out)) & (Person.active == True))  # noqa: E712
-             .order_by(Person.email).objects())
-    for p in query:
-        out[p.group].append(p)
-    return out
-
-
-def _instance_roles(spec: WorkflowSpec, inst: Instance, manager: Person | None,
+def _instance_roles(spec: WorkflowSpec, inst: Instance, people: People,
                     submissions: list[SubmissionItem]) -> dict:
-    """Role name -> emails, with a constant number of queries (chains beyond the skip
-    level cost one query per level of the longest chain)."""
-    groups = _group_members({r.group for r in spec.roles.values() if r.kind == "group"}
-                            | {roles.HR_GROUP})
-    out: dict[str, list[str]] = {}
-    chain = [inst.subject, manager]
-    depth = roles.chain_depth(spec)
-    while len(chain) <= depth and chain[-1] is not None:
-        chain.append(Person.get_or_none(Person.id == chain[-1].manager_id)
-                     if chain[-1].manager_id else None)
-    rows = [(s.form_id, s.data, s.entry) for s in submissions]
+    """Role name -> emails of the active people playing it, with a constant number of
+    queries: the groups in one, the people named by ``field:``/``person:`` roles in one,
+    and one per level of the longest manager chain beyond the skip level."""
+    people.load_groups({r.group for r in spec.roles.values() if r.kind == "group"}
+                       | {roles.HR_GROUP})
+    people.preload_chains([inst.subject], roles.chain_depth(spec))
     from engine.machine import forms_from_rows
 
-    forms = forms_from_rows(spec, rows)
-    for name, role in spec.roles.items():
-        if role.kind == "subject":
-            out[name] = [inst.subject.email]
-        elif role.kind == "chain":
-            person = chain[len(role.steps)] if len(role.steps) < len(chain) else None
-            out[name] = [person.email] if person is not None and person.active else []
-        elif role.kind == "group":
-            out[name] = [p.email for p in groups.get(role.group, [])]
-        elif role.kind == "field":
-            out[name] = [normalize_email(e) for e in roles.field_emails(forms, role.form,
-                                                                         role.field)]
-        elif role.kind == "person":
-            out[name] = [normalize_email(role.email or "")]
-    return out
+    forms = forms_from_rows(spec, [(s.form_id, s.data, s.entry) for s in submissions])
+    named = [e for r in spec.roles.values() if r.kind == "field"
+             for e in roles.field_emails(forms, r.form, r.field)]
+    people.load_emails(named + [r.email for r in spec.roles.values() if r.kind == "person"])
+    facts = roles.Facts(inst.subject_id, people, forms)
+    return {name: roles.emails(role, facts) for name, role in spec.roles.items()}
 
 
 def _triggers(spec: WorkflowSpec, state: str, status: str) -> list[TriggerItem]:

@@ -106,7 +106,7 @@ def _count_tasks(spec, subjects: list[Person], out: Preview) -> None:
     state = spec.states[spec.initial]
     for subject in subjects:
         for line in state.tasks:
-            found = roles.resolve(spec.roles[line.assignee], subject, people, {})
+            found = roles.resolve(spec.roles[line.assignee], roles.Facts(subject.id, people, {}))
             if found.people:
                 out.tasks += len(found.people)
             else:
