@@ -22,7 +22,6 @@ from engine.definitions.context import (
     tasks_of,
 )
 from engine.definitions.document_checks import DOCUMENT_CHECKERS
-from engine.definitions.roles_syntax import RoleSyntaxError, parse_role
 from engine.definitions.workflow import as_list
 from engine.durations import EXAMPLES, DurationError, parse_duration
 from engine.expressions import expression_issues
@@ -84,13 +83,10 @@ def check_assignee(ctx: Context, value, owner) -> Iterator[Issue]:
 
 def _field_role_filled_before(ctx: Context, role_name, task) -> Iterator[Issue]:
     """A ``field:`` role is known once its form is submitted: before the task is created."""
-    text = ctx.roles.get(role_name) if isinstance(role_name, str) else None
-    if not isinstance(text, str) or not text.strip().startswith("field:"):
+    role = ctx.role_specs.get(role_name) if isinstance(role_name, str) else None
+    if role is None or role.kind != "field":
         return
-    try:
-        form = parse_role(role_name, text).form
-    except RoleSyntaxError:
-        return
+    form = role.form
     state = task.get("\0state")
     if form in ctx.forms and state is not None and reachable_without(ctx, form, state):
         yield Issue((), f"role '{role_name}' comes from form '{form}', which may not be "
@@ -206,9 +202,9 @@ def check_private(ctx: Context, value, owner) -> Iterator[Issue]:
 
 
 def check_quorum(ctx: Context, value, owner) -> Iterator[Issue]:
-    role = ctx.roles.get(owner.get("assignee"))
-    if isinstance(value, int) and value > 1 and isinstance(role, str):
-        if not role.strip().startswith(("group:", "field:")):
+    role = ctx.role_specs.get(owner.get("assignee"))
+    if isinstance(value, int) and value > 1 and role is not None:
+        if not role.multi:
             yield Issue((), f"quorum {value} for role '{owner.get('assignee')}', "
                         "which is one person",
                         "quorum counts the tasks of a role of several people")

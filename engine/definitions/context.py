@@ -7,7 +7,7 @@ answered here once, so the checkers in :mod:`engine.definitions.checks` and
 
 from __future__ import annotations
 
-from engine.definitions.workflow import as_list, expand_sources, final_states
+from engine.definitions.workflow import as_list, expand_sources, final_states, parse_roles
 from engine.source import did_you_mean
 
 
@@ -21,6 +21,7 @@ class Context:
         self.workflows = workflows
         self.states = data.get("states") if isinstance(data.get("states"), dict) else {}
         self.roles = data.get("roles") if isinstance(data.get("roles"), dict) else {}
+        self.role_specs = parse_roles({"roles": self.roles})  # the roles that parse
         self.transitions = [t for t in as_list(data.get("transitions")) if isinstance(t, dict)]
         self.finals = final_states(data)
         self.edges = self._edges()

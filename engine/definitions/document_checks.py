@@ -170,7 +170,7 @@ def check_started_by(ctx: Context) -> Iterator[Issue]:
         if name not in ctx.roles:
             yield Issue(path, f"unknown role '{name}'", did_you_mean(name, ctx.roles)
                         or listing("declared roles", list(ctx.roles)))
-        elif str(ctx.roles[name]).strip().startswith("field:"):
+        elif name in ctx.role_specs and ctx.role_specs[name].kind == "field":
             yield Issue(path, f"role '{name}' is a field: role, which names nobody "
                         "before the instance exists",
                         "name a subject, manager, group: or person: role")
