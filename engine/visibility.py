@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.definitions.specs import TaskSpec, WorkflowSpec
+from engine.definitions.specs import HR_GROUP, TaskSpec, WorkflowSpec
 
 MIN_ANONYMITY = 2
 
@@ -54,7 +54,20 @@ def line_for(spec: WorkflowSpec, state: str, task_key: str | None) -> TaskSpec |
 
 
 def is_hr(viewer: str, detail) -> bool:
+    """Is ``viewer`` HR (:func:`engine.roles.is_hr`, listed on the detail as ``hr``)?"""
     return viewer in detail.hr
+
+
+def plays_any(viewer: str, names, detail) -> str | None:
+    """The first of ``names`` that ``viewer`` plays in the instance (from the detail's role
+    lists, built by :mod:`engine.roles`; the undeclared ``hr`` is HR), or None."""
+    for name in names:
+        if name in detail.spec.roles:
+            if viewer in detail.roles.get(name, ()):
+                return name
+        elif name == HR_GROUP and is_hr(viewer, detail):
+            return name
+    return None
 
 
 def participants(detail) -> set[str]:
@@ -84,7 +97,7 @@ def _shown_to(viewer: str, form_id: str, detail) -> bool:
 
 def _reader(viewer: str, line: TaskSpec, detail) -> bool:
     for rule in line.readers:
-        if viewer in detail.roles.get(rule.role, ()) and (
+        if plays_any(viewer, (rule.role,), detail) and (
                 rule.after is None or rule.after in detail.states_entered):
             return True
     return False

@@ -47,7 +47,8 @@ def default_config() -> dict:
         "DATABASE_URL": engine_config.database_url(),
         "LIBRARY_PATHS": [str(p) for p in engine_config.library_paths()],
         "TRUSTED_HEADER": os.environ.get("REVIEWFLOW_TRUSTED_HEADER") or None,
-        "HR_GROUPS": ("hr", "admin"),
+        # groups that may open the HR console besides HR itself (engine.roles.is_hr)
+        "CONSOLE_GROUPS": ("admin",),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "SESSION_COOKIE_HTTPONLY": True,
@@ -70,6 +71,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(default_config())
     if config:
         app.config.update(config)
+        if "HR_GROUPS" in config and "CONSOLE_GROUPS" not in config:  # the older name
+            app.config["CONSOLE_GROUPS"] = tuple(config["HR_GROUPS"])
     app.config["SESSION_COOKIE_REMEMBER_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     if not app.config.get("SECRET_KEY"):

@@ -38,11 +38,6 @@ class TaskAccess:
                 and self.detail.status == "running")
 
 
-def is_hr(user, detail) -> bool:
-    """HR for the data of this instance: a member of the directory group ``hr``."""
-    return user.email in detail.hr
-
-
 def _escalated_or_authors(detail) -> set[str]:
     people = {t.escalated_to for t in detail.tasks if t.escalated_to}
     people.update(s.author_email for s in detail.submissions)
@@ -52,7 +47,7 @@ def _escalated_or_authors(detail) -> set[str]:
 def may_view_instance(user, detail) -> bool:
     """Participants of the instance (roles, task holders, authors), HR and the console."""
     return (visibility.can_view_instance(user.email, detail)
-            or user.email in _escalated_or_authors(detail) or user.is_hr)
+            or user.email in _escalated_or_authors(detail) or user.may_use_console)
 
 
 def _instance(instance_id):
@@ -85,7 +80,7 @@ def load_task_for(user, task_id) -> TaskAccess:
     holder = user.email in (task.assignee_email, task.escalated_to)
     author = any(s.task_id == task.id and s.author_email == user.email
                  for s in detail.submissions)
-    if not (holder or author or user.is_hr):
+    if not (holder or author or user.may_use_console):
         abort(403)
     line = visibility.line_for(detail.spec, task.state, task.task_key)
     return TaskAccess(task, detail, line, holder, author)
@@ -99,13 +94,7 @@ def may_fire(user, detail, trigger: queries.TriggerItem) -> bool:
 
     The engine decides for good (conditions included); this only picks the buttons.
     """
-    for name in trigger.allowed or (roles.HR_GROUP,):
-        if name in detail.spec.roles:
-            if user.email in detail.roles.get(name, ()):
-                return True
-        elif name == roles.HR_GROUP and user.email in detail.hr:
-            return True
-    return False
+    return visibility.plays_any(user.email, roles.deciders(trigger), detail) is not None
 
 
 def triggers_for(user, detail) -> list[queries.TriggerItem]:
@@ -135,7 +124,7 @@ def anonymous_task_ids(detail) -> set[int]:
 
 def sees_names(user, detail, task) -> bool:
     """May ``user`` see who holds ``task``? Always, except on anonymous lines."""
-    return (task.id not in anonymous_task_ids(detail) or is_hr(user, detail)
+    return (task.id not in anonymous_task_ids(detail) or visibility.is_hr(user.email, detail)
             or user.email in (task.assignee_email, task.escalated_to))
 
 

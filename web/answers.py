@@ -12,7 +12,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from engine import visibility
-from web import access, forms
+from web import forms
 
 
 def private_fields(detail, submission) -> tuple[str, ...]:
@@ -25,7 +25,7 @@ def private_fields(detail, submission) -> tuple[str, ...]:
 def sees_private(user, detail, author_email: str | None) -> bool:
     """Only the author and HR (directory group ``hr``) ever read private fields."""
     return author_email is not None and (user.email == author_email
-                                         or access.is_hr(user, detail))
+                                         or visibility.is_hr(user.email, detail))
 
 
 def show(user, detail, form, submission, data=None) -> Markup:

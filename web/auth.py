@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from engine import roles
 from web import accounts
 from web import people as directory
 
@@ -53,8 +54,13 @@ class User(UserMixin):
 
     @property
     def is_hr(self) -> bool:
-        """Member of a group that may use the HR console (``HR_GROUPS``, default hr, admin)."""
-        return bool(self.groups & set(current_app.config["HR_GROUPS"]))
+        """HR, as the engine means it (:func:`engine.roles.hr_in`: group ``hr``)."""
+        return roles.hr_in(self.groups)
+
+    @property
+    def may_use_console(self) -> bool:
+        """May open the HR console: HR, or a member of ``CONSOLE_GROUPS`` (``admin``)."""
+        return self.is_hr or bool(self.groups & set(current_app.config["CONSOLE_GROUPS"]))
 
 
 def user_for_person(person) -> User:
@@ -71,13 +77,13 @@ def _load_user(user_id: str) -> User | None:
 
 
 def hr_required(view):
-    """Only members of the HR groups may open this view (403 otherwise)."""
+    """Only people who may use the HR console may open this view (403 otherwise)."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if not current_user.is_hr:
+        if not current_user.may_use_console:
             abort(403)
         return view(*args, **kwargs)
 

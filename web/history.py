@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine import versions
+from engine import versions, visibility
 from engine.store import Person
-from web.access import ANONYMOUS_LABEL, anonymous_task_ids, is_hr
+from web.access import ANONYMOUS_LABEL, anonymous_task_ids
 from web.helpers import humanize
 
 KIND_TEXT = {
@@ -119,7 +119,7 @@ def _text(event, detail) -> tuple[str, str]:
 
 def timeline(user, detail) -> list[Line]:
     """The instance's history for ``user``, oldest first."""
-    hr = is_hr(user, detail)
+    hr = visibility.is_hr(user.email, detail)
     hidden_tasks = set() if hr else anonymous_task_ids(detail)
     hidden_people = {t.assignee_email for t in detail.tasks if t.id in hidden_tasks}
     hidden_people.discard(user.email)

@@ -121,7 +121,7 @@ def _page(detail, data=None, errors=None, status=200):
         tasks=_task_rows(user, detail), submissions=_submissions(user, detail),
         timeline=history.timeline(user, detail), decision_task=on_task,
         panels=[] if on_task else _trigger_panels(user, detail, data, errors),
-        hr=access.is_hr(user, detail), console=user.is_hr,
+        hr=visibility.is_hr(user.email, detail), console=user.may_use_console,
     ), status
 
 
@@ -180,7 +180,7 @@ def reassign(instance_id: int, task_id: int):
     if acc.detail.id != instance_id:
         abort(404)
     delegating = acc.holder and acc.line is not None and acc.line.delegable
-    if not (current_user.is_hr or delegating):
+    if not (visibility.is_hr(current_user.email, acc.detail) or delegating):
         abort(403)
     to = request.form.get("to", "").strip()
     if not to:
@@ -201,7 +201,7 @@ def reassign(instance_id: int, task_id: int):
 def cancel(instance_id: int):
     """HR stops a process, with a reason kept in its history."""
     detail = access.load_instance_for(current_user, instance_id)
-    if not access.is_hr(current_user, detail):
+    if not visibility.is_hr(current_user.email, detail):
         abort(403)
     reason = request.form.get("reason", "").strip()
     if not reason:

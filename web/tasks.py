@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
 
-from engine import commands, versions
+from engine import commands, versions, visibility
 from engine.errors import Conflict, NotAllowed, SubmissionInvalid
 from web import access, answers, forms
 from web.forms.builder import root_node
@@ -133,6 +133,7 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
         arrival=arrival(user, acc) if acc.task.status == "open" else [],
         error_count=error_count, sees_name=access.sees_names(user, detail, task),
         may_open_instance=access.may_view_instance(user, detail),
+        hr=visibility.is_hr(user.email, detail),
         state_title=_state_title(detail, task.state), refusal=refusal,
     ), status
 

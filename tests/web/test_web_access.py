@@ -139,3 +139,33 @@ def test_console_is_open_to_the_admin_group(app):
         import_csv(ORG.replace("carla@acme.test,Carla Chief,,Executive,CEO,",
                                "carla@acme.test,Carla Chief,,Executive,CEO,admin"))
     assert client_for(app, "skip").get("/hr/cycles").status_code == 200
+
+
+def _carla_in_admin(app):
+    from engine.directory import import_csv
+    from tests.web.conftest import ORG
+
+    with app.app_context():
+        import_csv(ORG.replace("carla@acme.test,Carla Chief,,Executive,CEO,",
+                               "carla@acme.test,Carla Chief,,Executive,CEO,admin"))
+
+
+def test_admin_is_not_hr_and_the_web_agrees_with_the_engine(app, world):
+    """One meaning of HR (group hr): a member of ``admin`` opens the console, but is not
+    offered Reassign, and a reassign she posts anyway is refused before the engine."""
+    _carla_in_admin(app)
+    carla = client_for(app, "skip")
+    page = carla.get(f"/tasks/{world['peer_task']}")
+    assert page.status_code == 200
+    assert "reassign-h" not in page.get_data(as_text=True)
+    url = f"/instances/{world['instance']}/tasks/{world['peer_task']}/reassign"
+    assert carla.post(url, data={"to": "uma@acme.test"}).status_code == 403
+    with app.app_context():
+        from engine import commands
+        from engine.errors import NotAllowed
+
+        assert Task.get_by_id(world["peer_task"]).assignee.email == "pat@acme.test"
+        with pytest.raises(NotAllowed):
+            commands.reassign(world["peer_task"], "uma@acme.test", "carla@acme.test")
+    hana = client_for(app, "hr")
+    assert "reassign-h" in hana.get(f"/tasks/{world['peer_task']}").get_data(as_text=True)
