@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from engine import store
+from engine import statements
 from engine.errors import ImportRejected, NotFound
 from engine.locking import transaction
 from engine.store import Person, PersonGroup
@@ -279,14 +279,14 @@ def person(email: str) -> Person:
 
 def person_by_email(email: str) -> Person | None:
     """The person with ``email`` (any case), or None."""
-    found = store.select_matching(Person, {"email": normalize_email(email)})
+    found = statements.select_matching(Person, {"email": normalize_email(email)})
     return found[0] if found else None
 
 
 def person_by_id(person_id) -> Person | None:
     """The person with id ``person_id``, or None (also for ids that are not numbers)."""
     try:
-        return store.get_row(Person, int(person_id))
+        return statements.get_row(Person, int(person_id))
     except (TypeError, ValueError):
         return None
 
@@ -298,7 +298,7 @@ def is_active(person: Person | None) -> bool:
 
 def groups_of(person_id: int) -> set[str]:
     """Names of the groups a person belongs to."""
-    return {row.group for row in store.select_matching(PersonGroup, {"person": person_id})}
+    return {row.group for row in statements.select_matching(PersonGroup, {"person": person_id})}
 
 
 class People:
@@ -321,17 +321,17 @@ class People:
         """Fetch the rows of ``ids`` not known yet, in one query per batch."""
         missing = sorted({i for i in ids if i is not None and i not in self.by_id})
         if len(missing) == 1:  # the common case in commands: a prepared statement
-            self.add(r for r in [store.get_row(Person, missing[0])] if r is not None)
+            self.add(r for r in [statements.get_row(Person, missing[0])] if r is not None)
             return
         for chunk in _chunks(missing, _BATCH):
-            self.add(store.fetch(Person, Person.select().where(Person.id.in_(chunk))))
+            self.add(statements.fetch(Person, Person.select().where(Person.id.in_(chunk))))
 
     def load_emails(self, emails: Iterable[str]) -> None:
         """Fetch the rows of ``emails`` not known yet."""
         missing = sorted({normalize_email(e) for e in emails} - set(self.by_email)
                          - self._unknown)
         if len(missing) == 1:
-            self.add(store.select_matching(Person, {"email": missing[0]}))
+            self.add(statements.select_matching(Person, {"email": missing[0]}))
         else:
             for chunk in _chunks(missing, _BATCH):
                 self.add(Person.select().where(Person.email.in_(chunk)))

@@ -12,22 +12,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from engine import store
+from engine import connection, statements
 from engine.errors import NotFound
-from engine.store import Instance, db
+from engine.store import Instance
 
 
 @contextmanager
 def transaction() -> Iterator[None]:
     """A write transaction, taking SQLite's write lock at BEGIN."""
-    ctx = db.atomic() if store.is_postgres() else db.atomic("IMMEDIATE")
+    db = connection.db
+    ctx = db.atomic() if connection.is_postgres() else db.atomic("IMMEDIATE")
     with ctx:
         yield
 
 
 def lock_instance(instance_id: int) -> Instance:
     """Read the instance row and hold it until the transaction ends (inside ``transaction``)."""
-    row = store.get_row(Instance, instance_id, for_update=store.is_postgres())
+    row = statements.get_row(Instance, instance_id, for_update=connection.is_postgres())
     if row is None:
         raise NotFound(f"no instance {instance_id}")
     return row

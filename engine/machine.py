@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from transitions import Machine, MachineError
 
-from engine import roles, store
+from engine import roles, statements
 from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
 from engine.errors import Conflict
@@ -119,7 +119,7 @@ class Pending:
         """Insert everything collected, in bulk."""
         rows = [{f: t.__data__.get(f) for f in TASK_FIELDS if f != "id"} for t in self.tasks]
         for model, items in ((Task, rows), (Event, self.events), (Outbox, self.outbox)):
-            store.insert_rows(model, items)
+            statements.insert_rows(model, items)
         self.tasks, self.events, self.outbox = [], [], []
 
 
@@ -215,7 +215,7 @@ class Run:
     def tasks(self) -> list[Task]:
         """Tasks of the current visit of the current state."""
         if self._tasks is None:
-            self._tasks = store.select_matching(
+            self._tasks = statements.select_matching(
                 Task, {"instance": self.row.id, "entry": self.row.entry})
         return self._tasks
 
@@ -299,7 +299,7 @@ class Run:
     def save(self) -> None:
         """Write changed instance fields (this run's and its children's)."""
         if self.dirty:
-            store.update_row(Instance, self.row.id, **self.dirty)
+            statements.update_row(Instance, self.row.id, **self.dirty)
             self.dirty = {}
         for child in self.children:
             child.save()
@@ -424,7 +424,7 @@ class Run:
             if task.status == TaskStatus.OPEN:
                 for name, value in fields.items():
                     setattr(task, name, value)
-        store.update_matching(Task, fields, {"instance": self.row.id, "entry": self.row.entry,
+        statements.update_matching(Task, fields, {"instance": self.row.id, "entry": self.row.entry,
                                              "status": TaskStatus.OPEN})
 
     def advance(self, actor: str = "system") -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from engine import store
+from engine import connection
 from engine.definitions.specs import FormSpec, Library, WorkflowSpec
 from engine.errors import DefinitionError, NotFound, Problem
 from engine.source import did_you_mean
@@ -195,4 +195,4 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-store.reset_hooks.append(clear_cache)
+connection.reset_hooks.append(clear_cache)

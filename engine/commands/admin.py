@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import roles, store
+from engine import roles, statements
 from engine.commands.base import (
     CommandResult,
     _finish,
@@ -54,7 +54,7 @@ def reassign(task_id, to_email: str | None, actor: str, reason: str | None = Non
             if to_email is None and kind != "reassigned":
                 raise NotAllowed("only HR may reassign a task by its rule")
             before = run.people.get(task.assignee_id)
-            store.update_row(Task, task.id, assignee=target.id)
+            statements.update_row(Task, task.id, assignee=target.id)
             run.event(kind, actor, task_id=task.id, form=task.form_id,
                       previous=before.email if before else None, to=target.email,
                       reason=reason)

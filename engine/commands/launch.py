@@ -9,7 +9,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from engine import roles, store, versions
+from engine import roles, statements, versions
 from engine.commands.base import (
     LAUNCH_BATCH,
     STANDARD_FILTERS,
@@ -129,11 +129,11 @@ def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
     _check_filters(filters)
     cycle_row = _cycle(cycle, version, filters, actor, now)
     query, extra = _population(filters)
-    after, first, last = store.marker(), store.marker(), store.marker()
+    after, first, last = statements.marker(), statements.marker(), statements.marker()
     # built once, run per batch: the next people by id, and who of them has an instance
-    people_after = store.Prepared(
+    people_after = statements.Prepared(
         query.where(Person.id > after).order_by(Person.id).limit(batch_size), after)
-    launched = store.Prepared(Instance.select(Instance.subject).where(
+    launched = statements.Prepared(Instance.select(Instance.subject).where(
         (Instance.cycle == cycle_row.id) & (Instance.subject > first)
         & (Instance.subject <= last)), first, last)
     created = existing = 0
@@ -194,10 +194,10 @@ _INSTANCE_FIELDS = tuple(Instance._meta.sorted_field_names)
 def _insert_instances(rows: list[dict], cycle_id: int, token: str) -> list[Instance]:
     """Insert the batch's instances and return those this batch created, by id (a subject
     launched meanwhile by a concurrent launch is skipped by the unique (cycle, subject))."""
-    if not store.can_return():
-        store.insert_rows(Instance, rows, ignore_conflicts=True)
-        return store.select_matching(Instance, {"cycle": cycle_id, "launch_token": token})
-    made = store.insert_returning(Instance, rows, ("id", "subject"), ignore_conflicts=True)
+    if not statements.can_return():
+        statements.insert_rows(Instance, rows, ignore_conflicts=True)
+        return statements.select_matching(Instance, {"cycle": cycle_id, "launch_token": token})
+    made = statements.insert_returning(Instance, rows, ("id", "subject"), ignore_conflicts=True)
     by_subject = {row["subject"]: row for row in rows}
     mine = []
     for row_id, subject_id in sorted(made):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import roles, store
+from engine import connection, roles, statements
 from engine.commands.base import (
     CommandResult,
     _finish,
@@ -32,8 +32,8 @@ from engine.submissions import check_submission, strip_unknown
 
 def _instance_of_task(task_id) -> int:
     try:
-        row = store.db.execute_sql('SELECT "instance_id" FROM "task" WHERE "id" = '
-                                   + store.db.obj.param, [int(task_id)]).fetchone()
+        row = connection.db.execute_sql('SELECT "instance_id" FROM "task" WHERE "id" = '
+                                   + connection.db.obj.param, [int(task_id)]).fetchone()
     except (TypeError, ValueError):
         row = None
     if row is None:
@@ -43,7 +43,7 @@ def _instance_of_task(task_id) -> int:
 
 def _locked_task(run: Run, task_id: int) -> Task:
     """Read the task again under the lock (it may have changed while we waited)."""
-    return store.get_row(Task, int(task_id))
+    return statements.get_row(Task, int(task_id))
 
 
 def _check_actor(task: Task, actor: str, run: Run) -> None:
@@ -77,7 +77,7 @@ def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> 
             run = _run_for(lock_instance(instance_id), now)
             task, form = _answerable_task(run, task_id, actor)
             draft = strip_unknown(form, _payload(data))
-            store.update_row(Task, task.id, draft=draft)
+            statements.update_row(Task, task.id, draft=draft)
             run.event("draft-saved", actor, task_id=task.id, form=task.form_id)
             _finish(run)
             return _result(run, task.id)
@@ -114,13 +114,13 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
 
 def _record_submission(run: Run, task: Task, actor: str, data: dict, trigger) -> None:
     author = run.people.find(actor)
-    store.insert_rows(Submission, [{
+    statements.insert_rows(Submission, [{
         "instance": run.row.id, "task": task.id, "form_id": task.form_id, "author": author.id,
         "data": data, "trigger": trigger, "entry": task.entry, "state": task.state,
         "submitted_at": run.now}])
     fields = {"status": TaskStatus.SUBMITTED, "submitted_at": run.now, "submitted_by": actor,
               "draft": None, "remind_at": None, "escalate_at": None}
-    store.update_row(Task, task.id, **fields)
+    statements.update_row(Task, task.id, **fields)
     for row in run.tasks():
         if row.id == task.id:
             for name, value in fields.items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine import store, versions
+from engine import connection, statements, versions
 from engine.definitions.specs import WorkflowSpec
 from engine.directory import normalize_email
 from engine.errors import NotFound
@@ -243,15 +243,15 @@ def _anonymous_lines(definition_id: int) -> frozenset:
 
 
 _ANONYMOUS: dict[int, frozenset] = {}
-store.reset_hooks.append(_ANONYMOUS.clear)  # definition ids of another database differ
+connection.reset_hooks.append(_ANONYMOUS.clear)  # definition ids of another database differ
 
 
 def _person(email: str) -> Person:
-    found = store.select_matching(Person, {"email": normalize_email(email)})
+    found = statements.select_matching(Person, {"email": normalize_email(email)})
     if not found:
         raise NotFound(f"no person {email!r} in the directory")
     return found[0]
 
 
 def _groups(person_id: int) -> set[str]:
-    return {g.group for g in store.select_matching(PersonGroup, {"person": person_id})}
+    return {g.group for g in statements.select_matching(PersonGroup, {"person": person_id})}

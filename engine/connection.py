@@ -1,0 +1,99 @@
+"""The engine's one database handle: a :class:`peewee.DatabaseProxy` and the URL it points at.
+
+:func:`init`/:func:`connect` point the proxy at SQLite (``sqlite:///PATH``) or PostgreSQL
+(``postgresql://...``); the web app opens and closes it per request the way ``FlaskDB``
+does. Caches keyed by row ids register a reset hook here, so they forget ids that belong
+to another database.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import unquote, urlparse
+
+import peewee as pw
+
+db = pw.DatabaseProxy()
+
+BUSY_TIMEOUT_S = 10
+
+
+def _sqlite(path: str) -> pw.SqliteDatabase:
+    sync = os.environ.get("REVIEWFLOW_SQLITE_SYNCHRONOUS", "NORMAL").upper()
+    return pw.SqliteDatabase(
+        path,
+        pragmas={
+            "journal_mode": "wal",
+            "synchronous": sync,
+            "foreign_keys": 1,
+            "busy_timeout": BUSY_TIMEOUT_S * 1000,
+        },
+        timeout=BUSY_TIMEOUT_S,
+        check_same_thread=False,
+    )
+
+
+def _postgres(url: str) -> pw.PostgresqlDatabase:
+    parts = urlparse(url)
+    return pw.PostgresqlDatabase(
+        unquote(parts.path.lstrip("/")),
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        host=parts.hostname or None,
+        port=parts.port or 5432,
+    )
+
+
+def database_for(url: str) -> pw.Database:
+    """A peewee database (not yet connected) for ``sqlite:///PATH`` or ``postgresql://...``."""
+    if url.startswith("sqlite:///"):
+        return _sqlite(url[len("sqlite:///") :])
+    if url == "sqlite://" or url == "sqlite:///:memory:":
+        return _sqlite(":memory:")
+    if url.startswith(("postgresql://", "postgres://")):
+        return _postgres(url)
+    raise ValueError(f"unsupported database URL {url!r} (use sqlite:///PATH or postgresql://...)")
+
+
+_current_url: str | None = None
+
+
+def init(url: str) -> pw.Database:
+    """Point the engine's database proxy at ``url`` without connecting (the web app opens
+    and closes ``db`` per request, the way ``FlaskDB`` does)."""
+    global _current_url
+    close()
+    database = database_for(url)
+    db.initialize(database)
+    if url != _current_url:
+        run_reset_hooks()  # ids cached for another database mean nothing here
+    _current_url = url
+    return database
+
+
+def connect(url: str) -> pw.Database:
+    """Point the engine's database proxy at ``url`` and open the connection."""
+    database = init(url)
+    database.connect()
+    return database
+
+
+def close() -> None:
+    """Close the current connection, if any."""
+    if db.obj is not None and not db.is_closed():
+        db.close()
+
+
+def is_postgres() -> bool:
+    """True when the proxy points at PostgreSQL (locking differs by backend)."""
+    return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
+#: Called when tables are dropped or emptied, so caches keyed by row ids forget them.
+reset_hooks: list = []
+
+
+def run_reset_hooks() -> None:
+    """Tell caches keyed by row ids that the rows are gone."""
+    for hook in reset_hooks:
+        hook()
