@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.commands import _run_for, utc
+from engine.lifecycle import Run, next_reminder
 from engine.locking import lock_instance, transaction
-from engine.machine import Run, next_reminder
 from engine.store import Instance, InstanceStatus, Task, TaskStatus
 
 SYSTEM = "system"

@@ -22,8 +22,8 @@ from engine.commands.tasks import (
 )
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, NotFound, ReviewflowError
+from engine.lifecycle import Run
 from engine.locking import lock_instance, transaction
-from engine.machine import Run
 from engine.store import (
     Person,
     Task,

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from engine import versions
 from engine.directory import People
 from engine.errors import Conflict, NotAllowed, NotFound
+from engine.lifecycle import Pending, Run
 from engine.locking import transaction
-from engine.machine import Pending, Run
 from engine.store import (
     Event,
     Instance,

@@ -23,8 +23,8 @@ from engine.commands.base import (
 from engine.definitions.specs import Library
 from engine.directory import People, normalize_email
 from engine.errors import Conflict, NotAllowed, NotFound, ReviewflowError
+from engine.lifecycle import Pending, Run, first_timer
 from engine.locking import transaction
-from engine.machine import Pending, Run, first_timer
 from engine.store import (
     Cycle,
     Instance,

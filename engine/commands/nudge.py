@@ -23,8 +23,8 @@ from engine.commands.base import (
 from engine.commands.tasks import _instance_of_task, _locked_task
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, ReviewflowError
+from engine.lifecycle import Run
 from engine.locking import lock_instance, transaction
-from engine.machine import Run
 from engine.store import Task, TaskStatus
 
 MESSAGE_LIMIT = 2000

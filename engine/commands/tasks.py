@@ -19,8 +19,8 @@ from engine.commands.base import (
 from engine.definitions.specs import TransitionSpec
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
+from engine.lifecycle import Run
 from engine.locking import lock_instance, transaction
-from engine.machine import Run
 from engine.source import did_you_mean
 from engine.store import (
     Submission,

@@ -130,7 +130,7 @@ def _field_forms(rows) -> dict[int, dict]:
                     form_ids.add(role.form)
     if not wanted:
         return {}
-    from engine.machine import forms_from_rows
+    from engine.lifecycle import forms_from_rows
 
     found: dict[int, list] = {iid: [] for iid in wanted}
     query = (Submission.select(Submission.instance, Submission.form_id, Submission.data,

@@ -116,7 +116,7 @@ def _instance_roles(spec: WorkflowSpec, inst: Instance, people: People,
     people.load_groups({r.group for r in spec.roles.values() if r.kind == "group"}
                        | {roles.HR_GROUP})
     people.preload_chains([inst.subject], roles.chain_depth(spec))
-    from engine.machine import forms_from_rows
+    from engine.lifecycle import forms_from_rows
 
     forms = forms_from_rows(spec, [(s.form_id, s.data, s.entry) for s in submissions])
     named = [e for r in spec.roles.values() if r.kind == "field"

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from engine import commands, store, versions
-from engine.machine import many_forms
+from engine.lifecycle import many_forms
 from engine.store import (
     Cycle,
     Event,

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from engine import commands, machine
+from engine import commands, lifecycle, machine
 from engine.definitions.library import load_library
 from engine.errors import Conflict
 from engine.store import Instance
@@ -33,9 +33,9 @@ def test_the_machine_takes_exactly_the_chosen_candidate(library):
 def test_auto_transitions_that_loop_are_stopped_and_recorded(org):
     extra = load_library([DEFINITIONS / "extra" / "workflows", DEFINITIONS / "forms"])
     result = commands.start(extra, "loop", "ann@x.com", "hal@x.com", now=T0)
-    assert result.status == "running" and len(result.fired) == machine.MAX_AUTO_STEPS
+    assert result.status == "running" and len(result.fired) == lifecycle.MAX_AUTO_STEPS
     stopped = events(result.instance_id, "auto-loop-stopped")
-    assert stopped[0].detail["limit"] == machine.MAX_AUTO_STEPS
+    assert stopped[0].detail["limit"] == lifecycle.MAX_AUTO_STEPS
     assert commands.fire(result.instance_id, "stop", "ann@x.com", now=T0).state == "end"
 
 

@@ -1,0 +1,409 @@
+"""One instance during one command: entering and leaving states, tasks, timers, auto steps.
+
+Entering a state creates its tasks and timers, a done state fires its first auto
+transition whose conditions hold, leaving a state cancels its open tasks. New rows are
+collected in a :class:`Pending` unit and inserted in bulk, so a launch of thousands of
+instances costs a few statements per batch. The state itself is moved by
+:func:`engine.machine.move`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from engine import roles, statements
+from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
+from engine.directory import People, subject_view
+from engine.expressions import ExpressionError, compile_expression
+from engine.machine import move
+from engine.store import (
+    Cycle,
+    Event,
+    Instance,
+    InstanceStatus,
+    Outbox,
+    Person,
+    Submission,
+    Task,
+    TaskStatus,
+)
+
+#: Auto transitions one command may fire before it stops (a definition that loops).
+MAX_AUTO_STEPS = 50
+TASK_FIELDS = tuple(Task._meta.sorted_field_names)
+
+
+@dataclass
+class Pending:
+    """New rows of one command, inserted together at the end."""
+
+    tasks: list[Task] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    outbox: list[dict] = field(default_factory=list)
+
+    def flush(self) -> None:
+        """Insert everything collected, in bulk."""
+        rows = [{f: t.__data__.get(f) for f in TASK_FIELDS if f != "id"} for t in self.tasks]
+        for model, items in ((Task, rows), (Event, self.events), (Outbox, self.outbox)):
+            statements.insert_rows(model, items)
+        self.tasks, self.events, self.outbox = [], [], []
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """Naive UTC (as stored) -> timezone-aware UTC (as expressions see ``now``)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+_many_forms: dict[int, tuple[WorkflowSpec, frozenset[str]]] = {}
+
+
+def many_forms(spec: WorkflowSpec) -> frozenset[str]:
+    """Forms filled by several tasks of a line (several people, quorum, repeat): a list.
+
+    Cached per spec object (specs are frozen; one is shared by every instance of a version).
+    """
+    found = _many_forms.get(id(spec))
+    if found is not None and found[0] is spec:
+        return found[1]
+    if len(_many_forms) > 256:  # specs of libraries loaded and dropped (tests): forget them
+        _many_forms.clear()
+    out = _find_many_forms(spec)
+    _many_forms[id(spec)] = (spec, out)
+    return out
+
+
+def _find_many_forms(spec: WorkflowSpec) -> frozenset[str]:
+    out = set()
+    for state in spec.states.values():
+        for line in state.tasks:
+            role = spec.roles.get(line.assignee)
+            if line.repeat or line.quorum or (role is not None and role.multi):
+                out.add(line.form)
+    return frozenset(out)
+
+
+def load_forms(spec: WorkflowSpec, instance_id: int) -> dict:
+    """Form id -> the latest submission's data (a list of the latest visit's for many)."""
+    query = (Submission.select(Submission.form_id, Submission.data, Submission.entry)
+             .where(Submission.instance == instance_id).order_by(Submission.id))
+    return forms_from_rows(spec, [(s.form_id, s.data, s.entry) for s in query])
+
+
+def forms_from_rows(spec: WorkflowSpec, rows: list[tuple[str, dict, int]]) -> dict:
+    """Build the ``forms`` name of expressions from (form_id, data, entry) rows in order."""
+    many = many_forms(spec)
+    grouped: dict[str, list[tuple[dict, int]]] = {}
+    for form_id, data, entry in rows:
+        grouped.setdefault(form_id, []).append((data, entry))
+    out = {}
+    for form_id, items in grouped.items():
+        if form_id in many:
+            last = items[-1][1]
+            out[form_id] = [d for d, e in items if e == last]
+        else:
+            out[form_id] = items[-1][0]
+    for form_id in many - set(out):
+        out[form_id] = []
+    return out
+
+
+def next_reminder(due: datetime | None, offsets, now: datetime) -> datetime | None:
+    """The earliest reminder time (``due - offset``) still ahead of ``now``."""
+    if due is None:
+        return None
+    times = sorted(due - o for o in offsets if due - o > now)
+    return times[0] if times else None
+
+
+class Run:
+    """One instance during one command (rows read once, new rows collected in Pending)."""
+
+    def __init__(self, row: Instance, version, people: People, now: datetime,
+                 pending: Pending, new: bool = False):
+        self.row = row
+        self.version = version
+        self.spec: WorkflowSpec = version.spec
+        self.people = people
+        self.now = now
+        self.pending = pending
+        self._tasks: list[Task] | None = [] if new else None
+        self._forms: dict | None = forms_from_rows(self.spec, []) if new else None
+        self.dirty: dict = {}
+        self.fired: list[str] = []
+        self.children: list[Run] = []
+
+    # ----------------------------------------------------------------- reading
+
+    @property
+    def subject(self) -> Person:
+        return self.people.get(self.row.subject_id)
+
+    def tasks(self) -> list[Task]:
+        """Tasks of the current visit of the current state."""
+        if self._tasks is None:
+            self._tasks = statements.select_matching(
+                Task, {"instance": self.row.id, "entry": self.row.entry})
+        return self._tasks
+
+    @property
+    def facts(self) -> roles.Facts:
+        """The instance as its roles see it (subject, directory, forms)."""
+        return roles.Facts(self.row.subject_id, self.people, self.forms)
+
+    def resolve(self, role_name: str) -> roles.Resolved:
+        """The active people playing the workflow's role ``role_name`` now."""
+        return roles.resolve(self.spec.roles[role_name], self.facts)
+
+    def plays(self, email: str, role_names) -> str | None:
+        """The first of ``role_names`` that ``email`` plays in the instance, or None."""
+        return roles.plays_any(email, role_names, self.spec, self.facts)
+
+    def hr(self) -> list[str]:
+        """Emails of HR (told when nobody plays a role)."""
+        return [p.email for p in roles.hr_members(self.people)]
+
+    def forms(self) -> dict:
+        """The ``forms`` name of expressions (loaded once per command)."""
+        if self._forms is None:
+            self._forms = load_forms(self.spec, self.row.id)
+        return self._forms
+
+    def note_submission(self, form_id: str, data: dict) -> None:
+        """Keep ``forms`` true after a submission made in this command."""
+        if self._forms is None:
+            return
+        if form_id in many_forms(self.spec):
+            self._forms = None  # rebuilt from rows: the list belongs to the latest visit
+        else:
+            self._forms[form_id] = data
+
+    def context(self) -> dict:
+        """Names for expressions: subject, forms, now, instance."""
+        subject = self.subject
+        cycle = None
+        if self.row.cycle_id:
+            cycle = Cycle.select(Cycle.name).where(Cycle.id == self.row.cycle_id).scalar()
+        return {
+            "subject": subject_view(subject, self.people, self.people.groups_of(subject.id)),
+            "forms": self.forms(),
+            "now": aware(self.now),
+            "instance": {
+                "id": self.row.id, "state": self.row.state, "workflow": self.spec.id,
+                "started_at": aware(self.row.started_at), "entered_at": aware(self.row.entered_at),
+                "cycle": cycle, "entry": self.row.entry,
+            },
+        }
+
+    # ----------------------------------------------------------------- writing
+
+    def set(self, **fields) -> None:
+        """Change instance fields (saved by :meth:`save`)."""
+        for name, value in fields.items():
+            setattr(self.row, name, value)
+        self.dirty.update(fields)
+
+    def event(self, kind: str, actor: str = "system", *, trigger: str | None = None,
+              from_state: str | None = None, to_state: str | None = None,
+              task_id: int | None = None, **detail) -> None:
+        """Append a history event (inserted with the command)."""
+        self.pending.events.append({
+            "instance": self.row.id, "at": self.now, "actor": actor, "kind": kind,
+            "trigger": trigger, "from_state": from_state, "to_state": to_state,
+            "task": task_id, "detail": detail,
+        })
+
+    def notify(self, recipients, kind: str, subject: str, body: str,
+               task_id: int | None = None) -> None:
+        """Queue a message in the outbox (delivered by the mailer later)."""
+        for email in sorted(set(recipients)):
+            self.pending.outbox.append({
+                "recipient": email, "subject": subject[:300], "body": body, "kind": kind,
+                "created_at": self.now, "sent_at": None, "instance": self.row.id,
+                "task": task_id,
+            })
+
+    def save(self) -> None:
+        """Write changed instance fields (this run's and its children's)."""
+        if self.dirty:
+            statements.update_row(Instance, self.row.id, **self.dirty)
+            self.dirty = {}
+        for child in self.children:
+            child.save()
+
+    # ----------------------------------------------------------------- states
+
+    def enter(self, state_name: str) -> None:
+        """Create the state's tasks and timers, or finish the instance on a final state."""
+        state = self.spec.states[state_name]
+        if state.final:
+            self.set(status=InstanceStatus.FINISHED, finished_at=self.now, timer_at=None)
+            self.event("finished", to_state=state_name)
+            return
+        for line in state.tasks:
+            self.create_tasks(line)
+        timer = self.timer_after()
+        if timer != self.row.timer_at:
+            self.set(timer_at=timer)
+
+    def timer_after(self, after: datetime | None = None) -> datetime | None:
+        """When the next ``after:`` timer of the current state is due (strictly after ``after``)."""
+        times = [self.row.entered_at + t.after for t in self.spec.transitions_from(self.row.state)
+                 if t.after is not None]
+        times = [t for t in times if after is None or t > after]
+        return min(times) if times else None
+
+    def create_tasks(self, line: TaskSpec) -> None:
+        """One task per person of the line's role; unassigned (and HR told) for nobody."""
+        found = self.resolve(line.assignee)
+        for person in found.people:
+            self.new_task(line, person)
+        if not found.people:
+            self.new_task(line, None)
+            self.event("unassigned", role=line.assignee, form=line.form,
+                       problems=found.problems)
+            self.notify(self.hr(), "unassigned",
+                        f"Unassigned task: {line.form} for {self.subject.name}",
+                        f"Nobody plays '{line.assignee}' for {self.subject.name} "
+                        f"({'; '.join(found.problems)}). Please reassign the task.")
+        elif found.problems:
+            self.event("role-problems", role=line.assignee, problems=found.problems)
+
+    def new_task(self, line: TaskSpec, person: Person | None, created: datetime | None = None):
+        """Add one task of ``line`` for ``person`` (None: unassigned)."""
+        created = created or self.now
+        due = created + line.due if line.due else None
+        task = Task(__no_default__=True)  # filled directly: launch makes thousands
+        task.__data__ = {
+            "instance": self.row.id, "entry": self.row.entry, "state": self.row.state,
+            "task_key": line.key, "form_id": line.form, "role": line.assignee,
+            "assignee": person.id if person else None, "status": TaskStatus.OPEN,
+            "draft": None, "created_at": created, "due_at": due,
+            "remind_at": next_reminder(due, line.remind, self.now),
+            "escalate_at": due if (line.escalate and due) else None, "escalated_to": None,
+            "repeat_at": created + line.repeat if line.repeat else None,
+            "submitted_at": None, "submitted_by": None, "cancelled_at": None,
+        }
+        self.tasks().append(task)
+        self.pending.tasks.append(task)
+        return task
+
+    def line_of(self, task: Task) -> TaskSpec | None:
+        """The task line (spec) a task row was created from."""
+        state = self.spec.states.get(task.state)
+        for line in state.tasks if state else ():
+            if line.key == task.task_key:
+                return line
+        return None
+
+    def is_done(self) -> bool:
+        """Is every task line of the current state done (all submitted, or quorum)?"""
+        state = self.spec.states[self.row.state]
+        if state.final:
+            return False
+        tasks = self.tasks()
+        for line in state.tasks:
+            live = [t for t in tasks if t.task_key == line.key and t.status != TaskStatus.CANCELLED]
+            submitted = sum(1 for t in live if t.status == TaskStatus.SUBMITTED)
+            need = min(line.quorum, len(live)) if line.quorum else len(live)
+            if submitted < need:
+                return False
+        return True
+
+    # ----------------------------------------------------------------- transitions
+
+    def holds(self, transition: TransitionSpec) -> tuple[bool, str | None]:
+        """Do ``conditions`` all hold and no ``unless`` hold? (False + reason otherwise)."""
+        if not transition.conditions and not transition.unless:
+            return True, None
+        context = self.context()
+        try:
+            for text in transition.conditions:
+                if not compile_expression(text).evaluate(context):
+                    return False, f"condition {text!r} does not hold"
+            for text in transition.unless:
+                if compile_expression(text).evaluate(context):
+                    return False, f"unless {text!r} holds"
+        except ExpressionError as exc:
+            self.event("expression-error", trigger=transition.trigger, error=str(exc))
+            return False, str(exc)
+        return True, None
+
+    def take(self, transition: TransitionSpec, actor: str) -> None:
+        """Leave the current state through ``transition`` and enter its destination."""
+        source = self.row.state
+        self.cancel_open_tasks()
+        dest = move(self.spec, source, transition)
+        self.set(state=dest, entry=self.row.entry + 1, entered_at=self.now, timer_at=None)
+        self._tasks = []
+        self.event("transition", actor, trigger=transition.trigger, from_state=source,
+                   to_state=dest)
+        self.fired.append(transition.trigger)
+        self.enter(dest)
+        if transition.start:
+            self.start_child(transition.start, actor)
+
+    def cancel_open_tasks(self) -> None:
+        """Cancel the current visit's open tasks (they stay in history)."""
+        fields = {"status": TaskStatus.CANCELLED, "cancelled_at": self.now, "remind_at": None,
+                  "escalate_at": None, "repeat_at": None}
+        for task in self.tasks():
+            if task.status == TaskStatus.OPEN:
+                for name, value in fields.items():
+                    setattr(task, name, value)
+        statements.update_matching(Task, fields, {"instance": self.row.id, "entry": self.row.entry,
+                                             "status": TaskStatus.OPEN})
+
+    def advance(self, actor: str = "system") -> None:
+        """Fire auto transitions (and elapsed timers) while one applies; guard loops."""
+        for _ in range(MAX_AUTO_STEPS):
+            if self.row.status != InstanceStatus.RUNNING:
+                return
+            chosen = self.next_automatic()
+            if chosen is None:
+                return
+            self.take(chosen, actor)
+        self.event("auto-loop-stopped", state=self.row.state, limit=MAX_AUTO_STEPS)
+
+    def next_automatic(self) -> TransitionSpec | None:
+        """The first auto transition of a done state, or elapsed timer, whose conditions hold."""
+        done = None
+        for t in self.spec.transitions_from(self.row.state):
+            if t.auto:
+                done = self.is_done() if done is None else done
+                if not done:
+                    continue
+            elif t.after is None or self.row.entered_at + t.after > self.now:
+                continue
+            if self.holds(t)[0]:
+                return t
+        return None
+
+    def start_child(self, workflow_id: str, actor: str) -> None:
+        """``start:``: launch ``workflow_id`` for the same subject, linked to this instance."""
+        from engine import versions
+
+        version = versions.version_for(versions.latest(workflow_id).id)
+        spec = version.spec
+        row = Instance.create(
+            definition=version.definition_id, workflow_id=spec.id, cycle=None,
+            subject=self.row.subject_id, state=spec.initial, status=InstanceStatus.RUNNING,
+            entry=1, started_at=self.now, entered_at=self.now, parent=self.row.id)
+        child = Run(row, version, self.people, self.now, self.pending, new=True)
+        child.event("launched", actor, to_state=spec.initial, parent=self.row.id)
+        child.enter(spec.initial)
+        child.advance(actor)
+        self.children.append(child)
+        self.event("started", actor, child=row.id, workflow=spec.id)
+
+    def cancel(self, actor: str, reason: str) -> None:
+        """Stop the instance: open tasks cancelled, status cancelled."""
+        self.cancel_open_tasks()
+        self.set(status=InstanceStatus.CANCELLED, finished_at=self.now, timer_at=None)
+        self.event("cancelled", actor, from_state=self.row.state, reason=reason)
+
+
+def first_timer(spec: WorkflowSpec, state: str, entered: datetime) -> datetime | None:
+    """When the first ``after:`` timer of ``state`` entered at ``entered`` is due."""
+    times = [entered + t.after for t in spec.transitions_from(state) if t.after is not None]
+    return min(times) if times else None
