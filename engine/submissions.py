@@ -4,9 +4,8 @@ jsonschema is the authority. This module builds one validator per form version (
 one per call costs ~40x, see design/performance.md), turns its errors into
 ``{field_path: [plain messages]}`` for raters, and drops fields a form does not declare.
 
-Field paths are written the way the forms' input names are: ``rating``, ``goals[0].goal``,
-``address.city``; ``""`` is the form as a whole. A key that is not a plain name is quoted
-JSON-style: ``notes["a.b"]``.
+Errors are keyed by field paths and ``$ref`` is followed with the scope of
+:mod:`engine.form_schema`, which the web forms share (its names are re-exported here).
 """
 
 from __future__ import annotations
@@ -17,20 +16,23 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
-import referencing
-import referencing.exceptions
-import referencing.jsonschema
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import validator_for
 
 from engine.definitions.specs import FormSpec
 from engine.errors import SubmissionInvalid
-
-DRAFT7 = "http://json-schema.org/draft-07/schema#"
+from engine.form_schema import (  # noqa: F401  (DRAFT7, parse_field_path: re-exported)
+    DRAFT7,
+    MAX_REF_DEPTH,
+    SchemaScope,
+    dialect_of,
+    field_path,
+    parse_field_path,
+)
 
 #: Largest JSON payload (UTF-8 bytes) a submission may have; the environment variable
 #: ``REVIEWFLOW_MAX_PAYLOAD_BYTES`` overrides the default of 256 KiB.
@@ -40,48 +42,6 @@ REQUIRED = "This field is required."
 FORBIDDEN = "Leave this field empty."
 NOT_A_NUMBER = "Enter a number."
 _CACHE_SIZE = 256
-_MAX_REF_DEPTH = 32
-
-# --------------------------------------------------------------------------- field paths
-
-_PLAIN_NAME = re.compile(r"^[A-Za-z_][\w\- ]*$")
-
-
-def field_path(parts: Iterable[str | int]) -> str:
-    """Write a document path as an input name: ``("goals", 0, "goal")`` -> ``goals[0].goal``."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _PLAIN_NAME.match(part):
-            out += ("." if out else "") + part
-        else:
-            out += "[" + json.dumps(part) + "]"
-    return out
-
-
-_SEGMENT = re.compile(r'\.?([A-Za-z_][\w\- ]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
-
-
-def parse_field_path(path: str) -> tuple[str | int, ...]:
-    """Read back what :func:`field_path` wrote; raises ``ValueError`` on anything else."""
-    parts: list[str | int] = []
-    pos = 0
-    while pos < len(path):
-        m = _SEGMENT.match(path, pos)
-        if not m or (m.group(1) and pos == 0 and path[0] == "."):
-            raise ValueError(f"not a field path: {path!r}")
-        if m.group(1) is not None:
-            if pos and not path[pos] == ".":
-                raise ValueError(f"not a field path: {path!r}")
-            parts.append(m.group(1))
-        elif m.group(2) is not None:
-            parts.append(int(m.group(2)))
-        else:
-            parts.append(json.loads(m.group(3)))
-        pos = m.end()
-    return tuple(parts)
-
 
 # --------------------------------------------------------------------------- validators
 
@@ -92,14 +52,6 @@ _lock = threading.Lock()
 def _form_key(form: FormSpec) -> tuple:
     # Forms built in code (tests, previews) may have no sha256; their content is the key.
     return (form.id, form.sha256 or json.dumps(form.schema, sort_keys=True, default=str))
-
-
-def dialect_of(form: FormSpec) -> str:
-    """The JSON Schema dialect of a form: its ``$schema``, else the spec's, else draft-07."""
-    schema = form.schema
-    if isinstance(schema, dict) and isinstance(schema.get("$schema"), str):
-        return schema["$schema"]
-    return form.dialect or DRAFT7
 
 
 def validator_for_form(form: FormSpec):
@@ -340,7 +292,7 @@ def submission_errors(form: FormSpec, data: Any) -> dict[str, list[str]]:
     """``{field_path: [plain messages]}`` for ``data`` under ``form``; ``{}`` when valid."""
     size = payload_size(data)
     if size > MAX_PAYLOAD_BYTES:
-        return {"": [_too_large(size)]}
+        return {"": [too_large_message(size)]}
     errors: dict[str, list[str]] = {path: [NOT_A_NUMBER] for path in _non_finite(data, ())}
     if errors:  # NaN passes every minimum and maximum: refuse it before the schema is asked
         return errors
@@ -377,68 +329,12 @@ def payload_size(data: Any) -> int:
     return len(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode())
 
 
-def _too_large(size: int) -> str:
+def too_large_message(size: int) -> str:
+    """The message for a submission of ``size`` bytes, over :data:`MAX_PAYLOAD_BYTES`."""
     return (
         f"This submission is too large ({size // 1024 + 1} KiB); "
         f"the limit is {MAX_PAYLOAD_BYTES // 1024} KiB."
     )
-
-
-# --------------------------------------------------------------------------- $ref scopes
-
-
-class SchemaScope:
-    """Follows ``$ref`` (local, ``$id``-based and bundled ``$defs``) from a form's root schema.
-
-    ``deref(schema)`` returns the target merged with the referring schema's own keywords,
-    and a scope for looking up refs inside that target. Ref chains are bounded so a
-    recursive schema cannot loop.
-    """
-
-    def __init__(self, root: Any, dialect: str = DRAFT7, resolver=None):
-        self.root = root
-        self.dialect = dialect
-        if resolver is None:
-            spec = referencing.jsonschema.specification_with(
-                dialect, default=referencing.jsonschema.DRAFT7
-            )
-            resource = spec.create_resource(root if isinstance(root, dict | bool) else {})
-            base = root.get("$id", "") if isinstance(root, dict) else ""
-            registry = referencing.Registry().with_resource(base, resource).crawl()
-            resolver = registry.resolver(base_uri=base)
-        self.resolver = resolver
-
-    @classmethod
-    def of(cls, form: FormSpec) -> SchemaScope:
-        """The scope of a form's root schema."""
-        return cls(form.schema, dialect_of(form))
-
-    def enter(self, schema: Any) -> SchemaScope:
-        """The scope inside ``schema`` (it changes only where ``schema`` has an ``$id``)."""
-        if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
-            spec = referencing.jsonschema.specification_with(
-                schema.get("$schema", self.dialect), default=referencing.jsonschema.DRAFT7
-            )
-            inner = self.resolver.in_subresource(spec.create_resource(schema))
-            return SchemaScope(self.root, self.dialect, inner)
-        return self
-
-    def deref(self, schema: Any) -> tuple[Any, SchemaScope]:
-        """Follow ``$ref`` chains in ``schema``; siblings of ``$ref`` win over the target's keys."""
-        scope = self.enter(schema)
-        for _ in range(_MAX_REF_DEPTH):
-            if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
-                return schema, scope
-            try:
-                resolved = scope.resolver.lookup(schema["$ref"])
-            except referencing.exceptions.Unresolvable:
-                rest = {k: v for k, v in schema.items() if k != "$ref"}
-                return rest, scope
-            target = resolved.contents
-            siblings = {k: v for k, v in schema.items() if k not in ("$ref", "$id")}
-            scope = SchemaScope(self.root, self.dialect, resolved.resolver).enter(target)
-            schema = {**target, **siblings} if isinstance(target, dict) else target
-        return {}, scope  # a ref cycle without end: treat it as "anything"
 
 
 # --------------------------------------------------------------------------- unknown fields
@@ -450,7 +346,7 @@ def _branches(schema: Any, scope: SchemaScope, depth: int = 0) -> list[tuple[dic
     """Every schema applying to the same instance: itself, allOf/anyOf/oneOf, if/then/else,
     and the schema forms of ``dependencies``/``dependentSchemas``."""
     schema, scope = scope.deref(schema)
-    if not isinstance(schema, dict) or depth > _MAX_REF_DEPTH:
+    if not isinstance(schema, dict) or depth > MAX_REF_DEPTH:
         return []
     found = [(schema, scope)]
     subs: list[Any] = []

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from engine.definitions.specs import FormSpec
-from engine.submissions import SchemaScope, dialect_of
+from engine.form_schema import SchemaScope, dialect_of
 from web.forms import refs
 
 MAX_DEPTH = 12

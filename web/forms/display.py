@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from engine.definitions.specs import FormSpec
-from engine.submissions import field_path, parse_field_path
+from engine.form_schema import field_path, parse_field_path
 from web.forms import widgets
 from web.forms.builder import Node, encode, root_node
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from engine.definitions.specs import FormSpec
-from engine.submissions import field_path, submission_errors
+from engine.form_schema import field_path
+from engine.submissions import submission_errors
 
 
 def merge_errors(*maps: dict) -> dict[str, list[str]]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from engine import submissions
 from engine.definitions.specs import FormSpec
-from engine.submissions import field_path, parse_field_path
+from engine.form_schema import field_path, parse_field_path
 from web.forms import widgets
 from web.forms.builder import MISSING, Node, root_node
 from web.forms.errors import merge_errors
@@ -372,7 +372,7 @@ def parse_form(form: FormSpec, formdata: Any, *, validate: bool = True,
     """
     size = posted_size(formdata)
     if size > submissions.MAX_PAYLOAD_BYTES:
-        return ParseResult(data={}, errors={"": [submissions._too_large(size)]})
+        return ParseResult(data={}, errors={"": [submissions.too_large_message(size)]})
     root = root_node(form)
     parser = Parser(formdata, prefix)
     data = parser.value(root, ())
@@ -380,7 +380,7 @@ def parse_form(form: FormSpec, formdata: Any, *, validate: bool = True,
         data = None
     size = submissions.payload_size(data)
     if size > submissions.MAX_PAYLOAD_BYTES:  # e.g. many blank rows asked for by markers
-        return ParseResult(data={}, errors={"": [submissions._too_large(size)]})
+        return ParseResult(data={}, errors={"": [submissions.too_large_message(size)]})
     data = submissions.strip_unknown(form, data)
     if previous is not None:
         data = keep_readonly(root, data, previous)

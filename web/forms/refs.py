@@ -4,7 +4,7 @@ A form shows every field that may apply: fields of ``allOf`` branches, of each
 ``anyOf``/``oneOf`` option, of ``if``/``then``/``else`` and of ``dependencies``. This module
 collects them, merges a field declared in several branches into one schema, and says in
 words when a field is only conditionally required. ``$ref`` chains are bounded by
-:class:`engine.submissions.SchemaScope`; recursive schemas are expanded lazily by the builder.
+:class:`engine.form_schema.SchemaScope`; recursive schemas are expanded lazily by the builder.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.submissions import SchemaScope
+from engine.form_schema import SchemaScope
 
 MAX_BRANCH_DEPTH = 8
 

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from wtforms.form import BaseForm
 
-from engine.submissions import field_path
+from engine.form_schema import field_path
 from web.forms import widgets
 from web.forms.builder import MISSING, Node, encode
 
