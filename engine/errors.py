@@ -37,9 +37,12 @@ class Problem:
     path: tuple = ()
     message: str = ""
     hint: str | None = None
+    severity: str = "error"  # or "warning": reported, but the library still loads
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}"
+        if self.severity != "error":
+            where += f": {self.severity}"
         shown = format_path(self.path)
         text = f"{where}: {shown}: {self.message}" if shown else f"{where}: {self.message}"
         if self.hint:
@@ -47,7 +50,8 @@ class Problem:
         return text
 
     def as_dict(self) -> dict:
-        return {
+        """The problem as JSON data (``severity`` only on warnings: errors look as before)."""
+        out = {
             "file": self.file,
             "line": self.line,
             "column": self.col,
@@ -55,6 +59,9 @@ class Problem:
             "message": self.message,
             "hint": self.hint,
         }
+        if self.severity != "error":
+            out["severity"] = self.severity
+        return out
 
 
 class DefinitionError(ReviewflowError):

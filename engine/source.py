@@ -113,7 +113,13 @@ class SourceDoc:
         self.data = None
         self.map = SourceMap()
         self.issues: list[Issue] = []
+        self.warnings: list[Issue] = []  # reported, but the file still loads (not --strict)
         self.broken = False  # unreadable or not parseable: no meaning checks
+        # Texts may be written per language (engine.definitions.texts): ``raw`` is the
+        # document as written, ``data`` the same in its default language, plain strings.
+        self.raw = None
+        self.languages: tuple[str, ...] = ("en",)
+        self.text_paths: list[tuple] = []
 
     def fail(self, exc: SourceSyntaxError) -> None:
         """Mark the file unusable, with the syntax error as its one problem."""

@@ -19,7 +19,8 @@ import referencing.jsonschema
 from jsonschema.validators import validator_for
 from jsonschema_specifications import REGISTRY as META_SCHEMAS
 
-from engine.definitions.specs import FormSpec
+from engine.definitions import texts
+from engine.definitions.specs import FormSpec, frozen_map
 from engine.definitions.structure import structure_issues
 from engine.definitions.ui_schema import ui_schema_issues
 from engine.source import Issue, SourceDoc, did_you_mean, read_document, read_json
@@ -59,6 +60,7 @@ def read_form(path: Path) -> FormDoc:
     if doc.broken:
         return doc
     doc.issues += structure_issues("form", doc.data, json_words=True)
+    texts.split_languages(doc, texts.form_text_paths(doc.data))
     if isinstance(doc.data, dict) and isinstance(doc.data.get("schema"), dict):
         schema_issues = list(_schema_issues(doc.data["schema"]))
         doc.issues += schema_issues
@@ -228,8 +230,14 @@ def _prefix(key, issue: Issue) -> Issue:
 
 
 def build_form(doc: FormDoc, file: str) -> FormSpec:
-    """The :class:`FormSpec` of a form file that has no problems."""
-    data = doc.data
+    """The :class:`FormSpec` of a form file that has no problems, in its default language,
+    with one spec per other language it is written in (``translations``)."""
+    others = {lang: _build_form(doc, file, texts.localize(
+        doc.raw, doc.text_paths, lang, doc.languages)) for lang in doc.languages[1:]}
+    return _build_form(doc, file, doc.data, frozen_map(others))
+
+
+def _build_form(doc: FormDoc, file: str, data: dict, translations=None) -> FormSpec:
     schema = data["schema"]
     uri, _cls = dialect_of(schema)
     title = data.get("title") or schema.get("title") or data.get("name") or doc.id
@@ -244,4 +252,6 @@ def build_form(doc: FormDoc, file: str) -> FormSpec:
         dialect=uri,
         description=data.get("description") or schema.get("description"),
         form_data=data.get("formData"),
+        languages=doc.languages,
+        translations=translations if translations is not None else frozen_map({}),
     )

@@ -8,6 +8,7 @@ problems of all files come back together; a library with a problem is never retu
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from engine.definitions.checks import check_workflow
@@ -29,12 +30,13 @@ def load_library(paths: Iterable[Path | str]) -> Library:
     return library
 
 
-def check_library(paths: Iterable[Path | str],
-                  other_workflows: Iterable[str] = ()) -> tuple[Library | None, list[Problem]]:
+def check_library(paths: Iterable[Path | str], other_workflows: Iterable[str] = (),
+                  strict: bool = False) -> tuple[Library | None, list[Problem]]:
     """``(library, [])``, or ``(None, problems)`` listing every problem of every file.
 
     ``other_workflows`` are ids that ``start:`` may name although they are not loaded
-    here (checking one workflow file of a library).
+    here (checking one workflow file of a library). Warnings (a missing translation) are
+    in ``library.warnings``; with ``strict`` they are problems like any other.
     """
     paths = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
     workflow_files, form_files, problems = discover(paths)
@@ -49,10 +51,15 @@ def check_library(paths: Iterable[Path | str],
     for doc in workflows:
         meaning = [] if doc.broken else _meaning(doc, known_forms, known_workflows)
         problems += _located(doc.path, doc.map, doc.issues + _unshadowed(meaning, doc.issues))
+    warnings = [w if strict else replace(w, severity="warning")
+                for doc in (*forms, *workflows) for w in _located(doc.path, doc.map, doc.warnings)]
+    if strict:
+        problems += warnings
     if problems:
         return None, sorted(set(problems), key=_order)
     root = str(paths[0]) if paths else ""
-    return _build(forms, workflows, root), []
+    library = _build(forms, workflows, root)
+    return replace(library, warnings=tuple(sorted(set(warnings), key=_order))), []
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[Path], list[Problem]]:

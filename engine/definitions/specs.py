@@ -121,6 +121,13 @@ class FormSpec:
     dialect: str = "http://json-schema.org/draft-07/schema#"
     description: str | None = None
     form_data: Any = None  # the data a new form starts with (rjsf ``formData``)
+    languages: tuple[str, ...] = ("en",)  # the languages its texts are in, default first
+    translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def localized(self, language: str | None) -> FormSpec:
+        """This form with its texts in ``language`` (the default language's when the form
+        is not written in it)."""
+        return _localized(self, language)
 
     def __hash__(self) -> int:  # schemas are dicts; identity by content hash
         return hash((self.id, self.sha256))
@@ -142,6 +149,13 @@ class WorkflowSpec:
     source_text: str = ""
     sha256: str = ""
     started_by: tuple[str, ...] = ()  # roles that may start it themselves; () = HR or manager
+    languages: tuple[str, ...] = ("en",)  # the languages its texts are in, default first
+    translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def localized(self, language: str | None) -> WorkflowSpec:
+        """This workflow with its texts in ``language`` (the default language's when the
+        workflow is not written in it)."""
+        return _localized(self, language)
 
     def __hash__(self) -> int:
         return hash((self.id, self.version, self.sha256))
@@ -164,12 +178,20 @@ class Library:
     workflows: MappingProxyType  # id -> WorkflowSpec
     forms: MappingProxyType  # id -> FormSpec
     root: str = ""
+    warnings: tuple = ()  # Problems of severity "warning" (missing translations)
 
     def workflow(self, workflow_id: str) -> WorkflowSpec:
         return self.workflows[workflow_id]
 
     def form(self, form_id: str) -> FormSpec:
         return self.forms[form_id]
+
+
+def _localized(spec, language: str | None):
+    if not language:
+        return spec
+    base = language.replace("_", "-").split("-")[0]
+    return spec.translations.get(language) or spec.translations.get(base) or spec
 
 
 def frozen_map(items: dict[str, Any]) -> MappingProxyType:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from engine.definitions import texts
 from engine.definitions.roles_syntax import RoleSyntaxError, parse_role
 from engine.definitions.specs import (
     ReaderRule,
@@ -50,6 +51,7 @@ def read_workflow(path: Path) -> WorkflowDoc:
                                 "'version', 'initial', 'states' and 'transitions'"))
         return doc
     doc.issues += structure_issues("workflow", doc.data)
+    texts.split_languages(doc, texts.workflow_text_paths(doc.data))
     return doc
 
 
@@ -148,8 +150,15 @@ def build_transition(index: int, item: dict, data: dict) -> TransitionSpec:
 
 
 def build_workflow(doc: WorkflowDoc, file: str) -> WorkflowSpec:
-    """The :class:`WorkflowSpec` of a workflow file that has no problems."""
-    data = doc.data
+    """The :class:`WorkflowSpec` of a workflow file that has no problems, in its default
+    language, with one spec per other language it is written in (``translations``)."""
+    others = {lang: _build_workflow(doc, file, texts.localize(
+        doc.raw, doc.text_paths, lang, doc.languages)) for lang in doc.languages[1:]}
+    return _build_workflow(doc, file, doc.data, frozen_map(others))
+
+
+def _build_workflow(doc: WorkflowDoc, file: str, data: dict, translations=None) \
+        -> WorkflowSpec:
     states = {name: build_state(name, s) for name, s in data["states"].items()}
     return WorkflowSpec(
         id=data["workflow"],
@@ -167,4 +176,6 @@ def build_workflow(doc: WorkflowDoc, file: str) -> WorkflowSpec:
         file=file,
         source_text=doc.text,
         sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
+        languages=doc.languages,
+        translations=translations if translations is not None else frozen_map({}),
     )

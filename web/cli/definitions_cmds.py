@@ -26,20 +26,23 @@ def _plural(n: int, word: str) -> str:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON list.")
+@click.option("--strict", is_flag=True,
+              help="Treat warnings (a missing translation) as problems: exit 1 on any.")
 @click.pass_obj
-def validate(obj, paths: tuple[Path, ...], as_json: bool) -> None:
+def validate(obj, paths: tuple[Path, ...], as_json: bool, strict: bool) -> None:
     """Check workflows and forms: PATHs are files or folders (default: the library).
 
     A workflow file inside a library's workflows/ folder is checked with that library's
     forms. Prints every problem as FILE:LINE:COL: PATH: MESSAGE (HINT) and exits 1, or
-    prints a one-line summary and exits 0.
+    prints the warnings (FILE:LINE:COL: warning: ...) and a one-line summary and exits 0.
     """
     paths, others = _with_neighbours(list(paths)) if paths else (obj.library_paths, set())
-    library, problems = check_library(paths, other_workflows=others)
+    library, problems = check_library(paths, other_workflows=others, strict=strict)
+    shown = problems or list(library.warnings)
     if as_json:
-        click.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([p.as_dict() for p in shown], indent=2, ensure_ascii=False))
     else:
-        for problem in problems:
+        for problem in shown:
             click.echo(str(problem))
     if problems:
         files = len({p.file for p in problems})
@@ -48,8 +51,9 @@ def validate(obj, paths: tuple[Path, ...], as_json: bool) -> None:
                        err=True)
         sys.exit(1)
     if not as_json:
+        warned = f", {_plural(len(shown), 'warning')}" if shown else ""
         click.echo(f"ok: {_plural(len(library.workflows), 'workflow')}, "
-                   f"{_plural(len(library.forms), 'form')}")
+                   f"{_plural(len(library.forms), 'form')}{warned}")
 
 
 def _with_neighbours(paths: list[Path]) -> tuple[list[Path], set[str]]:
