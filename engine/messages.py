@@ -45,6 +45,22 @@ def _english(value: Any) -> Any:
     return value
 
 
+class Joined(str):
+    """Texts joined by a separator (``text or a number``); a front end translates each text
+    and the separator on their own."""
+
+    words: tuple
+    separator: str
+
+    def __new__(cls, words, separator: str) -> Joined:
+        self = super().__new__(cls, separator.join(words))
+        self.words, self.separator = tuple(words), separator
+        return self
+
+    def __reduce__(self):
+        return (Joined, (self.words, self.separator))
+
+
 def N_(msgid: str, **params: Any) -> Message:  # noqa: N802 (the gettext convention)
     """A message ``msgid`` with ``%(name)s`` ``params``."""
     return Message(msgid, **params)

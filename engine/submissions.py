@@ -33,14 +33,15 @@ from engine.form_schema import (  # noqa: F401  (DRAFT7, parse_field_path: re-ex
     field_path,
     parse_field_path,
 )
+from engine.messages import N_, Joined, Nn_
 
 #: Largest JSON payload (UTF-8 bytes) a submission may have; the environment variable
 #: ``REVIEWFLOW_MAX_PAYLOAD_BYTES`` overrides the default of 256 KiB.
 MAX_PAYLOAD_BYTES = int(os.environ.get("REVIEWFLOW_MAX_PAYLOAD_BYTES", 256 * 1024))
 
-REQUIRED = "This field is required."
-FORBIDDEN = "Leave this field empty."
-NOT_A_NUMBER = "Enter a number."
+REQUIRED = N_("This field is required.")
+FORBIDDEN = N_("Leave this field empty.")
+NOT_A_NUMBER = N_("Enter a number.")
 _CACHE_SIZE = 256
 
 # --------------------------------------------------------------------------- validators
@@ -74,30 +75,30 @@ def validator_for_form(form: FormSpec):
 # --------------------------------------------------------------------------- messages
 
 _TYPE_WORDS = {
-    "integer": "a whole number",
-    "number": "a number",
-    "string": "text",
-    "boolean": "yes or no",
-    "array": "a list",
-    "object": "a group of fields",
-    "null": "empty",
+    "integer": N_("a whole number"),
+    "number": N_("a number"),
+    "string": N_("text"),
+    "boolean": N_("yes or no"),
+    "array": N_("a list"),
+    "object": N_("a group of fields"),
+    "null": N_("empty"),
 }
 _FORMAT_MESSAGES = {
-    "email": "Enter a valid email address.",
-    "idn-email": "Enter a valid email address.",
-    "date": "Enter a valid date (YYYY-MM-DD).",
-    "date-time": "Enter a valid date and time.",
-    "time": "Enter a valid time (HH:MM:SS).",
-    "uri": "Enter a valid web address (URL).",
-    "uri-reference": "Enter a valid web address (URL).",
-    "iri": "Enter a valid web address (URL).",
-    "hostname": "Enter a valid host name.",
-    "ipv4": "Enter a valid IPv4 address.",
-    "ipv6": "Enter a valid IPv6 address.",
-    "uuid": "Enter a valid UUID.",
-    "regex": "Enter a valid regular expression.",
-    "duration": "Enter a valid duration (ISO 8601, e.g. P3D).",
-    "color": "Enter a valid colour.",
+    "email": N_("Enter a valid email address."),
+    "idn-email": N_("Enter a valid email address."),
+    "date": N_("Enter a valid date (YYYY-MM-DD)."),
+    "date-time": N_("Enter a valid date and time."),
+    "time": N_("Enter a valid time (HH:MM:SS)."),
+    "uri": N_("Enter a valid web address (URL)."),
+    "uri-reference": N_("Enter a valid web address (URL)."),
+    "iri": N_("Enter a valid web address (URL)."),
+    "hostname": N_("Enter a valid host name."),
+    "ipv4": N_("Enter a valid IPv4 address."),
+    "ipv6": N_("Enter a valid IPv6 address."),
+    "uuid": N_("Enter a valid UUID."),
+    "regex": N_("Enter a valid regular expression."),
+    "duration": N_("Enter a valid duration (ISO 8601, e.g. P3D)."),
+    "color": N_("Enter a valid colour."),
 }
 
 
@@ -109,8 +110,11 @@ def _show(value: Any) -> str:
     return json.dumps(value)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _number(value: Any):
+    """A bound as a message parameter: numbers stay numbers (the web writes ``0,5``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    return _show(value)
 
 
 def _choices(schemas: list) -> list[str] | None:
@@ -127,60 +131,62 @@ def _type_message(error: ValidationError) -> str:
         error.validator_value
     ]
     if types == ["integer"]:
-        return "Enter a whole number."
+        return N_("Enter a whole number.")
     if types == ["number"]:
-        return "Enter a number."
-    words = [_TYPE_WORDS.get(t, str(t)) for t in types if t != "null"]
+        return NOT_A_NUMBER
+    words = [_TYPE_WORDS.get(t, N_(str(t))) for t in types if t != "null"]
     if "null" in types:
-        words.append("empty")
-    return "Must be " + " or ".join(words) + "."
+        words.append(_TYPE_WORDS["null"])
+    return N_("Must be %(kinds)s.", kinds=Joined(words, N_(" or ")))
 
 
 def _bound_message(error: ValidationError) -> str:
     keyword, value, schema = error.validator, error.validator_value, error.schema
     if keyword == "minimum":
         if schema.get("exclusiveMinimum") is True:  # draft-04's boolean form
-            return f"Must be more than {_show(value)}."
-        return f"Must be at least {_show(value)}."
+            return N_("Must be more than %(value)s.", value=_number(value))
+        return N_("Must be at least %(value)s.", value=_number(value))
     if keyword == "maximum":
         if schema.get("exclusiveMaximum") is True:
-            return f"Must be less than {_show(value)}."
-        return f"Must be at most {_show(value)}."
+            return N_("Must be less than %(value)s.", value=_number(value))
+        return N_("Must be at most %(value)s.", value=_number(value))
     if keyword == "exclusiveMinimum":
-        return f"Must be more than {_show(value)}."
-    return f"Must be less than {_show(value)}."
+        return N_("Must be more than %(value)s.", value=_number(value))
+    return N_("Must be less than %(value)s.", value=_number(value))
 
 
 def _length_message(error: ValidationError) -> str:
     n = error.validator_value
     if error.validator == "minLength":
-        return "This field is required." if n == 1 else f"Must be at least {n} characters."
-    return f"Must be at most {_plural(n, 'character')}."
+        return REQUIRED if n == 1 else Nn_("Must be at least %(num)d character.",
+                                           "Must be at least %(num)d characters.", n)
+    return Nn_("Must be at most %(num)d character.", "Must be at most %(num)d characters.", n)
 
 
 def _items_message(error: ValidationError) -> str:
     n = error.validator_value
     if error.validator == "minItems":
-        return f"Must have at least {_plural(n, 'item')}."
-    return f"Must have at most {_plural(n, 'item')}."
+        return Nn_("Must have at least %(num)d item.", "Must have at least %(num)d items.", n)
+    return Nn_("Must have at most %(num)d item.", "Must have at most %(num)d items.", n)
 
 
 def _enum_message(error: ValidationError) -> str:
-    return "Must be one of: " + ", ".join(_show(v) for v in error.validator_value) + "."
+    return N_("Must be one of: %(choices)s.",
+              choices=", ".join(_show(v) for v in error.validator_value))
 
 
 def _const_message(value: Any) -> str:
     # "Must be true." for a box that must be ticked: tests/library pins these words.
-    return f"Must be {_show(value)}."
+    return N_("Must be %(value)s.", value=_number(value))
 
 
 def _alternatives_message(error: ValidationError) -> str:
     titles = _choices(error.validator_value)
     if titles:
-        return "Must be one of: " + ", ".join(titles) + "."
+        return N_("Must be one of: %(choices)s.", choices=", ".join(titles))
     if error.validator == "oneOf" and not error.context:
-        return "Matches more than one of the options; it must match exactly one."
-    return "Does not match any of the allowed options."
+        return N_("Matches more than one of the options; it must match exactly one.")
+    return N_("Does not match any of the allowed options.")
 
 
 _MESSAGES = {
@@ -196,26 +202,29 @@ _MESSAGES = {
     "enum": _enum_message,
     "oneOf": _alternatives_message,
     "anyOf": _alternatives_message,
-    "multipleOf": lambda e: f"Must be a multiple of {_show(e.validator_value)}.",
+    "multipleOf": lambda e: N_("Must be a multiple of %(value)s.",
+                               value=_number(e.validator_value)),
     "const": lambda e: _const_message(e.validator_value),
-    "pattern": lambda e: "Does not match the expected format.",
+    "pattern": lambda e: N_("Does not match the expected format."),
     "format": lambda e: _FORMAT_MESSAGES.get(
-        e.validator_value, f"Enter a valid {e.validator_value}."
+        e.validator_value, N_("Enter a valid %(format)s.", format=str(e.validator_value))
     ),
-    "uniqueItems": lambda e: "Each item must be different.",
-    "minProperties": lambda e: f"Fill in at least {_plural(e.validator_value, 'field')}.",
-    "maxProperties": lambda e: f"Fill in at most {_plural(e.validator_value, 'field')}.",
-    "contains": lambda e: "Must contain at least one matching item.",
-    "minContains": lambda e: "Must contain more matching items.",
-    "maxContains": lambda e: "Contains too many matching items.",
-    "not": lambda e: "This value is not allowed.",
-    "propertyNames": lambda e: "A field name is not allowed.",
-    "additionalProperties": lambda e: "Contains fields this form does not have.",
-    "unevaluatedProperties": lambda e: "Contains fields this form does not have.",
-    "additionalItems": lambda e: "Has more items than allowed.",
-    "unevaluatedItems": lambda e: "Has more items than allowed.",
-    "items": lambda e: "Has more items than allowed.",  # 2020-12 `items: false`
-    None: lambda e: "This field is not allowed.",  # a `false` schema
+    "uniqueItems": lambda e: N_("Each item must be different."),
+    "minProperties": lambda e: Nn_("Fill in at least %(num)d field.",
+                                   "Fill in at least %(num)d fields.", e.validator_value),
+    "maxProperties": lambda e: Nn_("Fill in at most %(num)d field.",
+                                   "Fill in at most %(num)d fields.", e.validator_value),
+    "contains": lambda e: N_("Must contain at least one matching item."),
+    "minContains": lambda e: N_("Must contain more matching items."),
+    "maxContains": lambda e: N_("Contains too many matching items."),
+    "not": lambda e: N_("This value is not allowed."),
+    "propertyNames": lambda e: N_("A field name is not allowed."),
+    "additionalProperties": lambda e: N_("Contains fields this form does not have."),
+    "unevaluatedProperties": lambda e: N_("Contains fields this form does not have."),
+    "additionalItems": lambda e: N_("Has more items than allowed."),
+    "unevaluatedItems": lambda e: N_("Has more items than allowed."),
+    "items": lambda e: N_("Has more items than allowed."),  # 2020-12 `items: false`
+    None: lambda e: N_("This field is not allowed."),  # a `false` schema
 }
 
 

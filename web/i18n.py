@@ -83,8 +83,10 @@ def language() -> str:
 def translate(text) -> str:
     """``text`` in the page's language: an engine :class:`~engine.messages.Message` is looked
     up by its id and its numbers written the local way; any other text is returned as is."""
-    from engine.messages import Message
+    from engine.messages import Joined, Message
 
+    if isinstance(text, Joined):
+        return translate(text.separator).join(translate(w) for w in text.words)
     if not isinstance(text, Message):
         return text
     values = {k: _local_value(v) for k, v in text.params.items()}

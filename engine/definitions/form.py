@@ -233,11 +233,13 @@ def build_form(doc: FormDoc, file: str) -> FormSpec:
     """The :class:`FormSpec` of a form file that has no problems, in its default language,
     with one spec per other language it is written in (``translations``)."""
     others = {lang: _build_form(doc, file, texts.localize(
-        doc.raw, doc.text_paths, lang, doc.languages)) for lang in doc.languages[1:]}
-    return _build_form(doc, file, doc.data, frozen_map(others))
+        doc.raw, doc.text_paths, lang, doc.languages), language=lang)
+        for lang in doc.languages[1:]}
+    return _build_form(doc, file, doc.data, frozen_map(others), doc.languages[0])
 
 
-def _build_form(doc: FormDoc, file: str, data: dict, translations=None) -> FormSpec:
+def _build_form(doc: FormDoc, file: str, data: dict, translations=None,
+                language: str = "en") -> FormSpec:
     schema = data["schema"]
     uri, _cls = dialect_of(schema)
     title = data.get("title") or schema.get("title") or data.get("name") or doc.id
@@ -254,4 +256,5 @@ def _build_form(doc: FormDoc, file: str, data: dict, translations=None) -> FormS
         form_data=data.get("formData"),
         languages=doc.languages,
         translations=translations if translations is not None else frozen_map({}),
+        language=language,
     )

@@ -123,6 +123,7 @@ class FormSpec:
     form_data: Any = None  # the data a new form starts with (rjsf ``formData``)
     languages: tuple[str, ...] = ("en",)  # the languages its texts are in, default first
     translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    language: str = "en"  # the language of this spec's texts
 
     def localized(self, language: str | None) -> FormSpec:
         """This form with its texts in ``language`` (the default language's when the form
@@ -151,6 +152,7 @@ class WorkflowSpec:
     started_by: tuple[str, ...] = ()  # roles that may start it themselves; () = HR or manager
     languages: tuple[str, ...] = ("en",)  # the languages its texts are in, default first
     translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    language: str = "en"  # the language of this spec's texts
 
     def localized(self, language: str | None) -> WorkflowSpec:
         """This workflow with its texts in ``language`` (the default language's when the

@@ -124,6 +124,11 @@ def _ui_texts(ui, path: tuple) -> Iterator[tuple]:
             yield from ((*path, key, i) for i in range(len(value)))
         elif key == "ui:options" and isinstance(value, dict):
             yield from _keys(path + (key,), value, ("label", "placeholder", "help"))
+            labels = value.get("labels")  # the words of a rating scale's points
+            if isinstance(labels, list):
+                yield from ((*path, key, "labels", i) for i in range(len(labels)))
+            elif isinstance(labels, dict):
+                yield from ((*path, key, "labels", k) for k in labels)
         elif not key.startswith("ui:") and isinstance(value, dict):
             yield from _ui_texts(value, path + (key,))
 

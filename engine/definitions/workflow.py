@@ -153,11 +153,13 @@ def build_workflow(doc: WorkflowDoc, file: str) -> WorkflowSpec:
     """The :class:`WorkflowSpec` of a workflow file that has no problems, in its default
     language, with one spec per other language it is written in (``translations``)."""
     others = {lang: _build_workflow(doc, file, texts.localize(
-        doc.raw, doc.text_paths, lang, doc.languages)) for lang in doc.languages[1:]}
-    return _build_workflow(doc, file, doc.data, frozen_map(others))
+        doc.raw, doc.text_paths, lang, doc.languages), language=lang)
+        for lang in doc.languages[1:]}
+    return _build_workflow(doc, file, doc.data, frozen_map(others), doc.languages[0])
 
 
-def _build_workflow(doc: WorkflowDoc, file: str, data: dict, translations=None) \
+def _build_workflow(doc: WorkflowDoc, file: str, data: dict, translations=None,
+                language: str = "en") \
         -> WorkflowSpec:
     states = {name: build_state(name, s) for name, s in data["states"].items()}
     return WorkflowSpec(
@@ -178,4 +180,5 @@ def _build_workflow(doc: WorkflowDoc, file: str, data: dict, translations=None) 
         sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
         languages=doc.languages,
         translations=translations if translations is not None else frozen_map({}),
+        language=language,
     )

@@ -229,3 +229,29 @@ def test_rows_asked_for_by_markers_cannot_blow_up_the_data(monkeypatch):
     monkeypatch.setattr(submissions, "MAX_PAYLOAD_BYTES", 1000)
     result = post([("__rows__:goals", "400")], validate=False)
     assert result.data == {} and "too large" in result.errors[""][0]
+
+
+@pytest.mark.parametrize(("language", "typed", "stored"), [
+    ("da", "0,7", 0.7), ("sv", "2,5", 2.5), ("da", "1.234,5", 1234.5), ("en", "2.5", 2.5),
+    ("en", "1,234.5", 1234.5), ("da", "0.7", 0.7),
+])
+def test_a_decimal_comma_is_read_in_the_page_language(language, typed, stored):
+    from flask import Flask
+    from flask_babel import Babel
+
+    app = Flask(__name__)
+    Babel(app, locale_selector=lambda: language)
+    with app.test_request_context():
+        result = post([("rating", "3"), ("score", typed), ("summary", "x")])
+    assert result.errors == {} and result.data["score"] == stored
+
+
+def test_a_comma_is_no_decimal_point_in_english():
+    from flask import Flask
+    from flask_babel import Babel
+
+    app = Flask(__name__)
+    Babel(app, locale_selector=lambda: "en")
+    with app.test_request_context():
+        result = post([("rating", "3"), ("score", "0,7"), ("summary", "x")])
+    assert result.errors["score"] == ["Enter a number."] and result.data["score"] == "0,7"

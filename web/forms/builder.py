@@ -15,6 +15,8 @@ from collections import OrderedDict
 from functools import cached_property
 from typing import Any
 
+from flask_babel import gettext as _
+
 from engine.definitions.specs import FormSpec
 from engine.form_schema import SchemaScope, dialect_of
 from web.forms import refs
@@ -312,7 +314,7 @@ def _choices_of(schema: dict, ui: dict, main_type: str | None):
         values = [o["const"] for o in options]
         labels = [str(o.get("title", _label(o["const"]))) for o in options]
     elif main_type == "boolean":
-        values, labels = [True, False], ["Yes", "No"]
+        values, labels = [True, False], [_("Yes"), _("No")]
     else:
         return None
     return [(encode(v), v, label) for v, label in zip(values, labels, strict=True)]
@@ -343,9 +345,20 @@ _CACHE_SIZE = 128
 
 
 def form_key(form: FormSpec) -> tuple:
-    """Identity of one form version (content-hashed when the spec has no sha256)."""
+    """Identity of one form version in one language (content-hashed when the spec has no
+    sha256): the tree holds the form's texts and the page's words ("Yes", "Required when")."""
     return (form.id, form.sha256 or json.dumps([form.schema, form.ui_schema], sort_keys=True,
-                                              default=str))
+                                              default=str), form.language, _page_language())
+
+
+def _page_language() -> str:
+    from flask import has_request_context
+
+    if not has_request_context():
+        return ""
+    from flask_babel import get_locale
+
+    return str(get_locale() or "")
 
 
 def root_node(form: FormSpec) -> Node:

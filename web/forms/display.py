@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from engine.definitions.specs import FormSpec
@@ -85,9 +86,9 @@ def _label_of(node: Node, value: Any) -> str:
         if enc == encode(value) or _same_number(option, value):
             return label
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(value, int | float):
-        return _scale_label(node, value) or encode(value)
+        return _scale_label(node, value) or _number(value)
     if isinstance(value, str):
         return _written_date(node.schema.get("format"), value)
     return encode(value)
@@ -120,17 +121,33 @@ def _written_date(fmt: Any, text: str) -> str:
     """``27 Oct 2026`` for a ``date``, ``27 Oct 2026, 14:05 UTC`` for a ``date-time``
     (converted to UTC; one without an offset is taken as UTC, as the form reads it);
     text that is not such a date is shown as it is."""
+    from flask import has_request_context
+
+    from web import helpers
+
+    local = has_request_context()  # on a page: the page's language and the org's zone
     try:
         if fmt == "date":
-            return date.fromisoformat(text).strftime(DATE_FORMAT)
+            day = date.fromisoformat(text)
+            return helpers.day(day) if local else day.strftime(DATE_FORMAT)
         if fmt == "date-time":
             moment = datetime.fromisoformat(text)
             if moment.tzinfo is not None:
-                moment = moment.astimezone(UTC)
-            return moment.strftime(DATETIME_FORMAT)
+                moment = moment.astimezone(UTC).replace(tzinfo=None)
+            return helpers.when(moment) if local else moment.strftime(DATETIME_FORMAT)
     except ValueError:
         pass
     return text
+
+
+def _number(value: int | float) -> str:
+    from flask import has_request_context
+
+    if not has_request_context():
+        return encode(value)
+    from web.helpers import number
+
+    return number(value)
 
 
 def _show(node: Node, value: Any, path: tuple) -> Markup:

@@ -18,6 +18,8 @@ from typing import Any
 from engine import submissions
 from engine.definitions.specs import FormSpec
 from engine.form_schema import field_path, parse_field_path
+from engine.messages import N_
+from engine.submissions import FORBIDDEN, NOT_A_NUMBER
 from web.forms import widgets
 from web.forms.builder import MISSING, Node, root_node
 from web.forms.errors import merge_errors
@@ -65,12 +67,32 @@ def _number(text: str, integer: bool) -> Any:
     clean = text.strip()
     if _INT.match(clean):
         return int(clean)
-    if widgets.looks_numeric(clean):
-        number = float(clean)
-        if integer:
-            return int(number) if number.is_integer() else MISSING
-        return number
-    return MISSING
+    if not widgets.looks_numeric(clean):
+        clean = _local_number(clean)
+        if clean is None:
+            return MISSING
+    number = float(clean)
+    if integer:
+        return int(number) if number.is_integer() else MISSING
+    return number
+
+
+def _local_number(text: str) -> str | None:
+    """``0,7`` typed on a Danish or Swedish page (their decimal comma) as ``0.7``; None
+    when the page's language would not write ``text`` as a number (``0,7`` in English,
+    where the comma only groups thousands)."""
+    from babel.numbers import NumberFormatError, parse_decimal
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    locale = get_locale() if has_request_context() else None
+    if locale is None or not re.search(r"\d", text):
+        return None
+    try:
+        value = parse_decimal(text.replace("\u2212", "-"), locale=locale, strict=True)
+    except NumberFormatError:
+        return None
+    return str(value) if value.is_finite() else None
 
 
 def _datetime(text: str) -> str:
@@ -139,13 +161,13 @@ def _typed_text(node: Node, raw: str) -> tuple[Any, str | None]:
     if kind in ("integer", "number"):
         value = _number(raw, kind == "integer")
         if value is MISSING:
-            return raw, "Enter a whole number." if kind == "integer" else "Enter a number."
+            return raw, N_("Enter a whole number.") if kind == "integer" else NOT_A_NUMBER
         return value, None
     if kind == "boolean":
         found = _boolean([raw])
         return found, None
     if kind == "null":
-        return raw, "Leave this field empty."
+        return raw, FORBIDDEN
     fmt = node.schema.get("format")
     if fmt == "date-time":
         return _datetime(raw), None

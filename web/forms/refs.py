@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from engine.form_schema import SchemaScope
 
 MAX_BRANCH_DEPTH = 8
@@ -117,7 +119,7 @@ def describe_condition(cond: Any, titles: dict | None = None,
     """``{"properties": {"animal": {"const": "Cat"}}}`` -> ``Animal is Cat`` (fields by
     title; values by the title of their option, when ``choices`` has one)."""
     if not isinstance(cond, dict):
-        return "a condition holds"
+        return _("a condition holds")
     titles, choices = titles or {}, choices or {}
     parts = []
     for name, sub in (cond.get("properties") or {}).items():
@@ -128,12 +130,13 @@ def describe_condition(cond: Any, titles: dict | None = None,
             return labels.get(json.dumps(v, sort_keys=True)) or _show(v)
 
         if isinstance(sub, dict) and "const" in sub:
-            parts.append(f"{shown} is {value(sub['const'])}")
+            parts.append(_("%(field)s is %(value)s", field=shown, value=value(sub["const"])))
         elif isinstance(sub, dict) and isinstance(sub.get("enum"), list):
-            parts.append(f"{shown} is " + " or ".join(value(v) for v in sub["enum"]))
-    parts += [f"{titles.get(name, name)} is filled in" for name in cond.get("required", []) if
-              name not in (cond.get("properties") or {})]
-    return " and ".join(parts) or "a condition holds"
+            parts.append(_("%(field)s is %(value)s", field=shown,
+                           value=_(" or ").join(value(v) for v in sub["enum"])))
+    parts += [_("%(field)s is filled in", field=titles.get(name, name))
+              for name in cond.get("required", []) if name not in (cond.get("properties") or {})]
+    return _(" and ").join(parts) or _("a condition holds")
 
 
 class _Collector:
@@ -160,7 +163,8 @@ class _Collector:
             if when is None and option is None:
                 src.required = True
             else:
-                text = f"Required when {when}." if when else f"Required for “{option}”."
+                text = _("Required when %(when)s.", when=when) if when else \
+                    _("Required for “%(option)s”.", option=option)
                 if text not in src.conditions:
                     src.conditions.append(text)
         self._extra(schema, scope)
@@ -181,12 +185,12 @@ class _Collector:
         for key in ("anyOf", "oneOf"):
             for i, sub in enumerate(schema.get(key) or []):
                 part, sc = resolve(sub, scope)
-                title = part.get("title") or f"Option {i + 1}"
+                title = part.get("title") or _("Option %(num)d", num=i + 1)
                 self.add(part, sc, when=when, option=option or title, depth=depth + 1)
         if "if" in schema:
             cond = describe_condition(resolve(schema["if"], scope)[0], self.titles,
                                       self.choices)
-            for key, text in (("then", cond), ("else", f"not ({cond})")):
+            for key, text in (("then", cond), ("else", _("not (%(condition)s)", condition=cond))):
                 if key in schema:
                     part, sc = resolve(schema[key], scope)
                     self.add(part, sc, when=text, option=option, depth=depth + 1)
@@ -195,10 +199,10 @@ class _Collector:
                 self._dependency(name, dep, scope, option, depth)
 
     def _dependency(self, name, dep, scope, option, depth) -> None:
-        when = f"{self.titles.get(name, name)} is filled in"
+        when = _("%(field)s is filled in", field=self.titles.get(name, name))
         if isinstance(dep, list):
             for needed in dep:
-                text = f"Required when {when}."
+                text = _("Required when %(when)s.", when=when)
                 src = self.source(needed)
                 if text not in src.conditions:
                     src.conditions.append(text)

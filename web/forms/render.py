@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from wtforms.form import BaseForm
@@ -24,6 +25,7 @@ from wtforms.form import BaseForm
 from engine.form_schema import field_path
 from web.forms import widgets
 from web.forms.builder import MISSING, Node, encode
+from web.i18n import translate
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ROOT_NAME = "__root__"
@@ -113,11 +115,11 @@ class Renderer:
     def errors_at(self, path: tuple) -> list[str]:
         key = field_path(path)
         self.placed.add(key)
-        return self.errors.get(key, [])
+        return [translate(m) for m in self.errors.get(key, [])]
 
     def common(self, node: Node, path: tuple, fid: str) -> dict:
         conditions = list(node.conditions)
-        conditions += [f"Part of “{o}”." for o in node.options_used]
+        conditions += [_("Part of “%(option)s”.", option=o) for o in node.options_used]
         return {
             "id": fid, "path": field_path(path), "label": node.title,
             "errors": self.errors_at(path), "required": node.required,
@@ -143,11 +145,11 @@ class Renderer:
             body = self.object_body(node, (), value, True)
         else:
             body = self.render(node, (), value, True)
-        top = [m for m in self.errors.get("", [])]
+        top = [translate(m) for m in self.errors.get("", [])]
         # Errors on paths no field shows (an unknown key, a too-deep branch) go on top.
         for key, messages in self.errors.items():
             if key and key not in self.placed:
-                top += [f"{key}: {m}" for m in messages]
+                top += [f"{key}: {translate(m)}" for m in messages]
         head = self.m.error_list(top, "rf-form-errors") if top else Markup("")
         return Markup(head) + body
 
@@ -186,7 +188,7 @@ class Renderer:
         add = ""
         if editable and node.addable and (node.max_items is None or len(items) < node.max_items):
             add = self.m.button(control_name(self.prefix, "add", path),
-                                f"Add {_singular(node)}", "rf-add")
+                                _singular(node), "rf-add")
         return self.m.array(rows=rows, marker=marker, add_button=add, **{k: info[k] for k in (
             "id", "path", "label", "errors", "required", "description", "help", "conditions",
             "show_label")})
@@ -194,11 +196,12 @@ class Renderer:
     def row_buttons(self, node: Node, path: tuple, i: int, count: int) -> Markup:
         out = []
         fixed = i < node.fixed_count
-        where = f"row {i + 1}" + (f" of {node.title}" if node.title else "")
+        where = _("row %(num)d of %(list)s", num=i + 1, list=node.title) if node.title \
+            else _("row %(num)d", num=i + 1)
         for kind, text, shown in (
-            ("up", "Move up", node.orderable and not fixed and i > node.fixed_count),
-            ("down", "Move down", node.orderable and not fixed and i < count - 1),
-            ("remove", "Remove", node.removable and not fixed),
+            ("up", _("Move up"), node.orderable and not fixed and i > node.fixed_count),
+            ("down", _("Move down"), node.orderable and not fixed and i < count - 1),
+            ("remove", _("Remove"), node.removable and not fixed),
         ):
             if shown:
                 out.append(self.m.button(control_name(self.prefix, kind, path, i), text,
@@ -213,16 +216,17 @@ class Renderer:
         keys = [k for k in value if k not in declared]
         for i, key in enumerate(keys):
             control = Markup(
-                '<input type="text" name="{}" value="{}" aria-label="Value"{}>').format(
-                control_name(self.prefix, "value", path), _text(value[key]),
+                '<input type="text" name="{}" value="{}" aria-label="{}"{}>').format(
+                control_name(self.prefix, "value", path), _text(value[key]), _("Value"),
                 Markup(" readonly") if not editable else "")
-            remove = self.m.button(control_name(self.prefix, "remove", path, i), "Remove",
+            remove = self.m.button(control_name(self.prefix, "remove", path, i), _("Remove"),
                                    "rf-remove") if editable else ""
             parts.append(self.m.pair(control_name(self.prefix, "key", path), key, control,
                                      remove, self.errors_at((*path, key))))
         if editable:
             parts.append(self.m.button(control_name(self.prefix, "add", path),
-                                       f"Add {extra.title or 'another field'}", "rf-add"))
+                                       _("Add %(what)s", what=extra.title) if extra.title
+                                       else _("Add another field"), "rf-add"))
         return Markup('<div class="rf-pairs">') + Markup("\n").join(parts) + Markup("</div>")
 
     # ------------------------------------------------------------------ leaves
@@ -327,7 +331,8 @@ class Renderer:
             enc = encode(item)
             if enc not in known:
                 field.choices = list(field.choices) + [
-                    widgets.wtforms.SelectChoice(enc, f"{_text(item)} (not an option)")]
+                    widgets.wtforms.SelectChoice(
+                        enc, _("%(value)s (not an option)", value=_text(item)))]
                 known.add(enc)
 
     def frozen_choice(self, field, attrs: dict, shown: Any, name: str) -> Markup:
@@ -359,7 +364,7 @@ def _text(value: Any) -> str:
 
 
 def _singular(node: Node) -> str:
-    """What the Add button adds: the rows' title ("Add Goal"), else "Add row"."""
+    """The Add button's words: the rows' title ("Add Goal"), else "Add row"."""
     item = node.item(node.fixed_count) if node.rest_allowed else None
     title = item.schema.get("title") if item is not None else None
-    return str(title) if title else "row"
+    return _("Add %(what)s", what=str(title)) if title else _("Add row")
