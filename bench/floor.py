@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import jsonschema
 import peewee as pw
@@ -22,13 +22,14 @@ from jsonschema.validators import validator_for
 from bench.org import subjects
 from bench.workload import CYCLE, DEFINITIONS, WORKFLOW
 from engine import store
+from engine.clock import utcnow
 
 DUE = timedelta(days=14)
 
 
 def _now() -> str:
     # Naive UTC, written the way peewee writes a DateTimeField on SQLite.
-    return datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+    return utcnow().isoformat(" ")
 
 
 def create_schema(path: str) -> None:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from engine import statements
+from engine.clock import utcnow
 from engine.errors import ImportRejected, NotFound
 from engine.locking import transaction
 from engine.store import Person, PersonGroup
@@ -71,7 +72,7 @@ def import_csv(text: str, now: datetime | None = None) -> ImportSummary:
     """Import directory CSV text; all or nothing (``ImportRejected`` lists bad rows)."""
     rows = parse_csv(text)
     with transaction():
-        return _apply(rows, now or datetime.utcnow())
+        return _apply(rows, now or utcnow())
 
 
 def parse_csv(text: str) -> list[_Row]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine.commands import _run_for, utc
+from engine.clock import utc
+from engine.commands import _run_for
 from engine.lifecycle import Run, next_reminder
 from engine.locking import lock_instance, transaction
 from engine.store import Instance, InstanceStatus, Task, TaskStatus

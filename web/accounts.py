@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from peewee import CharField, DateTimeField, Model
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine.clock import utcnow
 from engine.store import db
 
 INVITE_LIFETIME = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 8
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _token_hash(token: str) -> str:
@@ -35,7 +32,7 @@ class Account(Model):
     password_hash = CharField(null=True)
     invite_hash = CharField(null=True, index=True)
     invite_expires_at = DateTimeField(null=True)
-    created_at = DateTimeField(default=_now)
+    created_at = DateTimeField(default=utcnow)
     last_sign_in_at = DateTimeField(null=True)
 
     class Meta:
@@ -99,7 +96,7 @@ def check_password(email: str, password: str) -> Account | None:
         return None
     if not check_password_hash(account.password_hash, password):
         return None
-    account.last_sign_in_at = _now()
+    account.last_sign_in_at = utcnow()
     account.save()
     return account
 
@@ -109,7 +106,7 @@ def create_invite(email: str, now: datetime | None = None) -> str:
     token = secrets.token_urlsafe(32)
     account = _account(email)
     account.invite_hash = _token_hash(token)
-    account.invite_expires_at = (now or _now()) + INVITE_LIFETIME
+    account.invite_expires_at = (now or utcnow()) + INVITE_LIFETIME
     account.save()
     return token
 
@@ -121,7 +118,7 @@ def account_for_invite(token: str, now: datetime | None = None) -> Account | Non
     account = Account.get_or_none(Account.invite_hash == _token_hash(token))
     if account is None or account.invite_expires_at is None:
         return None
-    if account.invite_expires_at < (now or _now()):
+    if account.invite_expires_at < (now or utcnow()):
         return None
     return account
 

@@ -10,17 +10,13 @@ from flask_babel import format_date, format_decimal, format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from engine.clock import utcnow  # noqa: F401  (templates' and pages' now)
 from web import i18n
 
 STATUS_PILLS = {
     "open": "pill-info", "submitted": "pill-ok", "cancelled": "pill",
     "running": "pill-info", "finished": "pill-ok",
 }
-
-
-def utcnow() -> datetime:
-    """Now as the engine stores it: naive UTC."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local(value: datetime) -> datetime:

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from engine import versions
+from engine.clock import utc  # noqa: F401  (re-exported: commands.utc)
 from engine.directory import People
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.lifecycle import Pending, Run
@@ -43,15 +44,6 @@ class LaunchResult:
     version: int
     created: int
     existing: int
-
-
-def utc(now: datetime | None) -> datetime:
-    """Times are stored as naive UTC; accept aware times and default to now."""
-    if now is None:
-        return datetime.now(UTC).replace(tzinfo=None)
-    if now.tzinfo is not None:
-        return now.astimezone(UTC).replace(tzinfo=None)
-    return now
 
 
 def _result(run: Run, task_id: int | None = None) -> CommandResult:

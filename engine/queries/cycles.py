@@ -7,7 +7,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from engine.commands import utc
+from engine.clock import utc
 from engine.queries.items import (
     _DUE_ORDER,
     CycleProgress,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import roles
-from engine.commands import utc
+from engine.clock import utc
 from engine.definitions.specs import WorkflowSpec
 from engine.directory import People, normalize_email
 from engine.errors import NotFound

@@ -8,7 +8,7 @@ from datetime import datetime
 import peewee as pw
 
 from engine import roles
-from engine.commands import utc
+from engine.clock import utc
 from engine.definitions.specs import WorkflowSpec
 from engine.directory import People
 from engine.errors import NotFound

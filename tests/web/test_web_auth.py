@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from engine import clock
 from engine.directory import import_csv
 from engine.store import Outbox
 from tests.web.conftest import ORG, PASSWORD, make_app, sign_in
@@ -92,7 +93,7 @@ def test_invite_from_the_hr_console(app):
 def test_expired_invite(app):
     with app.app_context():
         token = accounts.create_invite("bob@acme.test",
-                                       now=accounts._now() - accounts.INVITE_LIFETIME
+                                       now=clock.utcnow() - accounts.INVITE_LIFETIME
                                        - timedelta(minutes=1))
     response = app.test_client().get(f"/invite/{token}")
     assert response.status_code == 404

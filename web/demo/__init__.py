@@ -17,6 +17,7 @@ from pathlib import Path
 from werkzeug.security import generate_password_hash
 
 from engine import commands, config, store, timers
+from engine.clock import utcnow
 from engine.definitions.library import load_library
 from engine.directory import import_csv
 from engine.errors import ReviewflowError
@@ -172,7 +173,7 @@ def set_passwords() -> None:
 
 def build(db_path: Path, now: datetime | None = None) -> None:
     """Create the demo company and its processes in a new database at ``db_path``."""
-    now = now or datetime.utcnow()
+    now = now or utcnow()
     store.connect(f"sqlite:///{db_path}")
     create_tables()
     import_csv(company_csv(), now=now - 60 * DAY)

@@ -6,7 +6,7 @@ each schema (required fields, types, bounds, choices) rather than written per fo
 
 from __future__ import annotations
 
-from datetime import date
+from engine.clock import utcnow
 
 SENTENCES = [
     "Delivered the platform migration on time and kept the team informed throughout.",
@@ -21,7 +21,7 @@ SENTENCES = [
 def _text(schema: dict, index: int) -> str:
     fmt = schema.get("format")
     if fmt == "date":
-        return date.today().isoformat()
+        return utcnow().date().isoformat()
     if fmt == "email":
         return "someone@acme.example"
     text = SENTENCES[index % len(SENTENCES)]
