@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.clock import utc
-from engine.commands import _run_for
+from engine.commands import run_for
 from engine.lifecycle import Run, next_reminder
 from engine.locking import lock_instance, transaction
 from engine.store import Instance, InstanceStatus, Task, TaskStatus
@@ -68,7 +68,7 @@ def _timers(instance_id: int, now: datetime, report: TickReport) -> None:
         row = lock_instance(instance_id)
         if row.status != InstanceStatus.RUNNING or row.timer_at is None or row.timer_at > now:
             return
-        run = _run_for(row, now)
+        run = run_for(row, now)
         due = [t for t in run.spec.transitions_from(row.state)
                if t.after is not None and row.entered_at + t.after <= now]
         for transition in due:
@@ -89,7 +89,7 @@ def _on_task(task: Task, now: datetime, report: TickReport, handler) -> None:
     with transaction():
         row = lock_instance(task.instance_id)
         fresh = Task.get(Task.id == task.id)
-        run = _run_for(row, now)
+        run = run_for(row, now)
         handler(run, fresh, now, report)
         run.save()
         run.pending.flush()

@@ -16,8 +16,9 @@ from engine.commands.base import (
     SYSTEM,
     CommandResult,
     LaunchResult,
-    _run_for,
+    locked_run,
     record_refusal,
+    run_for,
     utc,
 )
 from engine.commands.launch import check_filters, launch, may_start, population, start
@@ -26,7 +27,7 @@ from engine.commands.tasks import choose_manual, fire, may_fire, save_draft, sub
 
 __all__ = [
     "LAUNCH_BATCH", "STANDARD_FILTERS", "SYSTEM", "CommandResult", "LaunchResult", "NudgeResult",
-    "_run_for", "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch",
+    "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch", "locked_run",
     "may_fire", "may_start", "nudge", "population", "reassign", "record_refusal",
-    "reveal_anonymous", "save_draft", "start", "submit", "utc",
+    "reveal_anonymous", "run_for", "save_draft", "start", "submit", "utc",
 ]

@@ -8,22 +8,19 @@ from datetime import datetime
 from engine import roles, statements
 from engine.commands.base import (
     CommandResult,
-    _finish,
-    _instance_id,
-    _refusals_recorded,
-    _require_running,
-    _result,
-    _run_for,
+    instance_id_of,
+    locked_run,
+    require_running,
+    result_of,
     utc,
 )
 from engine.commands.tasks import (
-    _instance_of_task,
-    _locked_task,
+    instance_of_task,
+    locked_task,
 )
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, NotFound, ReviewflowError
 from engine.lifecycle import Run
-from engine.locking import lock_instance, transaction
 from engine.store import (
     Person,
     Task,
@@ -39,30 +36,27 @@ def reassign(task_id, to_email: str | None, actor: str, reason: str | None = Non
     now ("by the rule": after a change of manager), which only HR may ask for.
     """
     now, actor = utc(now), normalize_email(actor)
-    instance_id = _instance_of_task(task_id)
-    with _refusals_recorded(instance_id, actor, now, task_id=int(task_id)):
-        with transaction():
-            run = _run_for(lock_instance(instance_id), now)
-            task = _locked_task(run, task_id)
-            _require_running(run.row)
-            if task.status != TaskStatus.OPEN:
-                raise Conflict(f"task {task.id} is already {task.status}")
-            kind = _reassign_kind(run, task, actor)
-            target = _by_rule(run, task) if to_email is None else run.people.find(to_email)
-            if target is None or not target.active:
-                raise NotFound(f"no active person {to_email!r} in the directory")
-            if to_email is None and kind != "reassigned":
-                raise NotAllowed("only HR may reassign a task by its rule")
-            before = run.people.get(task.assignee_id)
-            statements.update_row(Task, task.id, assignee=target.id)
-            run.event(kind, actor, task_id=task.id, form=task.form_id,
-                      previous=before.email if before else None, to=target.email,
-                      reason=reason)
-            run.notify([target.email], "assigned", f"New task: {task.form_id}",
-                       f"{actor} gave you the task '{task.form_id}' about "
-                       f"{run.subject.name}.", task_id=task.id)
-            _finish(run)
-            return _result(run, task.id)
+    instance_id = instance_of_task(task_id)
+    with locked_run(instance_id, actor, now, task_id=int(task_id)) as run:
+        task = locked_task(run, task_id)
+        require_running(run.row)
+        if task.status != TaskStatus.OPEN:
+            raise Conflict(f"task {task.id} is already {task.status}")
+        kind = _reassign_kind(run, task, actor)
+        target = _by_rule(run, task) if to_email is None else run.people.find(to_email)
+        if target is None or not target.active:
+            raise NotFound(f"no active person {to_email!r} in the directory")
+        if to_email is None and kind != "reassigned":
+            raise NotAllowed("only HR may reassign a task by its rule")
+        before = run.people.get(task.assignee_id)
+        statements.update_row(Task, task.id, assignee=target.id)
+        run.event(kind, actor, task_id=task.id, form=task.form_id,
+                  previous=before.email if before else None, to=target.email,
+                  reason=reason)
+        run.notify([target.email], "assigned", f"New task: {task.form_id}",
+                   f"{actor} gave you the task '{task.form_id}' about "
+                   f"{run.subject.name}.", task_id=task.id)
+        return result_of(run, task.id)
 
 
 def _by_rule(run: Run, task: Task) -> Person:
@@ -96,18 +90,15 @@ def delegate(task_id, to_email: str, actor: str, reason: str | None = None,
 def cancel(instance_id, actor: str, reason: str, now: datetime | None = None) -> CommandResult:
     """HR stops an instance; its open tasks are cancelled and stay in history."""
     now, actor = utc(now), normalize_email(actor)
-    instance_id = _instance_id(instance_id)
+    instance_id = instance_id_of(instance_id)
     if not reason or not str(reason).strip():
         raise ReviewflowError("a reason is required to cancel an instance")
-    with _refusals_recorded(instance_id, actor, now, "cancel"):
-        with transaction():
-            run = _run_for(lock_instance(instance_id), now)
-            _require_running(run.row)
-            if not roles.is_hr(actor, run.people):
-                raise NotAllowed(f"{actor} may not cancel instance {instance_id} (HR may)")
-            run.cancel(actor, str(reason).strip())
-            _finish(run)
-            return _result(run)
+    with locked_run(instance_id, actor, now, "cancel") as run:
+        require_running(run.row)
+        if not roles.is_hr(actor, run.people):
+            raise NotAllowed(f"{actor} may not cancel instance {instance_id} (HR may)")
+        run.cancel(actor, str(reason).strip())
+        return result_of(run)
 
 
 def reveal_anonymous(instance_id, actor: str, reason: str | None = None,
@@ -118,12 +109,9 @@ def reveal_anonymous(instance_id, actor: str, reason: str | None = None,
     act alone and leaves an ``anonymity-revealed`` event in the history, who and why.
     """
     now, actor = utc(now), normalize_email(actor)
-    instance_id = _instance_id(instance_id)
-    with _refusals_recorded(instance_id, actor, now, "reveal-anonymous"):
-        with transaction():
-            run = _run_for(lock_instance(instance_id), now)
-            if not roles.is_hr(actor, run.people):
-                raise NotAllowed(f"{actor} may not reveal anonymous authors (HR may)")
-            run.event("anonymity-revealed", actor, reason=(reason or "").strip() or None)
-            _finish(run)
-            return _result(run)
+    instance_id = instance_id_of(instance_id)
+    with locked_run(instance_id, actor, now, "reveal-anonymous") as run:
+        if not roles.is_hr(actor, run.people):
+            raise NotAllowed(f"{actor} may not reveal anonymous authors (HR may)")
+        run.event("anonymity-revealed", actor, reason=(reason or "").strip() or None)
+        return result_of(run)

@@ -1,8 +1,14 @@
 """What every command shares: results, times, the locked run, recorded refusals.
+
+:func:`locked_run` is the frame of every command on one instance: refusals recorded,
+one transaction, the instance row locked, the :class:`~engine.lifecycle.Run` built,
+and its new rows written when the body finishes without an error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +17,7 @@ from engine.clock import utc  # noqa: F401  (re-exported: commands.utc)
 from engine.directory import People
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.lifecycle import Pending, Run
-from engine.locking import transaction
+from engine.locking import lock_instance, transaction
 from engine.store import (
     Event,
     Instance,
@@ -46,21 +52,25 @@ class LaunchResult:
     existing: int
 
 
-def _result(run: Run, task_id: int | None = None) -> CommandResult:
+def result_of(run: Run, task_id: int | None = None) -> CommandResult:
+    """What a command returns: where the run's instance ended up."""
     return CommandResult(run.row.id, run.row.state, run.row.status, tuple(run.fired), task_id)
 
 
-def _run_for(row: Instance, now: datetime, people: People | None = None) -> Run:
+def run_for(row: Instance, now: datetime, people: People | None = None) -> Run:
+    """A Run of instance ``row`` at ``now`` (its version's spec, an empty Pending)."""
     version = versions.version_for(row.definition_id)
     return Run(row, version, people or People(), now, Pending())
 
 
-def _finish(run: Run) -> None:
+def finish(run: Run) -> None:
+    """Write the run's changed fields, then its new rows (tasks, events, outbox)."""
     run.save()
     run.pending.flush()
 
 
-def _require_running(row: Instance) -> None:
+def require_running(row: Instance) -> None:
+    """Conflict unless the instance is still running."""
     if row.status != InstanceStatus.RUNNING:
         raise Conflict(f"instance {row.id} is {row.status}, not running")
 
@@ -74,7 +84,7 @@ def record_refusal(instance_id: int, actor: str, reason: str, now: datetime,
                      from_state=state, task=task_id, detail={"reason": reason})
 
 
-class _refusals_recorded:  # noqa: N801 - used like a function: ``with _refusals_recorded(...)``
+class refusals_recorded:  # noqa: N801 - used like a function: ``with refusals_recorded(...)``
     """Around a command body: on NotAllowed, record the refusal, then let it propagate."""
 
     def __init__(self, instance_id: int, actor: str, now: datetime, trigger=None,
@@ -90,8 +100,26 @@ class _refusals_recorded:  # noqa: N801 - used like a function: ``with _refusals
             record_refusal(instance_id, actor, exc.reason, now, trigger, task_id)
         return False
 
-def _instance_id(value) -> int:
+def instance_id_of(value) -> int:
+    """An instance id from user input (NotFound for anything not a number)."""
     try:
         return int(value)
     except (TypeError, ValueError):
         raise NotFound(f"no instance {value!r}") from None
+
+
+@contextmanager
+def locked_run(instance_id: int, actor: str, now: datetime, trigger: str | None = None,
+               task_id: int | None = None) -> Iterator[Run]:
+    """``with locked_run(...) as run:`` the body of a command on one instance.
+
+    The instance row is locked for one transaction and read into a Run; when the body
+    ends (or returns) its changes and new rows are written. Any error rolls it all
+    back; a :class:`NotAllowed` is then recorded in history (``trigger``, ``task_id``
+    name what was refused).
+    """
+    with refusals_recorded(instance_id, actor, now, trigger, task_id):
+        with transaction():
+            run = run_for(lock_instance(instance_id), now)
+            yield run
+            finish(run)

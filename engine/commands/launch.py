@@ -16,8 +16,8 @@ from engine.commands.base import (
     SYSTEM,
     CommandResult,
     LaunchResult,
-    _finish,
-    _result,
+    finish,
+    result_of,
     utc,
 )
 from engine.definitions.specs import Library
@@ -237,8 +237,8 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
         run.event("launched", actor, to_state=spec.initial)
         run.enter(spec.initial)
         run.advance(actor)
-        _finish(run)
-    return _result(run)
+        finish(run)
+    return result_of(run)
 
 
 def may_start(spec, subject: Person, actor: str, people: People) -> tuple[bool, str]:

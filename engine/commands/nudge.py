@@ -14,17 +14,14 @@ from datetime import datetime
 
 from engine import roles
 from engine.commands.base import (
-    _finish,
-    _refusals_recorded,
-    _require_running,
-    _run_for,
+    locked_run,
+    require_running,
     utc,
 )
-from engine.commands.tasks import _instance_of_task, _locked_task
+from engine.commands.tasks import instance_of_task, locked_task
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, ReviewflowError
 from engine.lifecycle import Run
-from engine.locking import lock_instance, transaction
 from engine.store import Task, TaskStatus
 
 MESSAGE_LIMIT = 2000
@@ -54,22 +51,19 @@ def nudge(task_id, actor: str, message: str | None = None, link: str | None = No
     if message is not None and len(message) > MESSAGE_LIMIT:
         raise ReviewflowError(f"the message is {len(message)} characters long; "
                               f"keep it to {MESSAGE_LIMIT}")
-    instance_id = _instance_of_task(task_id)
-    with _refusals_recorded(instance_id, actor, now, "nudge", task_id=int(task_id)):
-        with transaction():
-            run = _run_for(lock_instance(instance_id), now)
-            if not roles.is_hr(actor, run.people):
-                raise NotAllowed(f"{actor} may not nudge the holder of task {task_id} "
-                                 "(HR may)")
-            _require_running(run.row)
-            task = _locked_task(run, task_id)
-            holder = _holder(run, task)
-            run.notify([holder.email], "nudge", *_letter(run, task, actor, message, link),
-                       task_id=task.id)
-            run.event("nudged", actor, task_id=task.id, form=task.form_id, to=holder.email,
-                      message=message)
-            _finish(run)
-            return NudgeResult(run.row.id, task.id, task.form_id, holder.email, holder.name)
+    instance_id = instance_of_task(task_id)
+    with locked_run(instance_id, actor, now, "nudge", task_id=int(task_id)) as run:
+        if not roles.is_hr(actor, run.people):
+            raise NotAllowed(f"{actor} may not nudge the holder of task {task_id} "
+                             "(HR may)")
+        require_running(run.row)
+        task = locked_task(run, task_id)
+        holder = _holder(run, task)
+        run.notify([holder.email], "nudge", *_letter(run, task, actor, message, link),
+                   task_id=task.id)
+        run.event("nudged", actor, task_id=task.id, form=task.form_id, to=holder.email,
+                  message=message)
+        return NudgeResult(run.row.id, task.id, task.form_id, holder.email, holder.name)
 
 
 def _holder(run: Run, task: Task):

@@ -8,19 +8,16 @@ from datetime import datetime
 from engine import connection, roles, statements
 from engine.commands.base import (
     CommandResult,
-    _finish,
-    _instance_id,
-    _refusals_recorded,
-    _require_running,
-    _result,
-    _run_for,
+    instance_id_of,
+    locked_run,
+    require_running,
+    result_of,
     utc,
 )
 from engine.definitions.specs import TransitionSpec
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
 from engine.lifecycle import Run
-from engine.locking import lock_instance, transaction
 from engine.source import did_you_mean
 from engine.store import (
     Submission,
@@ -30,7 +27,8 @@ from engine.store import (
 from engine.submissions import check_submission, strip_unknown
 
 
-def _instance_of_task(task_id) -> int:
+def instance_of_task(task_id) -> int:
+    """The instance of task ``task_id`` (read before its lock is taken), or NotFound."""
     try:
         row = connection.db.execute_sql('SELECT "instance_id" FROM "task" WHERE "id" = '
                                    + connection.db.obj.param, [int(task_id)]).fetchone()
@@ -41,13 +39,13 @@ def _instance_of_task(task_id) -> int:
     return row[0]
 
 
-def _locked_task(run: Run, task_id: int) -> Task:
+def locked_task(run: Run, task_id: int) -> Task:
     """Read the task again under the lock (it may have changed while we waited)."""
     return statements.get_row(Task, int(task_id))
 
 
 def _check_actor(task: Task, actor: str, run: Run) -> None:
-    _require_running(run.row)
+    require_running(run.row)
     if task.status != TaskStatus.OPEN:
         raise Conflict(f"task {task.id} is already {task.status}")
     allowed = {run.people.get(task.assignee_id), run.people.get(task.escalated_to_id)}
@@ -63,7 +61,7 @@ def _payload(data) -> dict:
 
 def _answerable_task(run: Run, task_id, actor: str):
     """The locked task ``actor`` may answer now, and the form it is answered with."""
-    task = _locked_task(run, task_id)
+    task = locked_task(run, task_id)
     _check_actor(task, actor, run)
     return task, run.version.form(task.form_id)
 
@@ -71,16 +69,13 @@ def _answerable_task(run: Run, task_id, actor: str):
 def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> CommandResult:
     """Keep unfinished answers on the task (not validated; only the assignee)."""
     now, actor = utc(now), normalize_email(actor)
-    instance_id = _instance_of_task(task_id)
-    with _refusals_recorded(instance_id, actor, now, task_id=int(task_id)):
-        with transaction():
-            run = _run_for(lock_instance(instance_id), now)
-            task, form = _answerable_task(run, task_id, actor)
-            draft = strip_unknown(form, _payload(data))
-            statements.update_row(Task, task.id, draft=draft)
-            run.event("draft-saved", actor, task_id=task.id, form=task.form_id)
-            _finish(run)
-            return _result(run, task.id)
+    instance_id = instance_of_task(task_id)
+    with locked_run(instance_id, actor, now, task_id=int(task_id)) as run:
+        task, form = _answerable_task(run, task_id, actor)
+        draft = strip_unknown(form, _payload(data))
+        statements.update_row(Task, task.id, draft=draft)
+        run.event("draft-saved", actor, task_id=task.id, form=task.form_id)
+        return result_of(run, task.id)
 
 
 def submit(task_id, actor: str, data: dict, trigger: str | None = None,
@@ -94,22 +89,19 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
     nothing is stored. Auto transitions that the submission completes fire too.
     """
     now, actor = utc(now), normalize_email(actor)
-    instance_id = _instance_of_task(task_id)
-    with _refusals_recorded(instance_id, actor, now, trigger, int(task_id)):
-        with transaction():
-            run = _run_for(lock_instance(instance_id), now)
-            task, form = _answerable_task(run, task_id, actor)
-            data = strip_unknown(form, _payload(data))
-            check_submission(form, data)
-            _record_submission(run, task, actor, data, trigger)
-            if trigger:
-                chosen = choose_manual(run, trigger, actor)
-                if chosen.form:  # missing data is checked too: a decision needs its reason
-                    _transition_form(run, chosen, actor, trigger_data)
-                run.take(chosen, actor)
-            run.advance(actor)
-            _finish(run)
-            return _result(run, task.id)
+    instance_id = instance_of_task(task_id)
+    with locked_run(instance_id, actor, now, trigger, int(task_id)) as run:
+        task, form = _answerable_task(run, task_id, actor)
+        data = strip_unknown(form, _payload(data))
+        check_submission(form, data)
+        _record_submission(run, task, actor, data, trigger)
+        if trigger:
+            chosen = choose_manual(run, trigger, actor)
+            if chosen.form:  # missing data is checked too: a decision needs its reason
+                _transition_form(run, chosen, actor, trigger_data)
+            run.take(chosen, actor)
+        run.advance(actor)
+        return result_of(run, task.id)
 
 
 def _record_submission(run: Run, task: Task, actor: str, data: dict, trigger) -> None:
@@ -174,18 +166,15 @@ def fire(instance_id, trigger: str, actor: str, data: dict | None = None,
          now: datetime | None = None) -> CommandResult:
     """Fire a manual trigger (a button), with the transition's ``form`` data if it has one."""
     now, actor = utc(now), normalize_email(actor)
-    instance_id = _instance_id(instance_id)
-    with _refusals_recorded(instance_id, actor, now, trigger):
-        with transaction():
-            run = _run_for(lock_instance(instance_id), now)
-            _require_running(run.row)
-            chosen = choose_manual(run, trigger, actor)
-            if chosen.form:
-                _transition_form(run, chosen, actor, data)
-            run.take(chosen, actor)
-            run.advance(actor)
-            _finish(run)
-            return _result(run)
+    instance_id = instance_id_of(instance_id)
+    with locked_run(instance_id, actor, now, trigger) as run:
+        require_running(run.row)
+        chosen = choose_manual(run, trigger, actor)
+        if chosen.form:
+            _transition_form(run, chosen, actor, data)
+        run.take(chosen, actor)
+        run.advance(actor)
+        return result_of(run)
 
 
 
