@@ -271,8 +271,8 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def person(email: str) -> Person:
-    """The person with ``email``; raise ``NotFound``."""
-    found = Person.get_or_none(Person.email == normalize_email(email))
+    """The person with ``email`` (any case); raise ``NotFound``."""
+    found = person_by_email(email)
     if found is None:
         raise NotFound(f"no person {email!r} in the directory")
     return found

@@ -7,15 +7,15 @@ from datetime import datetime
 
 import peewee as pw
 
+from engine import directory
 from engine.clock import utc
 from engine.queries.items import (
-    _DUE_ORDER,
+    DUE_ORDER,
     CycleProgress,
     InstanceItem,
     Subject,
     TaskItem,
-    _person,
-    _task_list,
+    task_list,
 )
 from engine.store import (
     Cycle,
@@ -72,8 +72,8 @@ def _instance_items(query, now: datetime) -> list[InstanceItem]:
     ids = [r.id for r in rows]
     waiting: dict[int, list[TaskItem]] = {}
     marks = ", ".join(["{p}"] * len(ids))
-    open_tasks = _task_list(f't."status" = {{p}} AND t."instance_id" IN ({marks})',
-                            [TaskStatus.OPEN.value, *ids], _DUE_ORDER, now=now)
+    open_tasks = task_list(f't."status" = {{p}} AND t."instance_id" IN ({marks})',
+                            [TaskStatus.OPEN.value, *ids], DUE_ORDER, now=now)
     for t in open_tasks:
         waiting.setdefault(t.instance_id, []).append(t)
     out = []
@@ -97,7 +97,7 @@ def team(manager_email: str, now: datetime | None = None,
          limit: int = 500) -> list[InstanceItem]:
     """Running instances about the direct reports of ``manager_email``, with what each
     waits on (open tasks and their assignees)."""
-    now, me = utc(now), _person(manager_email)
+    now, me = utc(now), directory.person(manager_email)
     query = (_instances().where((Subject.manager == me.id)
                                 & (Instance.status == InstanceStatus.RUNNING))
              .order_by(Subject.name, Instance.id).limit(limit))

@@ -7,22 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import roles
+from engine import directory, roles, versions
 from engine.clock import utc
 from engine.definitions.specs import WorkflowSpec
 from engine.directory import People, normalize_email
 from engine.errors import NotFound
 from engine.queries.items import (
-    _DUE_ORDER,
     DECISION_LIMIT,
+    DUE_ORDER,
     DecisionItem,
     Inbox,
     TaskItem,
-    _datetime,
-    _groups,
-    _person,
-    _task_list,
-    _version,
+    stored_datetime,
+    task_list,
 )
 from engine.store import (
     InstanceStatus,
@@ -37,18 +34,18 @@ def inbox(email: str, now: datetime | None = None) -> Inbox:
     """Open tasks of ``email`` (assigned or escalated), decisions waiting on them, and for
     HR the unassigned tasks. Constant query count."""
     now = utc(now)
-    me = _person(email)
-    groups = _groups(me.id)
+    me = directory.person(email)
+    groups = directory.groups_of(me.id)
     # Two index searches rather than one OR, which SQLite answers by scanning all open tasks.
-    mine = _task_list('t."assignee_id" = {p} AND t."status" = {p}',
-                      [me.id, TaskStatus.OPEN.value], _DUE_ORDER, now=now)
-    mine += _task_list('t."escalated_to_id" = {p} AND t."status" = {p} '
+    mine = task_list('t."assignee_id" = {p} AND t."status" = {p}',
+                      [me.id, TaskStatus.OPEN.value], DUE_ORDER, now=now)
+    mine += task_list('t."escalated_to_id" = {p} AND t."status" = {p} '
                        'AND (t."assignee_id" IS NULL OR t."assignee_id" <> {p})',
-                       [me.id, TaskStatus.OPEN.value, me.id], _DUE_ORDER, now=now)
+                       [me.id, TaskStatus.OPEN.value, me.id], DUE_ORDER, now=now)
     mine.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.id))
     result = Inbox(tasks=mine)
     if me.active and roles.hr_in(groups):
-        result.unassigned = _task_list('t."assignee_id" IS NULL AND t."status" = {p}',
+        result.unassigned = task_list('t."assignee_id" IS NULL AND t."status" = {p}',
                                        [TaskStatus.OPEN.value], limit=DECISION_LIMIT, now=now)
     result.decisions = _decisions(me, groups, {t.instance_id: t.id for t in result.tasks})
     return result
@@ -59,7 +56,7 @@ def _decision_clauses(me: Person, groups: set[str]) -> tuple[list[str], list, in
     manual trigger, and the longest manager chain they follow."""
     clauses, params, depth = [], [], 1
     for (definition_id,) in db.execute_sql('SELECT "id" FROM "definition"').fetchall():
-        spec = _version(definition_id).spec
+        spec = versions.version_for(definition_id).spec
         for t in spec.transitions:
             if not t.manual:
                 continue
@@ -99,7 +96,7 @@ def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionIte
     out = []
     for iid, workflow_id, definition_id, state, entered, subject_id, s_email, s_name, cycle, \
             *chain in rows:
-        spec = _version(definition_id).spec
+        spec = versions.version_for(definition_id).spec
         facts = roles.Facts(subject_id, people, forms.get(iid), chain)
         triggers = []
         for t in spec.transitions_from(state):
@@ -111,7 +108,7 @@ def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionIte
         out.append(DecisionItem(
             instance_id=iid, workflow_id=workflow_id, workflow_title=spec.title, state=state,
             subject_email=s_email, subject_name=s_name, triggers=tuple(triggers),
-            entered_at=_datetime(entered), task_id=my_tasks.get(iid), cycle=cycle))
+            entered_at=stored_datetime(entered), task_id=my_tasks.get(iid), cycle=cycle))
     return out
 
 
@@ -121,7 +118,7 @@ def _field_forms(rows) -> dict[int, dict]:
     wanted: dict[int, WorkflowSpec] = {}
     form_ids: set[str] = set()
     for iid, _, definition_id, state, *_ in rows:
-        spec = _version(definition_id).spec
+        spec = versions.version_for(definition_id).spec
         for t in spec.transitions_from(state):
             for name in (t.allowed if t.manual else ()):
                 role = spec.roles.get(name)
@@ -144,15 +141,15 @@ def _field_forms(rows) -> dict[int, dict]:
 
 def drafts(email: str, now: datetime | None = None) -> list[TaskItem]:
     """Open tasks of ``email`` with a saved draft."""
-    now, me = utc(now), _person(email)
-    return _task_list('t."assignee_id" = {p} AND t."status" = {p} AND t."draft" IS NOT NULL',
+    now, me = utc(now), directory.person(email)
+    return task_list('t."assignee_id" = {p} AND t."status" = {p} AND t."draft" IS NOT NULL',
                       [me.id, TaskStatus.OPEN.value], now=now)
 
 
 def recently_done(email: str, limit: int = 20, now: datetime | None = None) -> list[TaskItem]:
     """Tasks ``email`` submitted, newest first."""
     now, me = utc(now), normalize_email(email)
-    return _task_list('t."submitted_by" = {p} AND t."status" = {p}',
+    return task_list('t."submitted_by" = {p} AND t."status" = {p}',
                       [me, TaskStatus.SUBMITTED.value],
                       ' ORDER BY t."submitted_at" DESC, t."id" DESC', limit, now)
 
@@ -167,13 +164,13 @@ def tasks(assignee: str | None = None, open_only: bool = False, limit: int = 200
     if open_only:
         where.append('t."status" = {p}')
         params.append(TaskStatus.OPEN.value)
-    return _task_list(" AND ".join(where), params, limit=limit, now=utc(now))
+    return task_list(" AND ".join(where), params, limit=limit, now=utc(now))
 
 
 def task_detail(task_id, now: datetime | None = None) -> TaskItem:
     """One task; raise ``NotFound``."""
     try:
-        found = _task_list('t."id" = {p}', [int(task_id)], now=utc(now))
+        found = task_list('t."id" = {p}', [int(task_id)], now=utc(now))
     except (TypeError, ValueError):
         found = None
     if not found:

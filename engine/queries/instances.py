@@ -7,7 +7,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from engine import roles
+from engine import roles, versions
 from engine.clock import utc
 from engine.definitions.specs import WorkflowSpec
 from engine.directory import People
@@ -19,8 +19,7 @@ from engine.queries.items import (
     Subject,
     SubmissionItem,
     TriggerItem,
-    _task_list,
-    _version,
+    task_list,
 )
 from engine.store import (
     Cycle,
@@ -63,8 +62,8 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
     """Everything the instance page shows; constant query count."""
     now = utc(now)
     inst = _instance_row(instance_id)
-    spec = _version(inst.definition_id).spec
-    tasks = _task_list('t."instance_id" = {p}', [inst.id], now=now)
+    spec = versions.version_for(inst.definition_id).spec
+    tasks = task_list('t."instance_id" = {p}', [inst.id], now=now)
     subs = list(Submission.select(Submission, Person)
                 .join(Person, on=(Submission.author == Person.id))
                 .where(Submission.instance == inst.id).order_by(Submission.id))

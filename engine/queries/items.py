@@ -8,13 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine import connection, statements, versions
+from engine import connection, versions
 from engine.definitions.specs import WorkflowSpec
-from engine.directory import normalize_email
-from engine.errors import NotFound
 from engine.store import (
     Person,
-    PersonGroup,
     Task,
     TaskStatus,
     db,
@@ -176,12 +173,9 @@ class InstanceItem:
 # ------------------------------------------------------------------------- helpers
 
 
-def _version(definition_id: int):
-    return versions.version_for(definition_id)
-
 
 def _form_title(definition_id: int, form_id: str) -> str:
-    version = _version(definition_id)
+    version = versions.version_for(definition_id)
     form = version.forms.get(form_id)
     if form is None:
         return form_id
@@ -200,11 +194,13 @@ _TASK_SELECT = (
     'LEFT JOIN "person" a ON t."assignee_id" = a."id" '
     'LEFT JOIN "person" e ON t."escalated_to_id" = e."id" '
     'LEFT JOIN "cycle" c ON i."cycle_id" = c."id" ')
-_DUE_ORDER = ' ORDER BY t."due_at" IS NULL, t."due_at", t."id"'
-_datetime = Task.due_at.python_value
+#: Open work first by due date (undated last), then by id.
+DUE_ORDER = ' ORDER BY t."due_at" IS NULL, t."due_at", t."id"'
+#: A stored time as read back from a raw row (text on SQLite) -> datetime.
+stored_datetime = Task.due_at.python_value
 
 
-def _task_list(where: str, params: list, order: str = ' ORDER BY t."id"',
+def task_list(where: str, params: list, order: str = ' ORDER BY t."id"',
                limit: int | None = None, now: datetime | None = None) -> list[TaskItem]:
     """Task items matching ``where`` (SQL with ``{p}`` for each parameter)."""
     sql = _TASK_SELECT + "WHERE " + where.format(p=db.obj.param) + order
@@ -217,16 +213,16 @@ def _task_list(where: str, params: list, order: str = ' ORDER BY t."id"',
 def _task_item(row, now: datetime) -> TaskItem:
     (tid, instance_id, form_id, state, role, status, created, due, submitted, has_draft, entry,
      key, workflow_id, definition_id, s_email, s_name, a_email, a_name, cycle, e_email) = row
-    version = _version(definition_id)
-    due = _datetime(due)
+    version = versions.version_for(definition_id)
+    due = stored_datetime(due)
     return TaskItem(
         id=tid, instance_id=instance_id, workflow_id=workflow_id,
         workflow_title=version.spec.title, form_id=form_id,
         form_title=_form_title(definition_id, form_id), state=state, role=role,
         subject_email=s_email, subject_name=s_name, assignee_email=a_email,
-        assignee_name=a_name, status=status, created_at=_datetime(created), due_at=due,
+        assignee_name=a_name, status=status, created_at=stored_datetime(created), due_at=due,
         overdue=status == TaskStatus.OPEN and due is not None and due < now,
-        submitted_at=_datetime(submitted), has_draft=bool(has_draft), cycle=cycle,
+        submitted_at=stored_datetime(submitted), has_draft=bool(has_draft), cycle=cycle,
         entry=entry, escalated_to=e_email, task_key=key,
         anonymous=(state, key) in _anonymous_lines(definition_id))
 
@@ -235,7 +231,7 @@ def _anonymous_lines(definition_id: int) -> frozenset:
     """``(state, task_key)`` of a version's anonymous task lines (cached per version)."""
     found = _ANONYMOUS.get(definition_id)
     if found is None:
-        spec = _version(definition_id).spec
+        spec = versions.version_for(definition_id).spec
         found = frozenset((name, line.key) for name, state in spec.states.items()
                           for line in state.tasks if line.anonymous)
         _ANONYMOUS[definition_id] = found
@@ -246,12 +242,3 @@ _ANONYMOUS: dict[int, frozenset] = {}
 connection.reset_hooks.append(_ANONYMOUS.clear)  # definition ids of another database differ
 
 
-def _person(email: str) -> Person:
-    found = statements.select_matching(Person, {"email": normalize_email(email)})
-    if not found:
-        raise NotFound(f"no person {email!r} in the directory")
-    return found[0]
-
-
-def _groups(person_id: int) -> set[str]:
-    return {g.group for g in statements.select_matching(PersonGroup, {"person": person_id})}
