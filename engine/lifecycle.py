@@ -20,6 +20,7 @@ from engine.machine import move
 from engine.store import (
     Cycle,
     Event,
+    EventKind,
     Instance,
     InstanceStatus,
     Outbox,
@@ -203,7 +204,7 @@ class Run:
             setattr(self.row, name, value)
         self.dirty.update(fields)
 
-    def event(self, kind: str, actor: str = "system", *, trigger: str | None = None,
+    def event(self, kind: EventKind, actor: str = "system", *, trigger: str | None = None,
               from_state: str | None = None, to_state: str | None = None,
               task_id: int | None = None, **detail) -> None:
         """Append a history event (inserted with the command)."""
@@ -238,7 +239,7 @@ class Run:
         state = self.spec.states[state_name]
         if state.final:
             self.set(status=InstanceStatus.FINISHED, finished_at=self.now, timer_at=None)
-            self.event("finished", to_state=state_name)
+            self.event(EventKind.FINISHED, to_state=state_name)
             return
         for line in state.tasks:
             self.create_tasks(line)
@@ -260,14 +261,14 @@ class Run:
             self.new_task(line, person)
         if not found.people:
             self.new_task(line, None)
-            self.event("unassigned", role=line.assignee, form=line.form,
+            self.event(EventKind.UNASSIGNED, role=line.assignee, form=line.form,
                        problems=found.problems)
             self.notify(self.hr(), "unassigned",
                         f"Unassigned task: {line.form} for {self.subject.name}",
                         f"Nobody plays '{line.assignee}' for {self.subject.name} "
                         f"({'; '.join(found.problems)}). Please reassign the task.")
         elif found.problems:
-            self.event("role-problems", role=line.assignee, problems=found.problems)
+            self.event(EventKind.ROLE_PROBLEMS, role=line.assignee, problems=found.problems)
 
     def new_task(self, line: TaskSpec, person: Person | None, created: datetime | None = None):
         """Add one task of ``line`` for ``person`` (None: unassigned)."""
@@ -325,7 +326,7 @@ class Run:
                 if compile_expression(text).evaluate(context):
                     return False, f"unless {text!r} holds"
         except ExpressionError as exc:
-            self.event("expression-error", trigger=transition.trigger, error=str(exc))
+            self.event(EventKind.EXPRESSION_ERROR, trigger=transition.trigger, error=str(exc))
             return False, str(exc)
         return True, None
 
@@ -336,7 +337,7 @@ class Run:
         dest = move(self.spec, source, transition)
         self.set(state=dest, entry=self.row.entry + 1, entered_at=self.now, timer_at=None)
         self._tasks = []
-        self.event("transition", actor, trigger=transition.trigger, from_state=source,
+        self.event(EventKind.TRANSITION, actor, trigger=transition.trigger, from_state=source,
                    to_state=dest)
         self.fired.append(transition.trigger)
         self.enter(dest)
@@ -363,7 +364,7 @@ class Run:
             if chosen is None:
                 return
             self.take(chosen, actor)
-        self.event("auto-loop-stopped", state=self.row.state, limit=MAX_AUTO_STEPS)
+        self.event(EventKind.AUTO_LOOP_STOPPED, state=self.row.state, limit=MAX_AUTO_STEPS)
 
     def next_automatic(self) -> TransitionSpec | None:
         """The first auto transition of a done state, or elapsed timer, whose conditions hold."""
@@ -390,17 +391,17 @@ class Run:
             subject=self.row.subject_id, state=spec.initial, status=InstanceStatus.RUNNING,
             entry=1, started_at=self.now, entered_at=self.now, parent=self.row.id)
         child = Run(row, version, self.people, self.now, self.pending, new=True)
-        child.event("launched", actor, to_state=spec.initial, parent=self.row.id)
+        child.event(EventKind.LAUNCHED, actor, to_state=spec.initial, parent=self.row.id)
         child.enter(spec.initial)
         child.advance(actor)
         self.children.append(child)
-        self.event("started", actor, child=row.id, workflow=spec.id)
+        self.event(EventKind.STARTED, actor, child=row.id, workflow=spec.id)
 
     def cancel(self, actor: str, reason: str) -> None:
         """Stop the instance: open tasks cancelled, status cancelled."""
         self.cancel_open_tasks()
         self.set(status=InstanceStatus.CANCELLED, finished_at=self.now, timer_at=None)
-        self.event("cancelled", actor, from_state=self.row.state, reason=reason)
+        self.event(EventKind.CANCELLED, actor, from_state=self.row.state, reason=reason)
 
 
 def first_timer(spec: WorkflowSpec, state: str, entered: datetime) -> datetime | None:

@@ -55,6 +55,32 @@ class InstanceStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class EventKind(StrEnum):
+    """What a history event records. The values are what the ``event.kind`` column holds,
+    so they never change (databases written before stay readable)."""
+
+    LAUNCHED = "launched"  # an instance was created (launch, start, or a start: child)
+    STARTED = "started"  # a transition's start: launched a follow-up instance
+    DRAFT_SAVED = "draft-saved"
+    SUBMITTED = "submitted"
+    TRANSITION = "transition"  # the state moved (by hand, auto or a timer)
+    FINISHED = "finished"  # a final state was entered
+    CANCELLED = "cancelled"  # HR stopped the instance
+    REASSIGNED = "reassigned"  # HR gave a task to someone else
+    DELEGATED = "delegated"  # the assignee handed a delegable task on
+    REMINDED = "reminded"  # a remind: time came
+    NUDGED = "nudged"  # HR sent a reminder by hand
+    ESCALATED = "escalated"
+    REPEATED = "repeated"  # a repeat: task was created again
+    UNASSIGNED = "unassigned"  # nobody plays the role: the task waits for HR
+    ROLE_PROBLEMS = "role-problems"  # some of a role's people could not be assigned
+    REFUSED = "refused"  # a forbidden action (recorded after its rollback)
+    TIMER_HELD = "timer-held"  # an after: timer elapsed but its conditions did not hold
+    EXPRESSION_ERROR = "expression-error"
+    AUTO_LOOP_STOPPED = "auto-loop-stopped"  # MAX_AUTO_STEPS reached in one command
+    ANONYMITY_REVEALED = "anonymity-revealed"  # HR looked at anonymous authors
+
+
 class JSONField(pw.TextField):
     """A JSON document stored as text (portable between SQLite and PostgreSQL)."""
 

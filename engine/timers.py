@@ -16,7 +16,7 @@ from engine.clock import utc
 from engine.commands import run_for
 from engine.lifecycle import Run, next_reminder
 from engine.locking import lock_instance, transaction
-from engine.store import Instance, InstanceStatus, Task, TaskStatus
+from engine.store import EventKind, Instance, InstanceStatus, Task, TaskStatus
 
 SYSTEM = "system"
 _BATCH = 200
@@ -78,7 +78,7 @@ def _timers(instance_id: int, now: datetime, report: TickReport) -> None:
                 run.advance(SYSTEM)
                 report.fired.append((row.id, transition.trigger))
                 break
-            run.event("timer-held", trigger=transition.trigger, reason=reason)
+            run.event(EventKind.TIMER_HELD, trigger=transition.trigger, reason=reason)
         else:
             run.set(timer_at=run.timer_after(now))
         run.save()
@@ -113,7 +113,7 @@ def _repeat(run: Run, task: Task, now: datetime, report: TickReport) -> None:
         slot += line.repeat
     run.tasks()  # the visit's tasks are loaded before the new one joins them
     run.new_task(line, run.people.get(task.assignee_id), created=slot)
-    run.event("repeated", form=task.form_id, previous=task.id)
+    run.event(EventKind.REPEATED, form=task.form_id, previous=task.id)
     report.repeated += 1
 
 
@@ -137,7 +137,7 @@ def _remind(run: Run, task: Task, now: datetime, report: TickReport) -> None:
                f"Reminder: {task.form_id} for {run.subject.name} is due {due}",
                f"Your task '{task.form_id}' about {run.subject.name} is due {due} UTC.",
                task_id=task.id)
-    run.event("reminded", task_id=task.id, recipients=_assignee_email(run, task))
+    run.event(EventKind.REMINDED, task_id=task.id, recipients=_assignee_email(run, task))
     report.reminders += 1
 
 
@@ -159,5 +159,5 @@ def _escalate(run: Run, task: Task, now: datetime, report: TickReport) -> None:
                f"The task '{task.form_id}' about {run.subject.name}, assigned to {who}, "
                f"was due {task.due_at:%Y-%m-%d %H:%M} UTC and is not done. You may act on it.",
                task_id=task.id)
-    run.event("escalated", task_id=task.id, to=targets, role=line.escalate)
+    run.event(EventKind.ESCALATED, task_id=task.id, to=targets, role=line.escalate)
     report.escalations += 1

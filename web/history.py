@@ -12,30 +12,40 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine import versions, visibility
-from engine.store import Person
+from engine.store import EventKind, Person
 from web.access import ANONYMOUS_LABEL, anonymous_task_ids
 from web.helpers import humanize
 
 KIND_TEXT = {
-    "launched": "started the process",
-    "submitted": "submitted",
-    "draft-saved": "saved a draft of",
-    "transition": "moved the process on",
-    "finished": "The process finished",
-    "cancelled": "cancelled the process",
-    "reassigned": "reassigned",
-    "delegated": "delegated",
-    "reminded": "A reminder was sent for",
-    "escalated": "The task was escalated:",
-    "unassigned": "Nobody could be assigned to",
-    "role-problems": "Some people could not be assigned to",
-    "repeated": "A new recurring task was created:",
-    "started": "started a follow-up process",
-    "nudged": "sent a reminder about",
-    "refused": "was refused",
-    "timer-held": "A timer did not fire",
-    "expression-error": "A condition could not be evaluated",
+    EventKind.LAUNCHED: "started the process",
+    EventKind.SUBMITTED: "submitted",
+    EventKind.DRAFT_SAVED: "saved a draft of",
+    EventKind.TRANSITION: "moved the process on",
+    EventKind.FINISHED: "The process finished",
+    EventKind.CANCELLED: "cancelled the process",
+    EventKind.REASSIGNED: "reassigned",
+    EventKind.DELEGATED: "delegated",
+    EventKind.REMINDED: "A reminder was sent for",
+    EventKind.ESCALATED: "The task was escalated:",
+    EventKind.UNASSIGNED: "Nobody could be assigned to",
+    EventKind.ROLE_PROBLEMS: "Some people could not be assigned to",
+    EventKind.REPEATED: "A new recurring task was created:",
+    EventKind.STARTED: "started a follow-up process",
+    EventKind.NUDGED: "sent a reminder about",
+    EventKind.REFUSED: "was refused",
+    EventKind.TIMER_HELD: "A timer did not fire",
+    EventKind.EXPRESSION_ERROR: "A condition could not be evaluated",
 }
+
+#: Events told as "<what> <form title>".
+ABOUT_A_FORM = frozenset({
+    EventKind.SUBMITTED, EventKind.DRAFT_SAVED, EventKind.REMINDED, EventKind.ESCALATED,
+    EventKind.UNASSIGNED, EventKind.ROLE_PROBLEMS, EventKind.REPEATED, EventKind.NUDGED})
+#: Events the system writes, shown without an actor.
+BY_THE_SYSTEM = frozenset({
+    EventKind.FINISHED, EventKind.REMINDED, EventKind.ESCALATED, EventKind.UNASSIGNED,
+    EventKind.ROLE_PROBLEMS, EventKind.REPEATED, EventKind.TIMER_HELD,
+    EventKind.EXPRESSION_ERROR})
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,7 @@ def _form_title(detail, form_id: str | None) -> str:
 
 def is_automatic(detail, event) -> bool:
     """A transition that fired by itself (``auto`` or a timer), whoever's action set it off."""
-    if event.kind != "transition":
+    if event.kind != EventKind.TRANSITION:
         return False
     return any(t.trigger == event.trigger and not t.manual for t in detail.spec.transitions)
 
@@ -94,24 +104,23 @@ def is_automatic(detail, event) -> bool:
 def _text(event, detail) -> tuple[str, str]:
     kind = event.kind
     form = _form_title(detail, event.detail.get("form"))
-    if kind == "transition":
+    if kind == EventKind.TRANSITION:
         how = "Moved on" if is_automatic(detail, event) else _trigger_title(detail, event.trigger)
         return (f"{how}: {_state_title(detail, event.from_state)} → "
                 f"{_state_title(detail, event.to_state)}", "")
-    if kind == "launched":
+    if kind == EventKind.LAUNCHED:
         return f"started the process in {_state_title(detail, event.to_state)}", ""
-    if kind == "finished":
+    if kind == EventKind.FINISHED:
         return f"The process finished in {_state_title(detail, event.to_state)}", ""
-    if kind == "cancelled":
+    if kind == EventKind.CANCELLED:
         return "cancelled the process", str(event.detail.get("reason") or "")
-    if kind in ("reassigned", "delegated"):
+    if kind in (EventKind.REASSIGNED, EventKind.DELEGATED):
         to, reason = event.detail.get("to"), event.detail.get("reason")
         note = "; ".join(x for x in (f"to {to}" if to else "", reason or "") if x)
         return f"{KIND_TEXT[kind]} {form}".strip(), note
-    if kind in ("submitted", "draft-saved", "reminded",
-                "escalated", "unassigned", "role-problems", "repeated", "nudged"):
+    if kind in ABOUT_A_FORM:
         return f"{KIND_TEXT[kind]} {form}".strip(), ""
-    if kind == "refused":
+    if kind == EventKind.REFUSED:
         return (f"tried {humanize(event.trigger) or 'an action'}, which was refused",
                 str(event.detail.get("reason") or ""))
     return KIND_TEXT.get(kind, humanize(kind)), ""
@@ -126,9 +135,9 @@ def timeline(user, detail) -> list[Line]:
     names = _names(detail)
     out = []
     for event in detail.history:
-        if not hr and event.kind == "refused" and event.actor != user.email:
+        if not hr and event.kind == EventKind.REFUSED and event.actor != user.email:
             continue
-        if event.kind == "draft-saved" and event.actor != user.email:
+        if event.kind == EventKind.DRAFT_SAVED and event.actor != user.email:
             continue
         text, note = _text(event, detail)
         who = "" if event.actor == "system" else names.get(event.actor, event.actor)
@@ -144,5 +153,4 @@ def timeline(user, detail) -> list[Line]:
 
 def kind_is_system(kind: str) -> bool:
     """Events that read as a sentence of their own, without an actor."""
-    return kind in ("finished", "reminded", "escalated", "unassigned", "role-problems",
-                    "repeated", "timer-held", "expression-error")
+    return kind in BY_THE_SYSTEM

@@ -22,6 +22,7 @@ from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, NotFound, ReviewflowError
 from engine.lifecycle import Run
 from engine.store import (
+    EventKind,
     Person,
     Task,
     TaskStatus,
@@ -46,7 +47,7 @@ def reassign(task_id, to_email: str | None, actor: str, reason: str | None = Non
         target = _by_rule(run, task) if to_email is None else run.people.find(to_email)
         if target is None or not target.active:
             raise NotFound(f"no active person {to_email!r} in the directory")
-        if to_email is None and kind != "reassigned":
+        if to_email is None and kind != EventKind.REASSIGNED:
             raise NotAllowed("only HR may reassign a task by its rule")
         before = run.people.get(task.assignee_id)
         statements.update_row(Task, task.id, assignee=target.id)
@@ -68,14 +69,14 @@ def _by_rule(run: Run, task: Task) -> Person:
     return found.people[0]
 
 
-def _reassign_kind(run: Run, task: Task, actor: str) -> str:
+def _reassign_kind(run: Run, task: Task, actor: str) -> EventKind:
     if roles.is_hr(actor, run.people):
-        return "reassigned"
+        return EventKind.REASSIGNED
     assignee = run.people.get(task.assignee_id)
     line = run.line_of(task)
     if assignee is not None and assignee.email == actor:
         if line is not None and line.delegable:
-            return "delegated"
+            return EventKind.DELEGATED
         raise NotAllowed(f"task {task.id} is not delegable; ask HR to reassign it")
     raise NotAllowed(f"{actor} may not reassign task {task.id} (HR or a delegating "
                      "assignee may)")
@@ -113,5 +114,5 @@ def reveal_anonymous(instance_id, actor: str, reason: str | None = None,
     with locked_run(instance_id, actor, now, "reveal-anonymous") as run:
         if not roles.is_hr(actor, run.people):
             raise NotAllowed(f"{actor} may not reveal anonymous authors (HR may)")
-        run.event("anonymity-revealed", actor, reason=(reason or "").strip() or None)
+        run.event(EventKind.ANONYMITY_REVEALED, actor, reason=(reason or "").strip() or None)
         return result_of(run)

@@ -20,6 +20,7 @@ from engine.lifecycle import Pending, Run
 from engine.locking import lock_instance, transaction
 from engine.store import (
     Event,
+    EventKind,
     Instance,
     InstanceStatus,
 )
@@ -80,8 +81,8 @@ def record_refusal(instance_id: int, actor: str, reason: str, now: datetime,
     """Record a refused attempt in history, in its own transaction (after the rollback)."""
     with transaction():
         state = Instance.select(Instance.state).where(Instance.id == instance_id).scalar()
-        Event.create(instance=instance_id, at=now, actor=actor, kind="refused", trigger=trigger,
-                     from_state=state, task=task_id, detail={"reason": reason})
+        Event.create(instance=instance_id, at=now, actor=actor, kind=EventKind.REFUSED,
+                     trigger=trigger, from_state=state, task=task_id, detail={"reason": reason})
 
 
 class refusals_recorded:  # noqa: N801 - used like a function: ``with refusals_recorded(...)``

@@ -27,6 +27,7 @@ from engine.lifecycle import Pending, Run, first_timer
 from engine.locking import transaction
 from engine.store import (
     Cycle,
+    EventKind,
     Instance,
     InstanceStatus,
     Person,
@@ -178,7 +179,7 @@ def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], have: set[i
     runs = []
     for row in mine:
         run = Run(row, version, people, now, pending, new=True)
-        run.event("launched", actor, to_state=spec.initial, cycle=cycle_row.name)
+        run.event(EventKind.LAUNCHED, actor, to_state=spec.initial, cycle=cycle_row.name)
         run.enter(spec.initial)
         run.advance(actor)
         runs.append(run)
@@ -234,7 +235,7 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
             subject=subject.id, state=spec.initial, status=InstanceStatus.RUNNING, entry=1,
             started_at=now, entered_at=now, timer_at=first_timer(spec, spec.initial, now))
         run = Run(row, version, people, now, Pending(), new=True)
-        run.event("launched", actor, to_state=spec.initial)
+        run.event(EventKind.LAUNCHED, actor, to_state=spec.initial)
         run.enter(spec.initial)
         run.advance(actor)
         finish(run)

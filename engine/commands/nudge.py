@@ -22,7 +22,7 @@ from engine.commands.tasks import instance_of_task, locked_task
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, ReviewflowError
 from engine.lifecycle import Run
-from engine.store import Task, TaskStatus
+from engine.store import EventKind, Task, TaskStatus
 
 MESSAGE_LIMIT = 2000
 
@@ -61,7 +61,7 @@ def nudge(task_id, actor: str, message: str | None = None, link: str | None = No
         holder = _holder(run, task)
         run.notify([holder.email], "nudge", *_letter(run, task, actor, message, link),
                    task_id=task.id)
-        run.event("nudged", actor, task_id=task.id, form=task.form_id, to=holder.email,
+        run.event(EventKind.NUDGED, actor, task_id=task.id, form=task.form_id, to=holder.email,
                   message=message)
         return NudgeResult(run.row.id, task.id, task.form_id, holder.email, holder.name)
 

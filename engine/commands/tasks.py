@@ -20,6 +20,7 @@ from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
 from engine.lifecycle import Run
 from engine.source import did_you_mean
 from engine.store import (
+    EventKind,
     Submission,
     Task,
     TaskStatus,
@@ -74,7 +75,7 @@ def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> 
         task, form = _answerable_task(run, task_id, actor)
         draft = strip_unknown(form, _payload(data))
         statements.update_row(Task, task.id, draft=draft)
-        run.event("draft-saved", actor, task_id=task.id, form=task.form_id)
+        run.event(EventKind.DRAFT_SAVED, actor, task_id=task.id, form=task.form_id)
         return result_of(run, task.id)
 
 
@@ -118,7 +119,7 @@ def _record_submission(run: Run, task: Task, actor: str, data: dict, trigger) ->
             for name, value in fields.items():
                 setattr(row, name, value)
     run.note_submission(task.form_id, data)
-    run.event("submitted", actor, task_id=task.id, form=task.form_id, state=task.state)
+    run.event(EventKind.SUBMITTED, actor, task_id=task.id, form=task.form_id, state=task.state)
 
 
 # ------------------------------------------------------------------------- triggers
