@@ -123,7 +123,9 @@ def _ui_texts(ui, path: tuple) -> Iterator[tuple]:
         elif key in _UI_LISTS and isinstance(value, list):
             yield from ((*path, key, i) for i in range(len(value)))
         elif key == "ui:options" and isinstance(value, dict):
-            yield from _keys(path + (key,), value, ("label", "placeholder", "help"))
+            # rjsf's `label: false` hides a field's label: a switch, not a text
+            texts = {k: v for k, v in value.items() if not isinstance(v, bool)}
+            yield from _keys(path + (key,), texts, ("label", "placeholder", "help"))
             labels = value.get("labels")  # the words of a rating scale's points
             if isinstance(labels, list):
                 yield from ((*path, key, "labels", i) for i in range(len(labels)))

@@ -171,3 +171,17 @@ def test_a_wrong_languages_list_is_an_error(tmp_path):
     _, problems = check_library([library(tmp_path, workflow)])
     assert "workflows/check-in.yaml:3:17: languages[1]: 'dk' is not a language tag " \
         "(the tag for Danish is 'da')" in [str(p) for p in problems]
+
+
+def test_a_label_switch_in_ui_options_is_not_a_text(tmp_path):
+    # rjsf's `"ui:options": {"label": false}` hides a label; reading it as a text to
+    # translate made the corpus's nested.json an invalid form
+    form = json.loads(json.dumps(FORM))
+    form["uiSchema"] = {"mood": {"ui:options": {"label": False}}}
+    found, problems = check_library([library(tmp_path, form=form)])
+    assert [p for p in problems if "ui:options" in p.path] == []
+    form["uiSchema"] = {"mood": {"ui:options": {"label": 7}}}
+    found, problems = check_library([library(tmp_path, form=form)])
+    assert [p.message for p in problems if "ui:options" in p.path] == [
+        "expected a text, or a mapping of languages to texts "
+        "(e.g. {en: Goals, da: Mål, sv: Mål})"]
