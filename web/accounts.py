@@ -43,11 +43,6 @@ class Account(Model):
 MODELS = [Account]
 
 
-def create_tables() -> None:
-    """Create the account table if missing (called with the engine's own tables)."""
-    db.create_tables(MODELS, safe=True)
-
-
 def normalize_email(email: str) -> str:
     """Emails compare case-insensitively and without surrounding spaces."""
     return email.strip().lower()

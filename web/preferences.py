@@ -27,11 +27,6 @@ class Preference(Model):
 MODELS = [Preference]
 
 
-def create_tables() -> None:
-    """Create the preference table if missing (called with the engine's own tables)."""
-    db.create_tables(MODELS, safe=True)
-
-
 def preference_of(email: str) -> Preference | None:
     """The preference row of ``email``, or None (nothing chosen yet)."""
     return Preference.get_or_none(Preference.email == normalize_email(email))
