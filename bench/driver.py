@@ -38,8 +38,13 @@ def run_cycle(sides: list, org, peers: dict[str, list[str]], seed: int = 5) -> d
 
     _interleaved(sides, timings, "submit collect", lambda side: side.open_tasks(), collect)
     hr = org.hr
-    _interleaved(sides, timings, "fire close", lambda side: side.waiting("hr_check"),
-                 lambda side, i, instance_id: side.fire(instance_id, "close", hr[i % len(hr)]))
+
+    def close(side, i, waiting):  # by an HR member who is not the subject (nobody decides
+        instance_id, subject = waiting  # about themselves)
+        actor = next(e for k in range(len(hr)) if (e := hr[(i + k) % len(hr)]) != subject)
+        side.fire(instance_id, "close", actor)
+
+    _interleaved(sides, timings, "fire close", lambda side: side.waiting("hr_check"), close)
     return timings
 
 

@@ -78,11 +78,12 @@ class EngineSide:
         return open_tasks()
 
     def waiting(self, state: str) -> list[int]:
-        """Ids of running instances waiting in ``state``."""
-        query = (Instance.select(Instance.id)
+        """(id, subject email) of running instances waiting in ``state``."""
+        query = (Instance.select(Instance.id, Person.email)
+                 .join(Person, on=(Instance.subject == Person.id))
                  .where((Instance.state == state) & (Instance.status == InstanceStatus.RUNNING))
                  .order_by(Instance.id).tuples())
-        return [row[0] for row in query]
+        return [tuple(row) for row in query]
 
     def counts(self) -> dict:
         """What the run left in the tables (the benchmark checks it did the whole job)."""

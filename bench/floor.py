@@ -187,10 +187,11 @@ class Floor:
         state, entry = db.execute(
             "SELECT state, entry FROM instance WHERE id = ?", (instance_id,)
         ).fetchone()
-        allowed = db.execute(
+        allowed = db.execute(  # HR, and not the subject
             'SELECT 1 FROM person_group g JOIN person p ON p.id = g.person_id'
-            ' WHERE g."group" = \'hr\' AND p.email = ?',
-            (actor,),
+            ' WHERE g."group" = \'hr\' AND p.email = ?'
+            ' AND p.id <> (SELECT subject_id FROM instance WHERE id = ?)',
+            (actor, instance_id),
         ).fetchone()
         if state != "hr_check" or not allowed:
             db.execute("ROLLBACK")
@@ -243,9 +244,10 @@ class Floor:
         ).fetchall()
 
     def waiting(self, state: str) -> list[int]:
-        """Ids of instances waiting in ``state``."""
-        return [r[0] for r in self.db.execute(
-            "SELECT id FROM instance WHERE state = ? ORDER BY id", (state,))]
+        """(id, subject email) of instances waiting in ``state``."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT i.id, p.email FROM instance i JOIN person p ON p.id = i.subject_id"
+            " WHERE i.state = ? ORDER BY i.id", (state,))]
 
 
 def validators() -> dict:

@@ -78,6 +78,10 @@ def generate(n: int, seed: int = 7) -> Org:
             groups = ("hr",) if dept == HR_DEPARTMENT else ()
             people.append(Person(email_of(i), name, dept, boss.email, groups))
             managers.append(i)
+    hr = [p for p in people if "hr" in p.groups]
+    if len(hr) < 2:  # nobody decides about themselves: a lone HR member needs a second
+        people[0] = Person(people[0].email, people[0].name, people[0].department, None,
+                           ("hr",))
     return Org(people)
 
 

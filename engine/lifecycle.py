@@ -152,17 +152,22 @@ class Run:
         """The instance as its roles see it (subject, directory, forms)."""
         return roles.Facts(self.row.subject_id, self.people, self.forms)
 
-    def resolve(self, role_name: str) -> roles.Resolved:
-        """The active people playing the workflow's role ``role_name`` now."""
-        return roles.resolve(self.spec.roles[role_name], self.facts)
+    def resolve(self, role_name: str, allow_subject: bool = False) -> roles.Resolved:
+        """The active people playing the workflow's role ``role_name`` now (never the
+        subject, but through ``subject`` or with ``allow_subject``)."""
+        return roles.resolve(self.spec.roles[role_name], self.facts, allow_subject)
 
     def plays(self, email: str, role_names) -> str | None:
         """The first of ``role_names`` that ``email`` plays in the instance, or None."""
         return roles.plays_any(email, role_names, self.spec, self.facts)
 
     def hr(self) -> list[str]:
-        """Emails of HR (told when nobody plays a role)."""
-        return [p.email for p in roles.hr_members(self.people)]
+        """Emails of HR (told when nobody plays a role), the subject left out."""
+        return [p.email for p in roles.hr_members(self.people) if p.id != self.row.subject_id]
+
+    def is_hr(self, email: str) -> bool:
+        """May ``email`` act as HR on this instance (HR, and not its subject)?"""
+        return roles.is_hr_for(email, self.people, self.row.subject_id)
 
     def forms(self) -> dict:
         """The ``forms`` name of expressions (loaded once per command)."""
@@ -256,7 +261,7 @@ class Run:
 
     def create_tasks(self, line: TaskSpec) -> None:
         """One task per person of the line's role; unassigned (and HR told) for nobody."""
-        found = self.resolve(line.assignee)
+        found = self.resolve(line.assignee, line.allow_subject)
         for person in found.people:
             self.new_task(line, person)
         if not found.people:

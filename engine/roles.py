@@ -20,6 +20,11 @@ caller's to handle (see docs/runtime.md: the task is created unassigned and HR i
 
 "HR" has one meaning, :func:`is_hr`: an active member of the directory group ``hr``.
 Other groups (``admin``) may open the web's console, but are not HR to the engine.
+
+Separation of duties: the subject of an instance plays no role about themselves but
+``subject`` (:func:`resolve` leaves them out and says so, :func:`plays` and
+:func:`inbox_sql` answer no, :func:`is_hr_for` is HR about someone else), unless a
+task line allows it (``allow_subject: true``).
 """
 
 from __future__ import annotations
@@ -216,11 +221,33 @@ KINDS: dict[str, Kind] = {
 # ------------------------------------------------------------------ asking
 
 
-def resolve(role: RoleSpec, facts: Facts) -> Resolved:
-    """The active people playing ``role`` in the instance of ``facts``."""
+def resolve(role: RoleSpec, facts: Facts, allow_subject: bool = False) -> Resolved:
+    """The active people playing ``role`` in the instance of ``facts``.
+
+    Separation of duties: the subject plays no role about themselves but ``subject``
+    (left out, and the problem says so), unless ``allow_subject`` (a task line's
+    ``allow_subject: true``).
+    """
     out = Resolved()
     KINDS[role.kind].collect(role, facts, out)
+    if not allow_subject and role.kind != "subject":
+        kept = [p for p in out.people if p.id != facts.subject_id]
+        if len(kept) != len(out.people):
+            out.problems.append(subject_left_out(facts.subject.email, role.name))
+            out.people = kept
     return out
+
+
+def subject_left_out(email: str, role_name: str) -> str:
+    """The history's reason why the subject holds nothing through ``role_name``."""
+    return f"{email} is the subject of this instance (left out of role '{role_name}')"
+
+
+def excludes_subject(spec: WorkflowSpec, role_name: str | None,
+                     allow_subject: bool = False) -> bool:
+    """Is the subject kept out of role ``role_name`` (every role but ``subject``)?"""
+    role = spec.roles.get(role_name) if role_name else None
+    return not allow_subject and (role is None or role.kind != "subject")
 
 
 def emails(role: RoleSpec, facts: Facts) -> list[str]:
@@ -229,13 +256,25 @@ def emails(role: RoleSpec, facts: Facts) -> list[str]:
 
 
 def plays(person: Person | None, name: str, spec: WorkflowSpec, facts: Facts) -> bool:
-    """Does ``person`` play role ``name`` (a declared role, or HR for the default ``hr``)?"""
+    """Does ``person`` play role ``name`` (a declared role, or HR for the default ``hr``)?
+
+    The subject plays no role about themselves but ``subject`` (separation of duties).
+    """
     if person is None or not person.active:
         return False
     role = spec.roles.get(name)
+    if person.id == facts.subject_id and (role is None or role.kind != "subject"):
+        return False
     if role is None:
         return name == HR_GROUP and hr_in(facts.people.groups_of(person.id))
     return KINDS[role.kind].holds(role, person, facts)
+
+
+def is_hr_for(email: str, people: People, subject_id: int) -> bool:
+    """May ``email`` act as HR on an instance about ``subject_id``: HR, and not its
+    subject (nobody acts as HR about themselves)?"""
+    person = people.find(email)
+    return person is not None and person.id != subject_id and is_hr(email, people)
 
 
 def plays_any(email: str, names: Iterable[str], spec: WorkflowSpec, facts: Facts) -> str | None:
@@ -257,6 +296,8 @@ def inbox_sql(spec: WorkflowSpec, names: Iterable[str], me: Person,
         else:
             found = KINDS[role.kind].sql(role, me, groups)
         if found is not None:
+            if role is None or role.kind != "subject":  # never about themselves
+                found = (f'(({found[0]}) AND i."subject_id" <> {{p}})', [*found[1], me.id])
             conds.append(found[0])
             params += found[1]
     if not conds:

@@ -49,6 +49,11 @@ def reassign(task_id, to_email: str | None, actor: str, reason: str | None = Non
             raise NotFound(f"no active person {to_email!r} in the directory")
         if to_email is None and kind != EventKind.REASSIGNED:
             raise NotAllowed("only HR may reassign a task by its rule")
+        line = run.line_of(task)
+        if target.id == run.row.subject_id and roles.excludes_subject(
+                run.spec, task.role, line is not None and line.allow_subject):
+            raise NotAllowed(f"{target.email} is the subject of this instance and may not "
+                             f"hold task {task.id} about themselves")
         before = run.people.get(task.assignee_id)
         statements.update_row(Task, task.id, assignee=target.id)
         run.event(kind, actor, task_id=task.id, form=task.form_id,
@@ -62,7 +67,8 @@ def reassign(task_id, to_email: str | None, actor: str, reason: str | None = Non
 
 def _by_rule(run: Run, task: Task) -> Person:
     """The one person the task's role names today (several or nobody: a clear error)."""
-    found = run.resolve(task.role)
+    line = run.line_of(task)
+    found = run.resolve(task.role, line is not None and line.allow_subject)
     if len(found.people) != 1:
         who = ", ".join(p.email for p in found.people) or "nobody"
         raise Conflict(f"role '{task.role}' names {who} today; say who should get the task")
@@ -70,7 +76,7 @@ def _by_rule(run: Run, task: Task) -> Person:
 
 
 def _reassign_kind(run: Run, task: Task, actor: str) -> EventKind:
-    if roles.is_hr(actor, run.people):
+    if run.is_hr(actor):
         return EventKind.REASSIGNED
     assignee = run.people.get(task.assignee_id)
     line = run.line_of(task)
@@ -96,7 +102,7 @@ def cancel(instance_id, actor: str, reason: str, now: datetime | None = None) ->
         raise ReviewflowError("a reason is required to cancel an instance")
     with locked_run(instance_id, actor, now, "cancel") as run:
         require_running(run.row)
-        if not roles.is_hr(actor, run.people):
+        if not run.is_hr(actor):
             raise NotAllowed(f"{actor} may not cancel instance {instance_id} (HR may)")
         run.cancel(actor, str(reason).strip())
         return result_of(run)
@@ -112,7 +118,7 @@ def reveal_anonymous(instance_id, actor: str, reason: str | None = None,
     now, actor = utc(now), normalize_email(actor)
     instance_id = instance_id_of(instance_id)
     with locked_run(instance_id, actor, now, "reveal-anonymous") as run:
-        if not roles.is_hr(actor, run.people):
+        if not run.is_hr(actor):
             raise NotAllowed(f"{actor} may not reveal anonymous authors (HR may)")
         run.event(EventKind.ANONYMITY_REVEALED, actor, reason=(reason or "").strip() or None)
         return result_of(run)

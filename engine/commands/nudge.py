@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine import roles
 from engine.commands.base import (
     locked_run,
     require_running,
@@ -53,7 +52,7 @@ def nudge(task_id, actor: str, message: str | None = None, link: str | None = No
                               f"keep it to {MESSAGE_LIMIT}")
     instance_id = instance_of_task(task_id)
     with locked_run(instance_id, actor, now, "nudge", task_id=int(task_id)) as run:
-        if not roles.is_hr(actor, run.people):
+        if not run.is_hr(actor):
             raise NotAllowed(f"{actor} may not nudge the holder of task {task_id} "
                              "(HR may)")
         require_running(run.row)

@@ -70,6 +70,7 @@ class TaskSpec:
     private: tuple[str, ...] = ()
     repeat: timedelta | None = None
     delegable: bool = False  # may the assignee hand the task to someone else
+    allow_subject: bool = False  # may the subject hold it through a role other than subject
 
     @property
     def key(self) -> str:

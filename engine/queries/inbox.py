@@ -45,8 +45,11 @@ def inbox(email: str, now: datetime | None = None) -> Inbox:
     mine.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.id))
     result = Inbox(tasks=mine)
     if me.active and roles.hr_in(groups):
-        result.unassigned = task_list('t."assignee_id" IS NULL AND t."status" = {p}',
-                                       [TaskStatus.OPEN.value], limit=DECISION_LIMIT, now=now)
+        # never the tasks of an instance about themselves (separation of duties)
+        result.unassigned = task_list('t."assignee_id" IS NULL AND t."status" = {p} '
+                                       'AND i."subject_id" <> {p}',
+                                       [TaskStatus.OPEN.value, me.id], limit=DECISION_LIMIT,
+                                       now=now)
     result.decisions = _decisions(me, groups, {t.instance_id: t.id for t in result.tasks})
     return result
 

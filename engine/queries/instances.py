@@ -88,7 +88,7 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
         tasks=tasks, submissions=submissions,
         history=events, triggers=_triggers(spec, inst.state, inst.status),
         roles=_instance_roles(spec, inst, people, submissions),
-        hr=[p.email for p in roles.hr_members(people)],
+        hr=[p.email for p in roles.hr_members(people) if p.id != inst.subject_id],
         states_entered={e.to_state for e in events if e.to_state}, spec=spec,
     )
 
