@@ -16,7 +16,7 @@ from flask import abort
 from engine import queries, roles, visibility
 from engine.definitions.specs import TaskSpec
 from engine.errors import NotFound
-from engine.store import TaskStatus
+from engine.queries import TaskStatus
 
 ANONYMOUS_LABEL = "An anonymous reviewer"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine import versions, visibility
-from engine.store import EventKind, Person
+from engine import queries, versions, visibility
+from engine.queries import EventKind
 from web.access import ANONYMOUS_LABEL, anonymous_task_ids
 from web.helpers import humanize
 
@@ -61,8 +61,7 @@ class Line:
 
 def _names(detail) -> dict[str, str]:
     actors = {e.actor for e in detail.history if e.actor != "system"}
-    names = {p.email: p.name for p in Person.select(Person.email, Person.name)
-             .where(Person.email.in_(sorted(actors) or [""]))}
+    names = queries.people.names(actors)
     names[detail.subject["email"]] = detail.subject["name"]
     if detail.subject.get("manager_email"):
         names[detail.subject["manager_email"]] = detail.subject["manager_name"]

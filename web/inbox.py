@@ -6,7 +6,6 @@ from flask import Blueprint, g, render_template
 from flask_login import current_user, login_required
 
 from engine import queries, versions
-from engine.store import Instance, InstanceStatus, Person
 from web.helpers import humanize, utcnow
 
 bp = Blueprint("inbox", __name__)
@@ -31,19 +30,14 @@ def badge_count(user) -> int:
 
 
 def about_me(user) -> list[dict]:
-    """Running processes whose subject is ``user``: where each stands (one query)."""
-    rows = (Instance.select(Instance.id, Instance.definition, Instance.state,
-                            Instance.entered_at)
-            .join(Person, on=(Instance.subject == Person.id))
-            .where((Person.email == user.email) & (Instance.status == InstanceStatus.RUNNING))
-            .order_by(Instance.started_at.desc()))
+    """Running processes whose subject is ``user``: where each stands."""
     out = []
-    for row in rows:
-        spec = versions.version_for(row.definition_id).spec
-        state = spec.states.get(row.state)
-        out.append({"id": row.id, "title": spec.title, "since": row.entered_at,
+    for item in queries.about(user.email, now=utcnow()):
+        spec = versions.version_for(item.definition_id).spec
+        state = spec.states.get(item.state)
+        out.append({"id": item.id, "title": spec.title, "since": item.entered_at,
                     "state_title": state.title if state and state.title
-                    else humanize(row.state)})
+                    else humanize(item.state)})
     return out
 
 

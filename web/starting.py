@@ -12,10 +12,8 @@ import logging
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine import commands, roles, visibility
-from engine.directory import People
+from engine import commands, queries
 from engine.errors import NotAllowed
-from engine.store import Person, Task, TaskStatus
 from web import library
 from web.access import ANONYMOUS_LABEL
 from web.helpers import humanize
@@ -24,43 +22,11 @@ bp = Blueprint("starting", __name__, url_prefix="/start")
 log = logging.getLogger(__name__)
 
 
-def _self_service(lib) -> list:
-    """The library's workflows people start themselves (``started_by``), by title."""
-    return sorted((s for s in lib.workflows.values() if s.started_by),
-                  key=lambda s: (s.title or s.id).lower())
-
-
-def _offered(spec, subject: Person, actor: str, people: People) -> bool:
-    """May ``actor`` start ``spec`` about ``subject`` by one of its ``started_by`` roles?
-
-    HR may start anything, but HR's own page should not list every report's feedback
-    requests: only the roles of ``started_by`` put a workflow on the page.
-    """
-    may, _who = commands.may_start(spec, subject, actor, people)
-    facts = roles.Facts(subject.id, people, {})
-    return may and roles.plays_any(actor, spec.started_by, spec, facts) is not None
-
-
-def _reports(person_id: int) -> list[Person]:
-    return list(Person.select().where((Person.manager == person_id)
-                                      & (Person.active == True))  # noqa: E712
-                .order_by(Person.name, Person.id))
-
-
 def start_options(user) -> dict:
     """What ``user`` may start: ``mine`` (about themselves) and ``reports`` (per report)."""
-    specs = _self_service(library.current())
-    people = People()
-    me = people.find(user.email)
-    reports = _reports(user.person_id)
-    people.add(reports)
-    mine = [s for s in specs if me is not None and _offered(s, me, user.email, people)]
-    rows = []
-    for report in reports:
-        offered = [s for s in specs if _offered(s, report, user.email, people)]
-        if offered:
-            rows.append({"person": report, "workflows": offered})
-    return {"mine": mine, "reports": rows}
+    options = queries.start_options(library.current().workflows.values(), user.email)
+    return {"mine": options.mine,
+            "reports": [{"person": p, "workflows": specs} for p, specs in options.reports]}
 
 
 @bp.route("/")
@@ -72,12 +38,10 @@ def index():
                            reports=options["reports"])
 
 
-def _first_task(instance_id: int, person_id: int) -> Task | None:
+def _first_task(instance_id: int, email: str) -> queries.TaskItem | None:
     """The new instance's open task held by the person who started it, if any."""
-    return (Task.select().where((Task.instance == instance_id)
-                                & (Task.status == TaskStatus.OPEN)
-                                & (Task.assignee == person_id))
-            .order_by(Task.id).first())
+    return next((t for t in queries.open_tasks_of(instance_id) if t.assignee_email == email),
+                None)
 
 
 @bp.route("/", methods=["POST"])
@@ -98,7 +62,7 @@ def start():
         raise
     title = spec.title or spec.id
     about = "you" if subject.id == current_user.person_id else subject.name
-    task = _first_task(result.instance_id, current_user.person_id)
+    task = _first_task(result.instance_id, current_user.email)
     if task is not None:
         step = _task_title(spec, task)
         flash(f"“{title}” started for {about}. Your first step: {step}.", "success")
@@ -109,20 +73,17 @@ def start():
 
 def _next_steps(spec, instance_id: int) -> str:
     """" Next: <task> (<holder>)." for the new instance's open tasks, or nothing."""
-    open_tasks = (Task.select(Task, Person).join(Person, on=(Task.assignee == Person.id))
-                  .where((Task.instance == instance_id) & (Task.status == TaskStatus.OPEN))
-                  .order_by(Task.id))
-    steps = [f"{_task_title(spec, t)} ({_holder(spec, t)})" for t in open_tasks]
+    open_tasks = [t for t in queries.open_tasks_of(instance_id) if t.assignee_email]
+    steps = [f"{_task_title(spec, t)} ({_holder(t)})" for t in open_tasks]
     return f" Next: {'; '.join(steps)}." if steps else ""
 
 
-def _holder(spec, task: Task) -> str:
+def _holder(task: queries.TaskItem) -> str:
     """Who holds ``task``, unnamed when its line is anonymous (as on the team page)."""
-    line = visibility.line_for(spec, task.state, task.task_key)
-    return ANONYMOUS_LABEL if line is not None and line.anonymous else task.assignee.name
+    return ANONYMOUS_LABEL if task.anonymous else task.assignee_name
 
 
-def _task_title(spec, task: Task) -> str:
+def _task_title(spec, task: queries.TaskItem) -> str:
     """The task line's title in the definition, else its form's title."""
     state = spec.states.get(task.state)
     for line in state.tasks if state is not None else ():
@@ -132,11 +93,7 @@ def _task_title(spec, task: Task) -> str:
     return (form.title if form is not None and form.title else None) or humanize(task.form_id)
 
 
-def _subject(value: str) -> Person | None:
+def _subject(value: str) -> queries.PersonItem | None:
     """The active person a posted ``subject`` id names, or ``None``."""
-    try:
-        person_id = int(value)
-    except ValueError:
-        return None
-    person = Person.get_or_none(Person.id == person_id)
+    person = queries.people.person(value)
     return person if person is not None and person.active else None

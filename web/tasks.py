@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
 
-from engine import commands, versions, visibility
+from engine import commands, queries, versions, visibility
 from engine.errors import Conflict, NotAllowed, SubmissionInvalid
 from web import access, answers, forms
 from web.forms.builder import root_node
@@ -145,10 +145,7 @@ def _state_title(detail, state: str) -> str:
 
 def task_draft(acc: access.TaskAccess):
     """The holder's saved draft (None when there is none)."""
-    from engine.store import Task
-
-    row = Task.get_or_none(Task.id == acc.task.id)
-    return row.draft if row is not None else None
+    return queries.draft(acc.task.id)
 
 
 @bp.route("/<int:task_id>")

@@ -6,7 +6,6 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from engine import queries, versions, visibility
-from engine.store import Instance, Person
 from web.access import ANONYMOUS_LABEL
 from web.helpers import humanize, utcnow
 
@@ -15,17 +14,7 @@ bp = Blueprint("team", __name__, url_prefix="/team")
 
 def has_reports(user) -> bool:
     """Does ``user`` manage anyone (active)?"""
-    return (Person.select(Person.id)
-            .where((Person.manager == user.person_id) & (Person.active == True))  # noqa: E712
-            .exists())
-
-
-def _definitions(items) -> dict[int, int]:
-    ids = [i.id for i in items]
-    if not ids:
-        return {}
-    return {row.id: row.definition_id for row in
-            Instance.select(Instance.id, Instance.definition).where(Instance.id.in_(ids))}
+    return queries.people.has_reports(user.person_id)
 
 
 def _waiting(task, spec) -> dict:
@@ -56,11 +45,10 @@ def team_rows(user) -> list[dict]:
 
     now = utcnow()
     items = queries.team(user.email, now=now)
-    definitions = _definitions(items)
     my_decisions = {d.instance_id for d in my_inbox(user).decisions}
     by_person: dict[str, list] = {}
     for item in items:
-        spec = versions.version_for(definitions[item.id]).spec
+        spec = versions.version_for(item.definition_id).spec
         state = spec.states.get(item.state)
         waiting = [dict(_waiting(t, spec), viewer=user.email) for t in item.waiting_on]
         anonymous = [w for w in waiting if w["anonymous"]]
@@ -71,9 +59,7 @@ def team_rows(user) -> list[dict]:
             "waiting": _grouped(named), "anonymous_open": len(anonymous),
             "my_decision": item.id in my_decisions,
             "overdue": any(w["task"].overdue for w in waiting)})
-    reports = (Person.select().where((Person.manager == user.person_id)
-                                     & (Person.active == True))  # noqa: E712
-               .order_by(Person.name))
+    reports = queries.people.reports(user.person_id)
     return [{"person": p, "processes": by_person.get(p.email, [])} for p in reports]
 
 

@@ -1,12 +1,13 @@
 """Commands that change instances: each one transaction that locks the instance row.
 
 launch, start, save_draft, submit (optionally firing a decision), fire, reassign,
-delegate, cancel, reveal_anonymous, nudge. Every command writes its history event in the same
-transaction. A refused attempt (:class:`NotAllowed`) rolls everything back, then records
-the refusal with its reason in a transaction of its own, so the refusal persists and
-nothing else changes. The modules: :mod:`.base` (what they share), :mod:`.launch`
-(creating instances), :mod:`.tasks` (answers and buttons), :mod:`.admin` (hand-overs
-and HR acts), :mod:`.nudge` (HR's reminder about one task).
+delegate, cancel, reveal_anonymous, nudge, queue_mail. Every command writes its history
+event in the same transaction. A refused attempt (:class:`NotAllowed`) rolls everything
+back, then records the refusal with its reason in a transaction of its own, so the
+refusal persists and nothing else changes. The modules: :mod:`.base` (what they share),
+:mod:`.launch` (creating instances), :mod:`.tasks` (answers and buttons), :mod:`.admin`
+(hand-overs and HR acts), :mod:`.nudge` (HR's reminder about one task), :mod:`.mail`
+(mail about no instance: invites).
 """
 
 from engine.commands.admin import cancel, delegate, reassign, reveal_anonymous
@@ -22,12 +23,13 @@ from engine.commands.base import (
     utc,
 )
 from engine.commands.launch import check_filters, launch, may_start, population, start
+from engine.commands.mail import queue_mail
 from engine.commands.nudge import NudgeResult, nudge
 from engine.commands.tasks import choose_manual, fire, may_fire, save_draft, submit
 
 __all__ = [
     "LAUNCH_BATCH", "STANDARD_FILTERS", "SYSTEM", "CommandResult", "LaunchResult", "NudgeResult",
     "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch", "locked_run",
-    "may_fire", "may_start", "nudge", "population", "reassign", "record_refusal",
+    "may_fire", "may_start", "nudge", "population", "queue_mail", "reassign", "record_refusal",
     "reveal_anonymous", "run_for", "save_draft", "start", "submit", "utc",
 ]

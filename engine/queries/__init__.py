@@ -4,27 +4,56 @@ Each function runs a constant number of queries whatever the number of tasks (jo
 subqueries, no query per row); specs come from the per-version cache in
 :mod:`engine.versions`. The modules: :mod:`.items` (the dataclasses and the shared
 task-list SQL), :mod:`.inbox` (one person's work), :mod:`.instances` (one instance in
-full), :mod:`.cycles` (HR views).
+full), :mod:`.cycles` (HR views), :mod:`.people` (the directory as pages list it),
+:mod:`.starting` (what a person may start themselves).
+
+The stored vocabulary (task and instance statuses, history event kinds) is re-exported
+here, so pages compare with it without reaching into :mod:`engine.store`.
 """
 
-from engine.queries.cycles import cycles, instances_of, team
-from engine.queries.inbox import drafts, inbox, recently_done, task_detail, tasks
-from engine.queries.instances import history, instance_detail
+from engine.queries import people
+from engine.queries.cycles import (
+    about,
+    cycle,
+    cycle_instances,
+    cycle_named,
+    cycle_subject_ids,
+    cycles,
+    instances_of,
+    team,
+)
+from engine.queries.inbox import (
+    draft,
+    drafts,
+    inbox,
+    open_tasks_of,
+    recently_done,
+    task_detail,
+    tasks,
+)
+from engine.queries.instances import history, instance_detail, submissions_of
 from engine.queries.items import (
     DECISION_LIMIT,
+    CycleItem,
     CycleProgress,
     DecisionItem,
     EventItem,
     Inbox,
     InstanceDetail,
     InstanceItem,
+    PersonItem,
     SubmissionItem,
     TaskItem,
     TriggerItem,
 )
+from engine.queries.starting import StartOptions, start_options
+from engine.store import EventKind, InstanceStatus, TaskStatus
 
 __all__ = [
-    "DECISION_LIMIT", "CycleProgress", "DecisionItem", "EventItem", "Inbox", "InstanceDetail",
-    "InstanceItem", "SubmissionItem", "TaskItem", "TriggerItem", "cycles", "drafts", "history",
-    "inbox", "instance_detail", "instances_of", "recently_done", "task_detail", "tasks", "team",
+    "DECISION_LIMIT", "CycleItem", "CycleProgress", "DecisionItem", "EventItem", "EventKind",
+    "Inbox", "InstanceDetail", "InstanceItem", "InstanceStatus", "PersonItem", "StartOptions",
+    "SubmissionItem", "TaskItem", "TaskStatus", "TriggerItem", "about", "cycle",
+    "cycle_instances", "cycle_named", "cycle_subject_ids", "cycles", "draft", "drafts",
+    "history", "inbox", "instance_detail", "instances_of", "open_tasks_of", "people",
+    "recently_done", "start_options", "submissions_of", "task_detail", "tasks", "team",
 ]

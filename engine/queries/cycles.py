@@ -1,4 +1,5 @@
-"""HR views: cycles with their progress, a manager's team, instances of a workflow.
+"""HR views: cycles with their progress and dashboards, a manager's team, the running
+processes about one person, instances of a workflow.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from engine import directory
 from engine.clock import utc
 from engine.queries.items import (
     DUE_ORDER,
+    CycleItem,
     CycleProgress,
     InstanceItem,
     Subject,
@@ -51,8 +53,54 @@ def cycles(now: datetime | None = None) -> list[CycleProgress]:
             cycle.id, cycle.name, cycle.workflow_id, cycle.created_at, total,
             by_status[InstanceStatus.RUNNING], by_status[InstanceStatus.FINISHED],
             by_status[InstanceStatus.CANCELLED], by_state,
-            round(100.0 * done / total, 1) if total else 0.0, open_n, overdue))
+            round(100.0 * done / total, 1) if total else 0.0, open_n, overdue,
+            cycle.definition_id))
     return out
+
+
+def _cycle_item(row: Cycle) -> CycleItem:
+    launcher = directory.person_by_email(row.created_by) if "@" in row.created_by else None
+    return CycleItem(row.id, row.name, row.workflow_id, row.definition_id, row.filters or [],
+                     row.created_at, row.created_by,
+                     launcher.name if launcher else row.created_by)
+
+
+def cycle(cycle_id) -> CycleItem | None:
+    """One cycle's heading facts (name, workflow, launcher, filters), or None."""
+    try:
+        row = Cycle.get_or_none(Cycle.id == int(cycle_id))
+    except (TypeError, ValueError):
+        return None
+    return _cycle_item(row) if row is not None else None
+
+
+def cycle_named(name: str) -> CycleItem | None:
+    """The cycle called ``name``, or None."""
+    row = Cycle.get_or_none(Cycle.name == name)
+    return _cycle_item(row) if row is not None else None
+
+
+def cycle_subject_ids(cycle_id: int) -> set[int]:
+    """Ids of the people a cycle already has an instance about."""
+    return {i.subject_id for i in Instance.select(Instance.subject)
+            .where(Instance.cycle == cycle_id)}
+
+
+def cycle_instances(cycle_id: int, now: datetime | None = None) -> list[InstanceItem]:
+    """A cycle's instances by subject name, each with its open tasks (two queries)."""
+    query = _instances().where(Instance.cycle == cycle_id).order_by(Subject.name, Instance.id)
+    return _instance_items(query, utc(now))
+
+
+def about(email: str, now: datetime | None = None) -> list[InstanceItem]:
+    """Running processes whose subject is ``email``, newest first."""
+    person = directory.person_by_email(email)
+    if person is None:
+        return []
+    query = (_instances().where((Instance.subject == person.id)
+                                & (Instance.status == InstanceStatus.RUNNING))
+             .order_by(Instance.started_at.desc(), Instance.id.desc()))
+    return _instance_items(query, utc(now))
 
 
 def _task_counts(now: datetime) -> dict[int, tuple[int, int]]:
@@ -82,7 +130,8 @@ def _instance_items(query, now: datetime) -> list[InstanceItem]:
         out.append(InstanceItem(
             r.id, r.workflow_id, r.subject.email, r.subject.name, r.state, r.status,
             r.started_at, r.entered_at, r.cycle.name if r.cycle_id else None,
-            items[0] if items else None, items))
+            items[0] if items else None, items, r.definition_id, r.subject.department,
+            r.finished_at))
     return out
 
 

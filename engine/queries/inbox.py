@@ -25,6 +25,7 @@ from engine.store import (
     InstanceStatus,
     Person,
     Submission,
+    Task,
     TaskStatus,
     db,
 )
@@ -179,3 +180,19 @@ def task_detail(task_id, now: datetime | None = None) -> TaskItem:
     if not found:
         raise NotFound(f"no task {task_id}")
     return found[0]
+
+
+def open_tasks_of(instance_id: int, now: datetime | None = None) -> list[TaskItem]:
+    """An instance's open tasks, oldest first."""
+    return task_list('t."instance_id" = {p} AND t."status" = {p}',
+                     [int(instance_id), TaskStatus.OPEN.value], now=utc(now))
+
+
+def draft(task_id) -> dict | None:
+    """The saved draft of a task (None when there is none or no such task). Callers
+    show it to the holder only (``web.access`` decides)."""
+    try:
+        row = Task.get_or_none(Task.id == int(task_id))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return row.draft if row is not None else None

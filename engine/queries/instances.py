@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import peewee as pw
@@ -96,7 +97,22 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
 def _submission_item(s: Submission, keys: dict) -> SubmissionItem:
     task_key = keys.get(s.task_id)
     return SubmissionItem(s.id, s.task_id, s.form_id, s.author.email, s.author.name, s.data,
-                          s.trigger, s.entry, s.state, s.submitted_at, task_key)
+                          s.trigger, s.entry, s.state, s.submitted_at, task_key, s.instance_id)
+
+
+def submissions_of(instance_ids: Iterable[int], form_ids: Iterable[str]) -> dict[int, list]:
+    """Submissions of ``form_ids`` in each of ``instance_ids``, oldest first (one query;
+    read without visibility rules: the caller shows them to HR only)."""
+    ids, forms = sorted(set(instance_ids)), sorted(set(form_ids))
+    out: dict[int, list[SubmissionItem]] = {}
+    if ids and forms:
+        query = (Submission.select(Submission, Person)
+                 .join(Person, on=(Submission.author == Person.id))
+                 .where(Submission.instance.in_(ids) & Submission.form_id.in_(forms))
+                 .order_by(Submission.submitted_at, Submission.id))
+        for s in query:
+            out.setdefault(s.instance_id, []).append(_submission_item(s, {}))
+    return out
 
 
 def _subject_dict(person: Person, manager: Person | None) -> dict:

@@ -87,6 +87,7 @@ class SubmissionItem:
     state: str
     submitted_at: datetime
     task_key: str | None = None
+    instance_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class CycleProgress:
     completion: float  # percent of instances no longer running
     open_tasks: int
     overdue_tasks: int
+    definition_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -168,10 +170,40 @@ class InstanceItem:
     cycle: str | None
     next_task: TaskItem | None = None
     waiting_on: tuple[TaskItem, ...] = ()
+    definition_id: int = 0
+    subject_department: str = ""
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CycleItem:
+    """A cycle as its dashboard heads it."""
+
+    id: int
+    name: str
+    workflow_id: str
+    definition_id: int
+    filters: list
+    created_at: datetime
+    created_by: str
+    created_by_name: str  # the launcher's directory name, else the stored email
+
+
+@dataclass(frozen=True)
+class PersonItem:
+    """A directory entry as pages list it."""
+
+    id: int
+    email: str
+    name: str
+    title: str
+    department: str
+    manager_id: int | None
+    active: bool
+    language: str = ""
 
 
 # ------------------------------------------------------------------------- helpers
-
 
 
 def _form_title(definition_id: int, form_id: str) -> str:

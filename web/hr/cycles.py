@@ -6,13 +6,11 @@ all of them are for members of the HR groups only.
 
 from __future__ import annotations
 
-import peewee as pw
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine import commands, queries, versions
 from engine.errors import NotAllowed, NotFound, ReviewflowError
-from engine.store import Cycle, Instance, Person, Task, TaskStatus
 from web import library
 from web.auth import hr_required, safe_path
 from web.helpers import humanize, utcnow
@@ -32,39 +30,23 @@ def home():
 @hr_required
 def cycles():
     """Every cycle with its progress."""
-    titles = {}
-    for row in Cycle.select(Cycle.id, Cycle.definition):
-        titles[row.id] = versions.version_for(row.definition_id).spec.title
-    return render_template("admin/cycles.html", cycles=queries.cycles(now=utcnow()),
-                           titles=titles)
+    progress = queries.cycles(now=utcnow())
+    titles = {c.id: versions.version_for(c.definition_id).spec.title for c in progress}
+    return render_template("admin/cycles.html", cycles=progress, titles=titles)
 
 
 def _cycle_instances(cycle_id: int, now) -> list[dict]:
-    """The cycle's instances with their open tasks, in two queries."""
-    Subject = Person.alias("subject")
-    rows = list(Instance.select(Instance, Subject)
-                .join(Subject, on=(Instance.subject == Subject.id))
-                .where(Instance.cycle == cycle_id).order_by(Subject.name))
-    Assignee = Person.alias("assignee")
-    open_tasks: dict[int, list] = {}
-    if rows:
-        query = (Task.select(Task, Assignee)
-                 .join(Assignee, on=(Task.assignee == Assignee.id), join_type=pw.JOIN.LEFT_OUTER)
-                 .where((Task.status == TaskStatus.OPEN)
-                        & Task.instance.in_([r.id for r in rows]))
-                 .order_by(Task.due_at))
-        for task in query:
-            open_tasks.setdefault(task.instance_id, []).append(task)
+    """The cycle's instances with their open tasks."""
     out = []
-    for row in rows:
-        spec = versions.version_for(row.definition_id).spec
-        state = spec.states.get(row.state)
-        out.append({"row": row, "subject": row.subject, "spec": spec,
-                    "state_title": state.title if state and state.title else humanize(row.state),
-                    "tasks": open_tasks.get(row.id, []),
-                    "waiting": waiting_on(open_tasks.get(row.id, []), now),
-                    "overdue": [t for t in open_tasks.get(row.id, [])
-                                if t.due_at is not None and t.due_at < now]})
+    for item in queries.cycle_instances(cycle_id, now=now):
+        spec = versions.version_for(item.definition_id).spec
+        state = spec.states.get(item.state)
+        tasks = list(item.waiting_on)
+        out.append({"item": item, "spec": spec,
+                    "state_title": state.title if state and state.title
+                    else humanize(item.state),
+                    "tasks": tasks, "waiting": waiting_on(tasks, now),
+                    "overdue": [t for t in tasks if t.overdue]})
     return out
 
 
@@ -75,8 +57,8 @@ def waiting_on(tasks, now, names: int = 3) -> list[dict]:
     for task in tasks:
         group = groups.setdefault(task.form_id, {"what": humanize(task.form_id), "who": [],
                                                  "overdue": False})
-        group["who"].append(task.assignee.name if task.assignee_id else "nobody")
-        group["overdue"] |= task.due_at is not None and task.due_at < now
+        group["who"].append(task.assignee_name or "nobody")
+        group["overdue"] |= task.overdue
     for group in groups.values():
         extra = len(group["who"]) - names
         group["text"] = ", ".join(group["who"][:names]) + (f" and {extra} more" if extra > 0
@@ -106,15 +88,14 @@ def cycle(cycle_id: int):
     progress = next((c for c in queries.cycles(now=now) if c.id == cycle_id), None)
     if progress is None:
         abort(404)
-    row = Cycle.get_by_id(cycle_id)
-    spec = versions.version_for(row.definition_id).spec
+    heading = queries.cycle(cycle_id)
+    spec = versions.version_for(heading.definition_id).spec
     instances = _cycle_instances(cycle_id, now)
     overdue = [(i, t) for i in instances for t in i["overdue"]]
-    launcher = Person.get_or_none(Person.email == row.created_by)
-    return render_template("admin/cycle.html", progress=progress, cycle=row, spec=spec,
-                           launched_by=launcher.name if launcher else row.created_by,
+    return render_template("admin/cycle.html", progress=progress, cycle=heading, spec=spec,
+                           launched_by=heading.created_by_name,
                            bars=_state_bars(progress, spec), instances=instances,
-                           overdue=overdue, filters=row.filters or [])
+                           overdue=overdue, filters=heading.filters)
 
 
 @bp.route("/launch", methods=["GET", "POST"])

@@ -6,10 +6,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from engine import commands, roles
+from engine import commands, queries, roles
 from engine.directory import People
 from engine.errors import NotFound
-from engine.store import Cycle, Instance, Person, PersonGroup
 
 STANDARD_KEYS = ("department", "title", "group", "manager", "email")
 
@@ -55,7 +54,7 @@ def fingerprint(workflow_id: str, cycle: str, where) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def population(where) -> list[Person]:
+def population(where) -> list:
     """The active people a launch with ``where`` would cover (the engine's own filter)."""
     return commands.population(where)
 
@@ -81,13 +80,12 @@ def preview(library, workflow_id: str, cycle: str, where) -> Preview:
         return out
     subjects = population(where)
     out.subjects = len(subjects)
-    existing_cycle = Cycle.get_or_none(Cycle.name == cycle)
+    existing_cycle = queries.cycle_named(cycle)
     if existing_cycle is not None:
         if existing_cycle.workflow_id != workflow_id:
             out.problem = (f"The cycle name '{cycle}' is already used for "
                            f"'{existing_cycle.workflow_id}'. Choose another name.")
-        have = {i.subject_id for i in Instance.select(Instance.subject)
-                .where(Instance.cycle == existing_cycle.id)}
+        have = queries.cycle_subject_ids(existing_cycle.id)
         out.existing = sum(1 for p in subjects if p.id in have)
         subjects = [p for p in subjects if p.id not in have]
     for person in subjects:
@@ -98,7 +96,7 @@ def preview(library, workflow_id: str, cycle: str, where) -> Preview:
     return out
 
 
-def _count_tasks(spec, subjects: list[Person], out: Preview) -> None:
+def _count_tasks(spec, subjects: list, out: Preview) -> None:
     """Tasks the initial state creates for ``subjects`` (unassigned ones counted apart)."""
     people = People()
     people.add(subjects)
@@ -117,9 +115,5 @@ def _count_tasks(spec, subjects: list[Person], out: Preview) -> None:
 
 def choices() -> dict:
     """Departments and groups of the directory, for the launch form."""
-    departments = [r.department for r in Person.select(Person.department).distinct()
-                   .where((Person.active == True) & (Person.department != ""))  # noqa: E712
-                   .order_by(Person.department)]
-    groups = [r.group for r in PersonGroup.select(PersonGroup.group).distinct()
-              .order_by(PersonGroup.group)]
-    return {"departments": departments, "groups": groups}
+    return {"departments": queries.people.departments(),
+            "groups": queries.people.group_names()}

@@ -5,33 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from engine import commands, queries
 from engine.directory import import_csv
 from engine.errors import ImportRejected
-from engine.store import Outbox, Person, PersonGroup, db
 from web import accounts
 from web.auth import hr_required
-from web.helpers import utcnow
 
 bp = Blueprint("hr_people", __name__, url_prefix="/hr/people")
 PAGE = 100
-
-
-def _people(search: str) -> list:
-    query = Person.select().order_by(Person.active.desc(), Person.department, Person.name)
-    if search:
-        like = f"%{search}%"
-        query = query.where(Person.name ** like | Person.email ** like
-                            | Person.department ** like | Person.title ** like)
-    return list(query.limit(PAGE))
-
-
-def _groups(ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    if ids:
-        for row in PersonGroup.select().where(PersonGroup.person.in_(ids)).order_by(
-                PersonGroup.group):
-            out.setdefault(row.person_id, []).append(row.group)
-    return out
 
 
 def _accounts(emails: list[str]) -> dict[str, accounts.Account]:
@@ -46,14 +27,13 @@ def _accounts(emails: list[str]) -> dict[str, accounts.Account]:
 def index(row_errors=None, status=200, filename=None):
     """The directory (first 100 matches) and the import form."""
     search = request.args.get("q", "").strip()
-    people = _people(search)
-    managers = {p.id: p for p in Person.select().where(
-        Person.id.in_([p.manager_id for p in people if p.manager_id] or [0]))}
+    people = queries.people.directory_page(search, limit=PAGE)
+    managers = queries.people.people_by_id(p.manager_id for p in people)
     return render_template("admin/people.html", people=people, search=search,
-                           groups=_groups([p.id for p in people]), managers=managers,
-                           accounts=_accounts([p.email for p in people]),
-                           total=Person.select().count(), row_errors=row_errors, filename=filename,
-                           page=PAGE), status
+                           groups=queries.people.groups_by_person(p.id for p in people),
+                           managers=managers, accounts=_accounts([p.email for p in people]),
+                           total=queries.people.headcount(), row_errors=row_errors,
+                           filename=filename, page=PAGE), status
 
 
 @bp.route("/import", methods=["POST"])
@@ -82,17 +62,15 @@ def import_people():
 @hr_required
 def invite(person_id: int):
     """Make a sign-in link for someone (valid 7 days) and queue it to them by email."""
-    person = Person.get_or_none(Person.id == person_id)
+    person = queries.people.person(person_id)
     if person is None or not person.active:
         abort(404)
     token = accounts.create_invite(person.email)
     base = current_app.config.get("BASE_URL") or request.host_url
     link = accounts.invite_link(token, base)
-    with db.atomic():
-        Outbox.create(recipient=person.email, kind="invite", created_at=utcnow(),
-                      subject="Your reviewflow sign-in",
-                      body=(f"{current_user.name} invited you to reviewflow. Choose your "
-                            f"password here (the link works for 7 days):\n{link}\n"))
+    commands.queue_mail(person.email, "invite", "Your reviewflow sign-in",
+                        f"{current_user.name} invited you to reviewflow. Choose your "
+                        f"password here (the link works for 7 days):\n{link}\n")
     flash(f"Invite for {person.name} queued by email. You can also send them this link "
           f"yourself: {link}", "success")
     return redirect(url_for("hr_people.index", q=person.email), code=303)

@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, current_app, render_template
 
 from engine import queries, versions
-from engine.store import Instance, Submission
 from web.auth import hr_required
 from web.helpers import humanize, utcnow
 
@@ -60,47 +59,25 @@ def plan_end(submissions: list) -> date | None:
 
 def _submissions(ids: list[int]) -> dict[int, list]:
     forms = [_setting("PIP_PLAN_FORM"), _setting("PIP_EXTENSION_FORM")]
-    out: dict[int, list] = {}
-    if ids:
-        for s in (Submission.select().where(Submission.instance.in_(ids)
-                                            & Submission.form_id.in_(forms))
-                  .order_by(Submission.submitted_at, Submission.id)):
-            out.setdefault(s.instance_id, []).append(s)
-    return out
-
-
-def _definitions(ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    return {r.id: r.definition_id for r in
-            Instance.select(Instance.id, Instance.definition, Instance.finished_at)
-            .where(Instance.id.in_(ids))}
-
-
-def _finished_at(ids: list[int]) -> dict[int, datetime]:
-    if not ids:
-        return {}
-    return {r.id: r.finished_at for r in
-            Instance.select(Instance.id, Instance.finished_at).where(Instance.id.in_(ids))}
+    return queries.submissions_of(ids, forms)
 
 
 def pip_rows(status: str) -> list[dict]:
     """PIPs of ``status`` with their manager, step, next task, end date and days left."""
     items = queries.instances_of(_setting("PIP_WORKFLOW"), status=status, now=utcnow())
     ids = [i.id for i in items]
-    subs, defs = _submissions(ids), _definitions(ids)
-    finished = _finished_at(ids) if status != "running" else {}
+    subs = _submissions(ids)
     today = utcnow().date()
     rows = []
     for item in items:
-        spec = versions.version_for(defs[item.id]).spec
+        spec = versions.version_for(item.definition_id).spec
         state = spec.states.get(item.state)
         end = plan_end(subs.get(item.id, []))
         rows.append({
             "item": item, "state_title": state.title if state and state.title
             else humanize(item.state), "next": item.next_task, "end": end,
             "days_left": (end - today).days if end else None,
-            "finished_at": finished.get(item.id),
+            "finished_at": item.finished_at,
             "outcome": state.title if state and state.final else humanize(item.status)})
     return rows
 

@@ -1,0 +1,20 @@
+"""Mail that is about no instance (invites, password links): one outbox row, queued in
+a transaction of its own; the mailer delivers it like every other outbox row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.clock import utc
+from engine.directory import normalize_email
+from engine.store import Outbox, db
+
+
+def queue_mail(recipient: str, kind: str, subject: str, body: str,
+               now: datetime | None = None) -> int:
+    """Queue one message to ``recipient``; return the outbox row's id."""
+    with db.atomic():
+        row = Outbox.create(recipient=normalize_email(recipient), kind=kind, subject=subject,
+                            body=body, created_at=utc(now))
+    return row.id
