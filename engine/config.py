@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Where an installed reviewflow keeps the shipped library (pyproject.toml maps the
+#: top-level workflows/ and forms/ there when building the wheel).
+INSTALLED_LIBRARY = Path(__file__).resolve().parent / "library"
 DEFAULT_DATABASE_URL = "sqlite:///reviewflow.sqlite3"
 
 
@@ -29,4 +32,10 @@ def library_paths(explicit: list[str] | None = None) -> list[Path]:
     cwd = Path.cwd()
     if (cwd / "workflows").is_dir():
         return [cwd / "workflows", cwd / "forms"]
-    return [PROJECT_ROOT / "workflows", PROJECT_ROOT / "forms"]
+    return shipped_library()
+
+
+def shipped_library() -> list[Path]:
+    """The library that comes with reviewflow: the source tree's, else the installed one."""
+    root = PROJECT_ROOT if (PROJECT_ROOT / "workflows").is_dir() else INSTALLED_LIBRARY
+    return [root / "workflows", root / "forms"]
