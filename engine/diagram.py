@@ -173,7 +173,7 @@ def _state_label(spec: WorkflowSpec, name: str, newline: str, engine: str) -> st
     if state.final:
         lines[0] += " (end)"
     for task in state.tasks:
-        who = task.assignee
+        who = task.role
         if task.quorum:
             who += f", quorum {task.quorum}"
         extra = f", due {format_duration(task.due)}" if task.due else ""

@@ -78,7 +78,7 @@ def _find_many_forms(spec: WorkflowSpec) -> frozenset[str]:
     out = set()
     for state in spec.states.values():
         for line in state.tasks:
-            role = spec.roles.get(line.assignee)
+            role = spec.roles.get(line.role)
             if line.repeat or line.quorum or (role is not None and role.multi):
                 out.add(line.form)
     return frozenset(out)
@@ -261,19 +261,19 @@ class Run:
 
     def create_tasks(self, line: TaskSpec) -> None:
         """One task per person of the line's role; unassigned (and HR told) for nobody."""
-        found = self.resolve(line.assignee, line.allow_subject)
+        found = self.resolve(line.role, line.allow_subject)
         for person in found.people:
             self.new_task(line, person)
         if not found.people:
             self.new_task(line, None)
-            self.event(EventKind.UNASSIGNED, role=line.assignee, form=line.form,
+            self.event(EventKind.UNASSIGNED, role=line.role, form=line.form,
                        problems=found.problems)
             self.notify(self.hr(), "unassigned",
                         f"Unassigned task: {line.form} for {self.subject.name}",
-                        f"Nobody plays '{line.assignee}' for {self.subject.name} "
+                        f"Nobody plays '{line.role}' for {self.subject.name} "
                         f"({'; '.join(found.problems)}). Please reassign the task.")
         elif found.problems:
-            self.event(EventKind.ROLE_PROBLEMS, role=line.assignee, problems=found.problems)
+            self.event(EventKind.ROLE_PROBLEMS, role=line.role, problems=found.problems)
 
     def new_task(self, line: TaskSpec, person: Person | None, created: datetime | None = None):
         """Add one task of ``line`` for ``person`` (None: unassigned)."""
@@ -282,7 +282,7 @@ class Run:
         task = Task(__no_default__=True)  # filled directly: launch makes thousands
         task.__data__ = {
             "instance": self.row.id, "entry": self.row.entry, "state": self.row.state,
-            "task_key": line.key, "form_id": line.form, "role": line.assignee,
+            "task_key": line.key, "form_id": line.form, "role": line.role,
             "assignee": person.id if person else None, "status": TaskStatus.OPEN,
             "draft": None, "created_at": created, "due_at": due,
             "remind_at": next_reminder(due, line.remind, self.now),

@@ -54,10 +54,14 @@ class ReaderRule:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One task line of a state: a form assigned to a role."""
+    """One task line of a state: a form assigned to a role.
+
+    ``role`` is the name of a role of the workflow (the YAML key ``assignee``): who holds
+    the task is decided per instance, when the task is created.
+    """
 
     form: str
-    assignee: str
+    role: str
     index: int = 0
     title: str | None = None
     due: timedelta | None = None

@@ -103,7 +103,7 @@ def build_task(index: int, task: dict) -> TaskSpec:
         readers.append(ReaderRule(role, None if when == "always" else when.split(None, 1)[1]))
     return TaskSpec(
         form=task["form"],
-        assignee=task["assignee"],
+        role=task["assignee"],
         index=index,
         title=task.get("title"),
         due=_duration(task.get("due")),

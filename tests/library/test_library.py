@@ -55,7 +55,7 @@ def test_decisions_never_replace_a_submit_that_moves_the_state_on(library, workf
     for state in spec.states.values():
         out = spec.transitions_from(state.name)
         manual_roles = {r for t in out if t.manual for r in (t.allowed or ("hr",))}
-        holders = {line.assignee for line in state.tasks} & manual_roles
+        holders = {line.role for line in state.tasks} & manual_roles
         if holders:
             auto = [t.trigger for t in out if t.auto]
             assert auto == [], f"{state.name}: {sorted(holders)} get buttons, but {auto} is auto"

@@ -104,7 +104,7 @@ def _count_tasks(spec, subjects: list, out: Preview) -> None:
     state = spec.states[spec.initial]
     for subject in subjects:
         for line in state.tasks:
-            found = roles.resolve(spec.roles[line.assignee], roles.Facts(subject.id, people, {}),
+            found = roles.resolve(spec.roles[line.role], roles.Facts(subject.id, people, {}),
                                   line.allow_subject)
             if found.people:
                 out.tasks += len(found.people)
