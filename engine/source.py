@@ -369,16 +369,9 @@ class _JsonReader:
         self.pos += 1
 
     def object(self, path: Path_) -> dict:
-        self.pos += 1
         out: dict = {}
-        self.skip()
-        if self.text.startswith("}", self.pos):
-            self.pos += 1
-            return out
-        while True:
-            self.skip()
-            if self.text.startswith("}", self.pos) and out:
-                self.fail("a comma before '}' is not allowed in JSON")
+
+        def member() -> None:
             if not self.text.startswith('"', self.pos):
                 self.fail("expected a key in double quotes")
             key_pos = self.where(self.pos)
@@ -397,28 +390,32 @@ class _JsonReader:
             else:
                 self.map.keys[child] = key_pos
                 out[key] = self.value(child)
-            self.skip()
-            if self.text.startswith(",", self.pos):
-                self.pos += 1
-                continue
-            self.expect("}")
-            return out
+
+        self.items("}", member)
+        return out
 
     def array(self, path: Path_) -> list:
-        self.pos += 1
         out: list = []
+        self.items("]", lambda: out.append(self.value(path + (len(out),))))
+        return out
+
+    def items(self, close: str, read_one) -> None:
+        """Read ``[a, b]`` or ``{"k": v, ...}`` after its opening bracket: ``read_one``
+        reads each item; an empty body and a trailing comma are told apart."""
+        self.pos += 1
         self.skip()
-        if self.text.startswith("]", self.pos):
+        if self.text.startswith(close, self.pos):
             self.pos += 1
-            return out
+            return
         while True:
             self.skip()
-            if self.text.startswith("]", self.pos) and out:
-                self.fail("a comma before ']' is not allowed in JSON")
-            out.append(self.value(path + (len(out),)))
+            read_one()
             self.skip()
             if self.text.startswith(",", self.pos):
                 self.pos += 1
+                self.skip()
+                if self.text.startswith(close, self.pos):
+                    self.fail(f"a comma before '{close}' is not allowed in JSON")
                 continue
-            self.expect("]")
-            return out
+            self.expect(close)
+            return
