@@ -106,12 +106,17 @@ def _reader(viewer: str, line: TaskSpec, detail) -> bool:
 def can_read_submission(viewer: str, submission, detail) -> bool:
     """May ``viewer`` read ``submission`` (individually or, if anonymous, as part of an
     aggregate)?"""
-    if viewer == submission.author_email or is_hr(viewer, detail):
+    if viewer in _own(submission) or is_hr(viewer, detail):
         return True
     line = line_for(detail.spec, submission.state, submission.task_key)
     if line is None:
         return viewer in participants(detail)
     return _shown_to(viewer, submission.form_id, detail) or _reader(viewer, line, detail)
+
+
+def _own(submission) -> set[str]:
+    """Whose answer it is: its author, and the assignee it was written for (escalation)."""
+    return {submission.author_email, getattr(submission, "written_for", None)} - {None}
 
 
 def _without_private(data: dict, line: TaskSpec | None, keep: bool) -> dict:
@@ -133,7 +138,7 @@ def visible_submissions(viewer: str, detail) -> tuple[list[SubmissionView], list
         if not can_read_submission(viewer, sub, detail):
             continue
         line = line_for(detail.spec, sub.state, sub.task_key)
-        own = viewer == sub.author_email
+        own = viewer in _own(sub)
         if line is not None and line.anonymous and not own:
             anonymous.setdefault(sub.form_id, []).append(_without_private(sub.data, line, False))
             continue

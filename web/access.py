@@ -30,11 +30,20 @@ class TaskAccess:
     line: TaskSpec | None
     holder: bool  # the viewer holds the task (assignee, or escalated to them)
     author: bool  # the viewer submitted it
+    assignee: bool = False  # the viewer is its assignee (not only its escalation target)
+
+    @property
+    def escalated(self) -> bool:
+        """The viewer holds it only as its escalation target (they may remind its
+        assignee or hand it on; answer only where the line says ``escalate_may_answer``)."""
+        return self.holder and not self.assignee
 
     @property
     def can_act(self) -> bool:
-        """May the viewer save or submit it now?"""
-        return (self.holder and self.task.status == TaskStatus.OPEN
+        """May the viewer submit it now?"""
+        answers = self.assignee or (self.escalated and self.line is not None
+                                    and self.line.escalate_may_answer)
+        return (answers and self.task.status == TaskStatus.OPEN
                 and self.detail.status == "running")
 
 
@@ -83,7 +92,7 @@ def load_task_for(user, task_id) -> TaskAccess:
     if not (holder or author or user.may_use_console):
         abort(403)
     line = visibility.line_for(detail.spec, task.state, task.task_key)
-    return TaskAccess(task, detail, line, holder, author)
+    return TaskAccess(task, detail, line, holder, author, user.email == task.assignee_email)
 
 
 # ------------------------------------------------------------------ triggers (buttons)

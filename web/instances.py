@@ -4,6 +4,7 @@ its history, and the buttons for the manual triggers the viewer may fire."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine import commands, visibility
@@ -52,8 +53,12 @@ def _task_rows(user, detail) -> list[dict]:
     rows = []
     for task in sorted(detail.tasks, key=lambda t: (-t.entry, t.id)):
         shown = access.sees_names(user, detail, task)
-        rows.append({"task": task, "who": (task.assignee_name or "Nobody (HR to reassign)")
-                     if shown else access.ANONYMOUS_LABEL, "named": shown,
+        who = task.assignee_name or "Nobody (HR to reassign)"
+        if task.submitted_by and task.submitted_by != task.assignee_email:
+            who = _("%(author)s for %(assignee)s", author=_name_of(detail, task.submitted_by),
+                    assignee=task.assignee_name or "")
+        rows.append({"task": task, "who": who if shown else access.ANONYMOUS_LABEL,
+                     "named": shown,
                      "current": task.entry == detail.entry and task.state == detail.state,
                      "outcome": task_outcome(detail, task),
                      "state_title": _state_title(detail, task.state),
@@ -61,15 +66,26 @@ def _task_rows(user, detail) -> list[dict]:
     return rows
 
 
+def _name_of(detail, email: str) -> str:
+    """The name of the person who wrote something in the instance (else their email)."""
+    return next((s.author_name for s in detail.submissions if s.author_email == email), email)
+
+
 def _submissions(user, detail) -> list[dict]:
     """Readable submissions (individual), then anonymous aggregates."""
     names = {s.author_email: s.author_name for s in detail.submissions}
+    names.update({t.assignee_email: t.assignee_name for t in detail.tasks if t.assignee_email})
     stored = {s.id: s for s in detail.submissions}
     out = []
     for view in access.visible_views(user, detail):
         form = form_of(detail, view.form_id)
+        author = names.get(view.author_email, view.author_email)
+        written_for = stored[view.id].written_for
+        if written_for:  # escalation: written by its target for the assignee
+            author = _("%(author)s for %(assignee)s", author=author,
+                       assignee=names.get(written_for, written_for))
         out.append({"title": form.title or form.schema.get("title") or humanize(form.id),
-                    "author": names.get(view.author_email, view.author_email),
+                    "author": author,
                     "at": view.submitted_at, "state_title": _state_title(detail, view.state),
                     "html": answers.show(user, detail, form, stored[view.id], view.data)})
     threshold = max(2, detail.spec.anonymity_threshold or 2)
@@ -180,7 +196,7 @@ def reassign(instance_id: int, task_id: int):
     if acc.detail.id != instance_id:
         abort(404)
     delegating = acc.holder and acc.line is not None and acc.line.delegable
-    if not (visibility.is_hr(current_user.email, acc.detail) or delegating):
+    if not (visibility.is_hr(current_user.email, acc.detail) or delegating or acc.escalated):
         abort(403)
     to = request.form.get("to", "").strip()
     if not to:

@@ -9,11 +9,12 @@ before pressing its button.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
 
 from engine import commands, queries, versions, visibility
-from engine.errors import Conflict, NotAllowed, SubmissionInvalid
+from engine.errors import Conflict, NotAllowed, ReviewflowError, SubmissionInvalid
 from web import access, answers, forms
 from web.forms.builder import root_node
 from web.forms.defaults import initial_data
@@ -144,8 +145,9 @@ def _state_title(detail, state: str) -> str:
 
 
 def task_draft(acc: access.TaskAccess):
-    """The holder's saved draft (None when there is none)."""
-    return queries.draft(acc.task.id)
+    """The viewer's saved draft: only the assignee has one (an escalation target starts
+    from an empty form)."""
+    return queries.task_draft(acc.task.id, current_user.email)
 
 
 @bp.route("/<int:task_id>")
@@ -163,8 +165,12 @@ def act(task_id: int):
     acc = access.load_task_for(current_user, task_id)
     if not acc.holder:
         abort(403)
-    if not acc.can_act:
+    if acc.task.status != "open" or acc.detail.status != "running":
         raise Conflict("This task is no longer open.")
+    if not acc.can_act:  # its escalation target, where the definition lets them only remind
+        abort(403)
+    if "_draft" in request.form and not acc.assignee:  # a draft is the assignee's alone
+        abort(403)
     form = form_of(acc.detail, acc.task.form_id)
     if "_draft" in request.form:
         return _save_draft(acc, form)
@@ -178,6 +184,26 @@ def act(task_id: int):
         return _page(acc, parsed.data, {}, _kept(typed))
     trigger = request.form.get("_trigger") or None
     return _submit(acc, form, parsed, trigger, typed)
+
+
+@bp.route("/<int:task_id>/nudge", methods=["POST"])
+@login_required
+def nudge(task_id: int):
+    """The escalation target of an overdue task reminds its assignee (the engine decides,
+    and records a refusal)."""
+    acc = access.load_task_for(current_user, task_id)
+    if not acc.escalated:
+        abort(403)
+    try:
+        result = commands.nudge(task_id, current_user.email, request.form.get("message"),
+                                link=url_for("tasks.show", task_id=task_id, _external=True))
+    except NotAllowed:
+        raise
+    except ReviewflowError as refused:  # no longer open, message too long
+        flash(_("Nothing was sent: %(reason)s", reason=str(refused)), "error")
+    else:
+        flash(_("A reminder is on its way to %(name)s.", name=result.recipient_name), "success")
+    return redirect(url_for("tasks.show", task_id=task_id), code=303)
 
 
 def _typed_decisions(acc) -> dict:

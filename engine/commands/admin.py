@@ -47,18 +47,22 @@ def reassign(task_id, to_email: str | None, actor: str, reason: str | None = Non
         target = _by_rule(run, task) if to_email is None else run.people.find(to_email)
         if target is None or not target.active:
             raise NotFound(f"no active person {to_email!r} in the directory")
-        if to_email is None and kind != EventKind.REASSIGNED:
+        if to_email is None and not run.is_hr(actor):
             raise NotAllowed("only HR may reassign a task by its rule")
+        if target.email == actor and not run.is_hr(actor):
+            raise NotAllowed(f"{actor} may not take task {task.id} themselves; give it to "
+                             "someone else")
         line = run.line_of(task)
         if target.id == run.row.subject_id and roles.excludes_subject(
                 run.spec, task.role, line is not None and line.allow_subject):
             raise NotAllowed(f"{target.email} is the subject of this instance and may not "
                              f"hold task {task.id} about themselves")
         before = run.people.get(task.assignee_id)
-        statements.update_row(Task, task.id, assignee=target.id)
+        # the draft was the previous assignee's alone: the new one starts from an empty form
+        statements.update_row(Task, task.id, assignee=target.id, draft=None)
         run.event(kind, actor, task_id=task.id, form=task.form_id,
                   previous=before.email if before else None, to=target.email,
-                  reason=reason)
+                  reason=reason, draft_dropped=task.draft is not None)
         run.notify([target.email], "assigned", f"New task: {task.form_id}",
                    f"{actor} gave you the task '{task.form_id}' about "
                    f"{run.subject.name}.", task_id=task.id)
@@ -76,7 +80,7 @@ def _by_rule(run: Run, task: Task) -> Person:
 
 
 def _reassign_kind(run: Run, task: Task, actor: str) -> EventKind:
-    if run.is_hr(actor):
+    if run.is_hr(actor) or is_escalation_target(run, task, actor):
         return EventKind.REASSIGNED
     assignee = run.people.get(task.assignee_id)
     line = run.line_of(task)
@@ -86,6 +90,12 @@ def _reassign_kind(run: Run, task: Task, actor: str) -> EventKind:
         raise NotAllowed(f"task {task.id} is not delegable; ask HR to reassign it")
     raise NotAllowed(f"{actor} may not reassign task {task.id} (HR or a delegating "
                      "assignee may)")
+
+
+def is_escalation_target(run: Run, task: Task, actor: str) -> bool:
+    """Was open task ``task`` escalated to ``actor`` (who may then nudge or reassign it)?"""
+    target = run.people.get(task.escalated_to_id)
+    return target is not None and target.email == actor and target.active
 
 
 def delegate(task_id, to_email: str, actor: str, reason: str | None = None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.commands.admin import is_escalation_target
 from engine.commands.base import (
     locked_run,
     require_running,
@@ -52,11 +53,11 @@ def nudge(task_id, actor: str, message: str | None = None, link: str | None = No
                               f"keep it to {MESSAGE_LIMIT}")
     instance_id = instance_of_task(task_id)
     with locked_run(instance_id, actor, now, "nudge", task_id=int(task_id)) as run:
-        if not run.is_hr(actor):
-            raise NotAllowed(f"{actor} may not nudge the holder of task {task_id} "
-                             "(HR may)")
-        require_running(run.row)
         task = locked_task(run, task_id)
+        if not (run.is_hr(actor) or is_escalation_target(run, task, actor)):
+            raise NotAllowed(f"{actor} may not nudge the holder of task {task_id} "
+                             "(HR or the task's escalation target may)")
+        require_running(run.row)
         holder = _holder(run, task)
         run.notify([holder.email], "nudge", *_letter(run, task, actor, message, link),
                    task_id=task.id)
@@ -82,8 +83,9 @@ def _letter(run: Run, task: Task, actor: str, message: str | None,
     what = (form.title or form.schema.get("title") if form is not None else None) or task.form_id
     sender = run.people.find(actor)
     due = f" It is due {task.due_at:%d %b %Y}." if task.due_at else ""
-    body = (f"HR ({sender.name if sender else actor}) reminds you of the task '{what}' "
-            f"about {run.subject.name}.{due}\n")
+    who = sender.name if sender else actor
+    who = f"HR ({who})" if run.is_hr(actor) else who
+    body = f"{who} reminds you of the task '{what}' about {run.subject.name}.{due}\n"
     if message:
         body += f"\n{message}\n"
     body += f"\nOpen it: {link}\n" if link else f"\nIt is task {task.id} in reviewflow.\n"

@@ -45,13 +45,26 @@ def locked_task(run: Run, task_id: int) -> Task:
     return statements.get_row(Task, int(task_id))
 
 
-def _check_actor(task: Task, actor: str, run: Run) -> None:
+def _check_actor(task: Task, actor: str, run: Run, draft: bool = False) -> None:
+    """The assignee answers; the escalation target only where the line lets them
+    (``escalate_may_answer``), and never into the assignee's draft."""
     require_running(run.row)
     if task.status != TaskStatus.OPEN:
         raise Conflict(f"task {task.id} is already {task.status}")
-    allowed = {run.people.get(task.assignee_id), run.people.get(task.escalated_to_id)}
-    if actor not in {p.email for p in allowed if p is not None}:
-        raise NotAllowed(f"task {task.id} is not assigned to {actor}")
+    assignee = run.people.get(task.assignee_id)
+    if assignee is not None and assignee.email == actor:
+        return
+    target = run.people.get(task.escalated_to_id)
+    if target is not None and target.email == actor:
+        line = run.line_of(task)
+        if line is None or not line.escalate_may_answer:
+            raise NotAllowed(f"task {task.id} was escalated to {actor}, who may nudge or "
+                             "reassign it but not answer it")
+        if draft:
+            raise NotAllowed(f"the draft of task {task.id} is its assignee's; {actor} may "
+                             "answer the task but not save a draft on it")
+        return
+    raise NotAllowed(f"task {task.id} is not assigned to {actor}")
 
 
 def _payload(data) -> dict:
@@ -60,10 +73,10 @@ def _payload(data) -> dict:
     return data
 
 
-def _answerable_task(run: Run, task_id, actor: str):
+def _answerable_task(run: Run, task_id, actor: str, draft: bool = False):
     """The locked task ``actor`` may answer now, and the form it is answered with."""
     task = locked_task(run, task_id)
-    _check_actor(task, actor, run)
+    _check_actor(task, actor, run, draft)
     return task, run.version.form(task.form_id)
 
 
@@ -72,7 +85,7 @@ def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> 
     now, actor = utc(now), normalize_email(actor)
     instance_id = instance_of_task(task_id)
     with locked_run(instance_id, actor, now, task_id=int(task_id)) as run:
-        task, form = _answerable_task(run, task_id, actor)
+        task, form = _answerable_task(run, task_id, actor, draft=True)
         draft = strip_unknown(form, _payload(data))
         statements.update_row(Task, task.id, draft=draft)
         run.event(EventKind.DRAFT_SAVED, actor, task_id=task.id, form=task.form_id)
@@ -119,7 +132,11 @@ def _record_submission(run: Run, task: Task, actor: str, data: dict, trigger) ->
             for name, value in fields.items():
                 setattr(row, name, value)
     run.note_submission(task.form_id, data)
-    run.event(EventKind.SUBMITTED, actor, task_id=task.id, form=task.form_id, state=task.state)
+    assignee = run.people.get(task.assignee_id)
+    written_for = {"written_for": assignee.email} if (
+        assignee is not None and assignee.email != actor) else {}
+    run.event(EventKind.SUBMITTED, actor, task_id=task.id, form=task.form_id, state=task.state,
+              **written_for)
 
 
 # ------------------------------------------------------------------------- triggers

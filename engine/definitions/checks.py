@@ -67,6 +67,9 @@ def check_remind(ctx: Context, value, owner) -> Iterator[Issue]:
 def check_escalate(ctx: Context, value, owner) -> Iterator[Issue]:
     yield from check_assignee(ctx, value, owner)
     yield from _needs_due("escalate", owner)
+    if owner.get("anonymous") is True:
+        yield Issue((), "an anonymous task line cannot be escalated: the escalation target "
+                    "would see who the raters are", "remove 'escalate', or 'anonymous: true'")
 
 
 def check_role_ref(ctx: Context, value, owner) -> Iterator[Issue]:

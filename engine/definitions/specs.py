@@ -67,6 +67,7 @@ class TaskSpec:
     due: timedelta | None = None
     remind: tuple[timedelta, ...] = ()
     escalate: str | None = None
+    escalate_may_answer: bool = False  # may the escalation target answer instead
     quorum: int | None = None
     anonymous: bool = False
     show: tuple[str, ...] = ()

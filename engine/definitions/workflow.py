@@ -109,6 +109,7 @@ def build_task(index: int, task: dict) -> TaskSpec:
         due=_duration(task.get("due")),
         remind=tuple(parse_duration(r) for r in as_list(task.get("remind"))),
         escalate=task.get("escalate"),
+        escalate_may_answer=bool(task.get("escalate_may_answer", False)),
         quorum=task.get("quorum"),
         anonymous=bool(task.get("anonymous", False)),
         show=tuple(as_list(task.get("show"))),

@@ -29,6 +29,7 @@ from engine.queries.inbox import (
     open_tasks_of,
     recently_done,
     task_detail,
+    task_draft,
     tasks,
 )
 from engine.queries.instances import history, instance_detail, submissions_of
@@ -55,5 +56,6 @@ __all__ = [
     "SubmissionItem", "TaskItem", "TaskStatus", "TriggerItem", "about", "cycle",
     "cycle_instances", "cycle_named", "cycle_subject_ids", "cycles", "draft", "drafts",
     "history", "inbox", "instance_detail", "instances_of", "open_tasks_of", "people",
-    "recently_done", "start_options", "submissions_of", "task_detail", "tasks", "team",
+    "recently_done", "start_options", "submissions_of", "task_detail", "task_draft", "tasks",
+    "team",
 ]

@@ -196,3 +196,15 @@ def draft(task_id) -> dict | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return row.draft if row is not None else None
+
+
+def task_draft(task_id, viewer: str):
+    """The saved draft of task ``task_id`` if ``viewer`` is its assignee (a draft is its
+    assignee's alone: not HR's, not the escalation target's), else None."""
+    sql = ('SELECT t."draft" FROM "task" t JOIN "person" a ON t."assignee_id" = a."id" '
+           'WHERE t."id" = {p} AND a."email" = {p}').format(p=db.obj.param)
+    try:
+        row = db.execute_sql(sql, [int(task_id), normalize_email(viewer)]).fetchone()
+    except (TypeError, ValueError):
+        return None
+    return Task.draft.python_value(row[0]) if row else None

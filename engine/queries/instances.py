@@ -68,7 +68,7 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
     subs = list(Submission.select(Submission, Person)
                 .join(Person, on=(Submission.author == Person.id))
                 .where(Submission.instance == inst.id).order_by(Submission.id))
-    keys = {t.id: t.task_key for t in tasks}
+    keys = {t.id: (t.task_key, t.assignee_email) for t in tasks}
     events = [_event_item(e) for e in Event.select().where(Event.instance == inst.id)
               .order_by(Event.id)]
     children = [{"id": c.id, "workflow_id": c.workflow_id, "state": c.state,
@@ -95,9 +95,11 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
 
 
 def _submission_item(s: Submission, keys: dict) -> SubmissionItem:
-    task_key = keys.get(s.task_id)
+    task_key, assignee = keys.get(s.task_id, (None, None))
+    written_for = assignee if assignee and assignee != s.author.email else None
     return SubmissionItem(s.id, s.task_id, s.form_id, s.author.email, s.author.name, s.data,
-                          s.trigger, s.entry, s.state, s.submitted_at, task_key, s.instance_id)
+                          s.trigger, s.entry, s.state, s.submitted_at, task_key, s.instance_id,
+                          written_for)
 
 
 def submissions_of(instance_ids: Iterable[int], form_ids: Iterable[str]) -> dict[int, list]:

@@ -49,6 +49,7 @@ class TaskItem:
     escalated_to: str | None = None
     task_key: str = ""
     anonymous: bool = False  # its line is ``anonymous``: operator views hide the holder
+    submitted_by: str | None = None  # who submitted it (its escalation target, for one)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class SubmissionItem:
     submitted_at: datetime
     task_key: str | None = None
     instance_id: int | None = None
+    written_for: str | None = None  # the task's assignee, when someone else wrote it
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,7 @@ _TASK_SELECT = (
     'SELECT t."id", t."instance_id", t."form_id", t."state", t."role", t."status", '
     't."created_at", t."due_at", t."submitted_at", t."draft" IS NOT NULL, t."entry", '
     't."task_key", i."workflow_id", i."definition_id", s."email", s."name", a."email", '
-    'a."name", c."name", e."email" '
+    'a."name", c."name", e."email", t."submitted_by" '
     'FROM "task" t JOIN "instance" i ON t."instance_id" = i."id" '
     'JOIN "person" s ON i."subject_id" = s."id" '
     'LEFT JOIN "person" a ON t."assignee_id" = a."id" '
@@ -244,7 +246,8 @@ def task_list(where: str, params: list, order: str = ' ORDER BY t."id"',
 
 def _task_item(row, now: datetime) -> TaskItem:
     (tid, instance_id, form_id, state, role, status, created, due, submitted, has_draft, entry,
-     key, workflow_id, definition_id, s_email, s_name, a_email, a_name, cycle, e_email) = row
+     key, workflow_id, definition_id, s_email, s_name, a_email, a_name, cycle, e_email,
+     submitted_by) = row
     version = versions.version_for(definition_id)
     due = stored_datetime(due)
     return TaskItem(
@@ -255,7 +258,7 @@ def _task_item(row, now: datetime) -> TaskItem:
         assignee_name=a_name, status=status, created_at=stored_datetime(created), due_at=due,
         overdue=status == TaskStatus.OPEN and due is not None and due < now,
         submitted_at=stored_datetime(submitted), has_draft=bool(has_draft), cycle=cycle,
-        entry=entry, escalated_to=e_email, task_key=key,
+        entry=entry, escalated_to=e_email, task_key=key, submitted_by=submitted_by,
         anonymous=(state, key) in _anonymous_lines(definition_id))
 
 

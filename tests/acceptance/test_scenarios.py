@@ -288,3 +288,6 @@ def test_an_overdue_nomination_is_reminded_then_escalated_to_hr_who_may_submit_i
     assert cli.json("submit", tid, "--as", "hr@acme.test", "--data", "-",
                     input=NOMINATION)["state"] == "endorse"
     assert {"reminded", "escalated"} <= set(kinds(cli.show(inst)))
+    [submitted] = [e for e in cli.show(inst)["history"] if e["kind"] == "submitted"]
+    assert (submitted["actor"], submitted["detail"]["written_for"]) == (
+        "hr@acme.test", "em@acme.test")

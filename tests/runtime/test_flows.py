@@ -117,13 +117,13 @@ def test_reminders_and_escalation_go_to_the_outbox_once(org, library):
     kinds = [(o.kind, o.recipient, o.sent_at) for o in Outbox.select().order_by(Outbox.id)]
     assert kinds == [("reminder", "bob@x.com", None), ("reminder", "bob@x.com", None),
                      ("escalation", "mia@x.com", None)]
-    # the manager told of the overdue task may act on it
+    # the manager told of the overdue task sees it, and may remind Bob (not answer for him)
     assert [t.id for t in queries.inbox("mia@x.com", now=T0 + 8 * DAY).tasks] == [task.id]
     item = queries.inbox("bob@x.com", now=T0 + 8 * DAY).tasks[0]
     assert item.overdue is True
-    commands.submit(task.id, "mia@x.com", {"rating": 3, "summary": "for Bob"},
-                    now=T0 + 8 * DAY)
-    assert Instance.get().state == "manager"
+    commands.nudge(task.id, "mia@x.com", now=T0 + 8 * DAY)
+    assert Outbox.select().where(Outbox.kind == "nudge").get().recipient == "bob@x.com"
+    assert Instance.get().state == "self"
 
 
 def test_start_launches_a_linked_child_and_repeat_creates_weekly_tasks(org, library):
