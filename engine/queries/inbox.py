@@ -201,10 +201,14 @@ def draft(task_id) -> dict | None:
 def task_draft(task_id, viewer: str):
     """The saved draft of task ``task_id`` if ``viewer`` is its assignee (a draft is its
     assignee's alone: not HR's, not the escalation target's), else None."""
-    sql = ('SELECT t."draft" FROM "task" t JOIN "person" a ON t."assignee_id" = a."id" '
-           'WHERE t."id" = {p} AND a."email" = {p}').format(p=db.obj.param)
+    p = db.obj.param
+    sql = (f'SELECT t."draft" FROM "task" t JOIN "person" a ON t."assignee_id" = a."id" '
+           f'WHERE t."id" = {p} AND a."email" = {p}')
     try:
-        row = db.execute_sql(sql, [int(task_id), normalize_email(viewer)]).fetchone()
+        task_id = int(task_id)
     except (TypeError, ValueError):
         return None
+    if not -2**63 <= task_id < 2**63:
+        return None
+    row = db.execute_sql(sql, [task_id, normalize_email(viewer)]).fetchone()
     return Task.draft.python_value(row[0]) if row else None

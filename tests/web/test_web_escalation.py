@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from engine import commands, timers
+from engine.directory import import_csv
 from engine.store import Outbox, Submission, Task
 from tests.web import webscenario as scenario
-from engine.directory import import_csv
 from tests.web.conftest import HERE, ORG, make_app, sign_in
 from web.helpers import utcnow
 
@@ -52,7 +52,8 @@ def test_the_escalation_target_sees_no_draft_and_may_nudge_or_reassign(app, as_u
 
 
 ANSWERABLE = (HERE / "library" / "workflows" / "annual-review.yaml").read_text().replace(
-    "        escalate: manager\n", "        escalate: manager\n        escalate_may_answer: true\n", 1)
+    "        escalate: manager\n",
+    "        escalate: manager\n        escalate_may_answer: true\n", 1)
 
 
 def test_where_allowed_the_answer_is_written_by_the_target_for_the_assignee(tmp_path):
