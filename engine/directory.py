@@ -2,8 +2,16 @@
 
 An import is all or nothing: every row is checked first (email shape, duplicates,
 unknown managers, cycles in the manager chain, dates), and a file with any bad row is
-rejected with each row's line number. People missing from a re-import are marked
-inactive, never deleted, so their history stays.
+rejected with each row's line number. The file may separate its columns with ``,`` or
+``;`` (Excel writes ``;`` in Danish and Swedish locales): the header line decides. It is
+UTF-8, with or without a byte order mark.
+
+By default an import adds and updates people and never marks anyone as left, so a
+partial file is safe. A *sync* (``sync=True``) also marks the active people missing from
+the file as left (inactive, never deleted, so their history stays); a sync that would
+leave no active HR member, or mark the importing person as left, is refused
+(:class:`ImportRefused`, recorded in the directory's history). A file with only its header
+line is always refused.
 """
 
 from __future__ import annotations
@@ -12,32 +20,42 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from engine import statements
 from engine.clock import utcnow
-from engine.errors import ImportRejected, NotFound
+from engine.errors import ImportRefused, ImportRejected, NotFound
 from engine.locking import transaction
-from engine.store import Person, PersonGroup
+from engine.store import DirectoryEvent, Person, PersonGroup, Task, TaskStatus
 
 REQUIRED_COLUMNS = ("email", "name", "manager_email", "department", "title", "groups")
 KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "start_date", "language")
+DELIMITERS = (",", ";")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 # A BCP 47 language tag as HR systems export it: ``da``, ``sv-SE``, ``en_GB``.
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+#: The directory group whose members are HR (as in the definitions' ``group:hr``).
+HR_GROUP = "hr"
 _BATCH = 500
 
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """What an import changed."""
+    """What an import changed (or, from :func:`preview_csv`, would change)."""
 
     created: int
     updated: int
     deactivated: int
     unchanged: int
+    deactivated_hr: int = 0  # of ``deactivated``: members of the group hr
+    open_tasks: int = 0  # open tasks held by the people marked as left (need a new holder)
+    sync: bool = False
+
+    def __str__(self) -> str:
+        return (f"{self.created} added, {self.updated} updated, {self.deactivated} marked "
+                f"as left, {self.unchanged} unchanged")
 
 
 @dataclass
@@ -52,6 +70,36 @@ class _Row:
     start_date: date | None
     attributes: dict
     language: str = ""
+    columns: frozenset = frozenset(KNOWN_COLUMNS)  # the optional columns the file has
+
+    def target(self, person: Person) -> dict:
+        """The fields ``person`` gets from this row: a column the file does not have keeps
+        its value (``start_date``, ``language``, and each attribute not named)."""
+        return {
+            "name": self.name, "department": self.department, "title": self.title,
+            "start_date": self.start_date if "start_date" in self.columns
+            else person.start_date,
+            "attributes": {**(person.attributes or {}), **self.attributes},
+            "language": self.language if "language" in self.columns else person.language,
+            "active": True,
+        }
+
+
+@dataclass
+class _Plan:
+    rows: list[_Row]
+    existing: dict[str, Person]
+    created: list[_Row] = field(default_factory=list)
+    updated: list[_Row] = field(default_factory=list)
+    unchanged: int = 0
+    gone: list[Person] = field(default_factory=list)
+    gone_hr: int = 0
+    open_tasks: int = 0
+    refusal: str | None = None
+
+    def summary(self, sync: bool) -> ImportSummary:
+        return ImportSummary(len(self.created), len(self.updated), len(self.gone),
+                             self.unchanged, self.gone_hr, self.open_tasks, sync)
 
 
 def normalize_email(text: str) -> str:
@@ -59,41 +107,125 @@ def normalize_email(text: str) -> str:
     return (text or "").strip().lower()
 
 
-def import_people(path: str | Path, now: datetime | None = None) -> ImportSummary:
-    """Import a directory CSV file; all or nothing."""
+def decode(data: bytes) -> str:
+    """The text of an uploaded directory file: UTF-8 with or without a BOM, else
+    ``ImportRejected`` naming the line and column of the first byte that is not UTF-8."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportRejected([(1, f"the file is not UTF-8 text: {exc.reason}")]) from None
-    return import_csv(text, now)
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ImportRejected([(line, f"column {column}: the file is not UTF-8 text "
+                                     f"(byte 0x{data[exc.start]:02x} cannot be read); save "
+                                     "it as \"CSV UTF-8\" and import it again")]) from None
 
 
-def import_csv(text: str, now: datetime | None = None) -> ImportSummary:
-    """Import directory CSV text; all or nothing (``ImportRejected`` lists bad rows)."""
-    rows = parse_csv(text)
+def import_people(path: str | Path, now: datetime | None = None, *, sync: bool = False,
+                  actor: str | None = None) -> ImportSummary:
+    """Import a directory CSV file; all or nothing (see :func:`import_csv`)."""
+    return import_csv(decode(Path(path).read_bytes()), now, sync=sync, actor=actor)
+
+
+def import_csv(text: str, now: datetime | None = None, *, sync: bool = False,
+               actor: str | None = None) -> ImportSummary:
+    """Import directory CSV text; all or nothing (``ImportRejected`` lists bad rows).
+
+    Adds and updates people; with ``sync`` also marks the active people missing from the
+    file as left. ``actor`` (an email) is who imports, for the history and for the rule
+    that a sync never marks its own importer as left.
+    """
+    rows, errors = _parse(text)
+    now = now or utcnow()
     with transaction():
-        return _apply(rows, now or utcnow())
+        plan = _plan(rows, errors, sync, actor)
+        if plan.refusal is None:
+            _apply(plan, now)
+            summary = plan.summary(sync)
+            _record("synced" if sync else "imported", actor, now,
+                    {k: v for k, v in summary.__dict__.items() if k != "sync"})
+            return summary
+        _record("import-refused", actor, now, {"reason": plan.refusal, "sync": sync})
+    raise ImportRefused(plan.refusal)
+
+
+def preview_csv(text: str, *, sync: bool = False, actor: str | None = None) -> ImportSummary:
+    """What :func:`import_csv` would change, without changing anything; raises what it
+    would raise (a refusal is not recorded: nothing was attempted)."""
+    rows, errors = _parse(text)
+    plan = _plan(rows, errors, sync, actor)
+    if plan.refusal is not None:
+        raise ImportRefused(plan.refusal)
+    return plan.summary(sync)
+
+
+def _record(kind: str, actor: str | None, now: datetime, detail: dict,
+            person: Person | None = None) -> None:
+    DirectoryEvent.create(at=now, actor=normalize_email(actor) if actor else "system",
+                          kind=kind, person=person, detail=detail)
 
 
 def parse_csv(text: str) -> list[_Row]:
-    """Check every row of a directory CSV; raise ``ImportRejected`` listing all bad rows."""
-    reader = csv.reader(io.StringIO(text))
+    """Check every row of a directory CSV; raise ``ImportRejected`` listing all bad rows.
+
+    (References to managers are checked against the directory too, in :func:`import_csv`.)
+    """
+    rows, errors = _parse(text)
+    _check_managers(rows, {}, errors)
+    if errors:
+        raise ImportRejected(sorted(set(errors)))
+    return rows
+
+
+def _parse(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
+    """The good rows and the errors of the bad ones (a bad header raises at once)."""
+    text = text.removeprefix("\ufeff")
+    delimiter = _sniff(text)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise ImportRejected([(1, "the file is empty (expected a header line)")]) from None
     except csv.Error as exc:
         raise ImportRejected([(1, f"unreadable CSV: {exc}")]) from None
+    _check_header(header, delimiter)
+    errors: list[tuple[int, str]] = []
+    rows = _read_rows(reader, header, errors)
+    if not rows and not errors:
+        raise ImportRejected([(1, "the file has only the header line and no people; "
+                                  "nothing was imported")])
+    return rows, errors
+
+
+def _sniff(text: str) -> str:
+    """The delimiter the header line uses: the one of ``,`` and ``;`` naming more columns."""
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first.strip():
+        raise ImportRejected([(1, "the file is empty (expected a header line: "
+                                  f"{','.join(REQUIRED_COLUMNS)})")])
+    best, best_known = None, 0
+    for delimiter in DELIMITERS:
+        cells = next(csv.reader([first], delimiter=delimiter))
+        known = len({c.strip().lower() for c in cells} & set(REQUIRED_COLUMNS))
+        if len(cells) > 1 and known > best_known:
+            best, best_known = delimiter, known
+    if best is None:
+        shown = first if len(first) <= 80 else first[:77] + "..."
+        raise ImportRejected([(1, "the header line is not a directory header: expected the "
+                                  f"columns {','.join(REQUIRED_COLUMNS)} separated by ',' or "
+                                  f"';' (found {shown!r})")])
+    return best
+
+
+def _check_header(header: list[str], delimiter: str) -> None:
+    first: dict[str, int] = {}
+    for column, name in enumerate(header, start=1):
+        if name and name in first:
+            raise ImportRejected([(1, f"column {column}: the column {name!r} appears twice "
+                                      f"(first as column {first[name]}); keep one of them")])
+        first.setdefault(name, column)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ImportRejected([(1, f"missing column(s): {', '.join(missing)} "
-                                  f"(the header must be {','.join(REQUIRED_COLUMNS)})")])
-    errors: list[tuple[int, str]] = []
-    rows = _read_rows(reader, header, errors)
-    _check_references(rows, errors)
-    if errors:
-        raise ImportRejected(sorted(errors))
-    return rows
+                                  f"(the header must be "
+                                  f"{delimiter.join(REQUIRED_COLUMNS)})")])
 
 
 def _read_rows(reader, header: list[str], errors: list) -> list[_Row]:
@@ -147,10 +279,15 @@ def _row(line: int, header: list[str], values: list[str], errors: list) -> _Row 
     errors.extend((line, p) for p in problems)
     if problems:
         return None
-    groups = tuple(sorted({g.strip() for g in cells["groups"].split(";") if g.strip()}))
     attributes = {h: v for h, v in cells.items() if h not in KNOWN_COLUMNS and h}
     return _Row(line, email, cells["name"], manager, cells["department"], cells["title"],
-                groups, start, attributes, _language_tag(language))
+                split_groups(cells["groups"]), start, attributes, _language_tag(language),
+                frozenset(header) & frozenset(KNOWN_COLUMNS))
+
+
+def split_groups(text: str) -> tuple[str, ...]:
+    """The groups of a ``groups`` cell, separated by ``;`` (or ``,`` in a ``;`` file)."""
+    return tuple(sorted({g.strip() for g in re.split(r"[;,]", text or "") if g.strip()}))
 
 
 def _language_tag(tag: str) -> str:
@@ -161,55 +298,110 @@ def _language_tag(tag: str) -> str:
     return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
 
 
-def _check_references(rows: list[_Row], errors: list) -> None:
+def _check_managers(rows: list[_Row], outside: dict[str, str], errors: list,
+                                 known: set[str] | None = None) -> None:
+    """Managers must exist (in the file, or in ``known``: the directory's active people
+    when the import is not a sync); no chain of managers may loop. ``outside`` maps the
+    email of people not in the file to their manager's email."""
     by_email = {r.email: r for r in rows}
+    if known is not None:
+        for row in rows:
+            if row.manager_email and row.manager_email not in by_email \
+                    and row.manager_email not in known:
+                where = ("a row of the same file" if not known else
+                         "a row of the same file or an active person of the directory")
+                errors.append((row.line, f"unknown manager {row.manager_email} (the manager "
+                                         f"must be {where})"))
+    chain_of = dict(outside)
+    chain_of.update({r.email: r.manager_email for r in rows})
     for row in rows:
-        if row.manager_email and row.manager_email not in by_email:
-            errors.append((row.line, f"unknown manager {row.manager_email} "
-                                     "(the manager must be a row of the same file)"))
-    for row in rows:
-        cycle = _cycle_from(row, by_email)
+        cycle = _cycle_from(row.email, chain_of)
         if cycle:
             errors.append((row.line, "cycle in the manager chain: " + " -> ".join(cycle)))
 
 
-def _cycle_from(row: _Row, by_email: dict) -> list[str] | None:
-    chain = [row.email]
-    current = row
-    while current.manager_email and current.manager_email in by_email:
-        if current.manager_email == row.email:
-            return chain + [row.email]
-        if current.manager_email in chain:
+def _cycle_from(email: str, manager_of: dict[str, str]) -> list[str] | None:
+    chain = [email]
+    current = email
+    while manager_of.get(current):
+        manager = manager_of[current]
+        if manager == email:
+            return chain + [email]
+        if manager in chain:
             return None  # a cycle further up; reported on its own rows
-        chain.append(current.manager_email)
-        current = by_email[current.manager_email]
+        chain.append(manager)
+        current = manager
     return None
 
 
-def _apply(rows: list[_Row], now: datetime) -> ImportSummary:
+def _current_groups() -> dict[int, set[str]]:
+    current: dict[int, set[str]] = {}
+    for link in PersonGroup.select(PersonGroup.person, PersonGroup.group):
+        current.setdefault(link.person_id, set()).add(link.group)
+    return current
+
+
+def _plan(rows: list[_Row], errors: list, sync: bool, actor: str | None) -> _Plan:
     existing = {p.email: p for p in Person.select()}
-    created = updated = unchanged = 0
-    new_rows = []
+    email_of = {p.id: p.email for p in existing.values()}
+    groups = _current_groups()
+    present = {r.email for r in rows}
+    if sync:
+        _check_managers(rows, {}, errors, known=set())
+    else:
+        outside = {e: email_of.get(p.manager_id, "") for e, p in existing.items()
+                   if e not in present}
+        active = {e for e, p in existing.items() if p.active}
+        _check_managers(rows, outside, errors, known=active)
+    if errors:
+        raise ImportRejected(sorted(set(errors)))
+    plan = _Plan(rows, existing)
     for row in rows:
         person = existing.get(row.email)
         if person is None:
-            new_rows.append(_fields(row, now))
-            created += 1
-        elif _changed(person, row):
-            _update(person, row, now)
-            updated += 1
+            plan.created.append(row)
+        elif _changed(person, row, email_of.get(person.manager_id, ""),
+                      groups.get(person.id, set())):
+            plan.updated.append(row)
         else:
-            unchanged += 1
-    for chunk in _chunks(new_rows, _BATCH):
+            plan.unchanged += 1
+    if sync:
+        plan.gone = [p for e, p in existing.items() if e not in present and p.active]
+    gone = {p.email for p in plan.gone}
+    plan.gone_hr = sum(HR_GROUP in groups.get(p.id, ()) for p in plan.gone)
+    hr_before = sum(1 for p in existing.values() if p.active and HR_GROUP in groups.get(p.id, ()))
+    hr_after = sum(HR_GROUP in r.groups for r in rows) + sum(
+        1 for e, p in existing.items() if e not in present and e not in gone and p.active
+        and HR_GROUP in groups.get(p.id, ()))
+    if plan.gone:
+        ids = [p.id for p in plan.gone]
+        plan.open_tasks = sum(
+            Task.select().where(Task.assignee.in_(chunk)
+                                & (Task.status == TaskStatus.OPEN)).count()
+            for chunk in _chunks(ids, _BATCH))
+    me = normalize_email(actor) if actor else None
+    if me and me in gone:
+        plan.refusal = (f"the sync would mark you ({me}) as left: add your own row to the "
+                        "file; nothing was changed")
+    elif hr_before and not hr_after:
+        what = "sync" if sync else "import"
+        plan.refusal = (f"the {what} would leave no active HR member (nobody would be in "
+                        f"the group {HR_GROUP}): keep the group {HR_GROUP} on at least one "
+                        "person of the file; nothing was changed")
+    return plan
+
+
+def _apply(plan: _Plan, now: datetime) -> None:
+    existing = plan.existing
+    for chunk in _chunks([_fields(r, now) for r in plan.created], _BATCH):
         Person.insert_many(chunk).execute()
+    for row in plan.updated:
+        _update(existing[row.email], row, now)
     ids = {p.email: p.id for p in Person.select(Person.id, Person.email)}
-    _set_managers(rows, existing, ids)
-    _set_groups(rows, ids)
-    present = {r.email for r in rows}
-    gone = [p.id for e, p in existing.items() if e not in present and p.active]
-    for chunk in _chunks(gone, _BATCH):
+    _set_managers(plan.rows, existing, ids)
+    _set_groups(plan.rows, ids)
+    for chunk in _chunks([p.id for p in plan.gone], _BATCH):
         Person.update(active=False, updated_at=now).where(Person.id.in_(chunk)).execute()
-    return ImportSummary(created, updated, len(gone), unchanged)
 
 
 def _fields(row: _Row, now: datetime) -> dict:
@@ -220,16 +412,15 @@ def _fields(row: _Row, now: datetime) -> dict:
     }
 
 
-def _changed(person: Person, row: _Row) -> bool:
-    return (person.name, person.department, person.title, person.start_date,
-            person.attributes, person.language, person.active) != (
-        row.name, row.department, row.title, row.start_date, row.attributes, row.language, True)
+def _changed(person: Person, row: _Row, manager_email: str, groups: set[str]) -> bool:
+    """Does the row change anything of ``person``: a field, the manager or the groups?"""
+    target = row.target(person)
+    return (any(getattr(person, name) != value for name, value in target.items())
+            or manager_email != row.manager_email or set(groups) != set(row.groups))
 
 
 def _update(person: Person, row: _Row, now: datetime) -> None:
-    fields = _fields(row, now)
-    del fields["email"]
-    Person.update(**fields).where(Person.id == person.id).execute()
+    Person.update(**row.target(person), updated_at=now).where(Person.id == person.id).execute()
 
 
 def _set_managers(rows: list[_Row], existing: dict, ids: dict) -> None:
@@ -246,9 +437,7 @@ def _set_managers(rows: list[_Row], existing: dict, ids: dict) -> None:
 
 
 def _set_groups(rows: list[_Row], ids: dict) -> None:
-    current: dict[int, set[str]] = {}
-    for link in PersonGroup.select(PersonGroup.person, PersonGroup.group):
-        current.setdefault(link.person_id, set()).add(link.group)
+    current = _current_groups()
     add, remove = [], []
     for row in rows:
         pid = ids[row.email]

@@ -116,3 +116,15 @@ class ImportRejected(ReviewflowError):
     def __init__(self, row_errors: list[tuple[int, str]]):
         self.row_errors = row_errors
         super().__init__("\n".join(f"line {line}: {msg}" for line, msg in row_errors))
+
+
+class ImportRefused(ReviewflowError):
+    """A directory import whose rows are fine but whose effect is not allowed (a sync that
+    would leave no active HR member or mark the importing person as left); nothing of it
+    was applied, and the refusal is recorded in the directory's history."""
+
+    http_status = 409
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)

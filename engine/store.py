@@ -244,9 +244,24 @@ class Outbox(BaseModel):
     task = pw.ForeignKeyField(Task, null=True)
 
 
+class DirectoryEvent(BaseModel):
+    """The directory's own history: imports, syncs, refused syncs, one person added or edited."""
+
+    at = pw.DateTimeField()
+    actor = pw.CharField(max_length=320)
+    kind = pw.CharField(max_length=40)  # imported, synced, import-refused, person-added, ...
+    person = pw.ForeignKeyField(Person, null=True, backref="directory_events",
+                                on_delete="SET NULL")
+    detail = JSONField(default=dict)
+
+    class Meta:
+        indexes = ((("person", "id"), False),)
+
+
 MODELS = (
     Person,
     PersonGroup,
+    DirectoryEvent,
     Definition,
     DefinitionSource,
     Cycle,

@@ -211,3 +211,26 @@ def test_cli_nudge_queues_a_reminder_and_refuses_clearly(cli, db, monkeypatch):
     missing = run("nudge", "999", "--as", "hal@x.com", ok=False)
     assert missing.exit_code == 1 and "no task 999" in missing.stderr
     assert run("nudge", task, ok=False).exit_code == 2  # --as is required
+
+
+def test_people_import_adds_and_updates_and_only_sync_marks_people_as_left(cli):
+    run, tmp = cli
+    full, one = tmp / "people.csv", tmp / "one.csv"
+    full.write_text(ORG_CSV)
+    run("people", "import", str(full))
+    one.write_text("email,name,manager_email,department,title,groups\n"
+                   "hal@x.com,Hal Hr,,HR,HRBP,hr\n")
+    plain = run("people", "import", str(one))
+    assert plain.stdout.strip() == "0 added, 1 updated, 0 marked as left, 0 unchanged"
+    refused = run("people", "import", str(one), "--sync", "--as", "ann@x.com", "--json",
+                  ok=False)
+    assert refused.exit_code == 1
+    assert json.loads(refused.stderr)["message"] == (
+        "the sync would mark you (ann@x.com) as left: add your own row to the file; "
+        "nothing was changed")
+    synced = out(run("people", "import", str(one), "--sync", "--as", "hal@x.com", "--json"))
+    assert (synced["deactivated"], synced["deactivated_hr"], synced["sync"]) == (5, 0, True)
+    header_only = tmp / "header.csv"
+    header_only.write_text("email,name,manager_email,department,title,groups\n")
+    result = run("people", "import", str(header_only), "--sync", ok=False)
+    assert "line 1: the file has only the header line and no people" in result.stderr

@@ -22,12 +22,12 @@ def test_import_creates_people_with_managers_groups_and_attributes(org):
     assert Person.select().count() == 6
 
 
-def test_reimport_updates_and_marks_missing_people_inactive(org):
+def test_a_sync_updates_and_marks_missing_people_inactive(org):
     changed = ORG_CSV.replace("Bob Rep,mia@x.com,Sales", "Bob Rep,cat@x.com,Support")
     changed = "\n".join(line for line in changed.splitlines() if not line.startswith("ann@"))
     changed = changed.replace("hr;people-team", "hr")
-    summary = directory.import_csv(changed + "\n", now=T0)
-    assert (summary.created, summary.updated, summary.deactivated) == (0, 1, 1)
+    summary = directory.import_csv(changed + "\n", now=T0, sync=True)
+    assert (summary.created, summary.updated, summary.deactivated) == (0, 2, 1)  # bob, hal
     bob = Person.get(Person.email == "bob@x.com")
     assert (bob.manager.email, bob.department) == ("cat@x.com", "Support")
     ann = Person.get(Person.email == "ann@x.com")

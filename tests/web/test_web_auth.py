@@ -59,7 +59,8 @@ def test_next_only_goes_to_this_site(with_password):
 
 def test_people_who_left_cannot_sign_in(with_password):
     with with_password.app_context():
-        import_csv("\n".join(line for line in ORG.splitlines() if not line.startswith("sam@")))
+        import_csv("\n".join(line for line in ORG.splitlines() if not line.startswith("sam@")),
+                   sync=True)
     response = _login(with_password.test_client(), "sam@acme.test", PASSWORD)
     assert response.status_code == 401
 

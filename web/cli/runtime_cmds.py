@@ -158,13 +158,21 @@ def people_group() -> None:
 
 @people_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--sync", is_flag=True,
+              help="Also mark the active people missing from FILE as left (refused if it "
+                   "would leave no active HR member or mark the --as person as left).")
+@click.option("--as", "actor", default=None,
+              help="Who imports (an email, for the history; a sync never marks them as left).")
 @json_option
 @runtime
-def people_import(obj, file: str, as_json: bool) -> None:
-    """Import people from a CSV file (all or nothing)."""
-    summary = directory.import_people(file)
-    emit(summary, as_json, f"{summary.created} created, {summary.updated} updated, "
-                           f"{summary.deactivated} deactivated, {summary.unchanged} unchanged")
+def people_import(obj, file: str, sync: bool, actor: str | None, as_json: bool) -> None:
+    """Import people from a CSV file (all or nothing): adds and updates people; with
+    --sync, people missing from the file are marked as left."""
+    summary = directory.import_people(file, sync=sync, actor=actor)
+    text = str(summary)
+    if summary.open_tasks:
+        text += f"; {summary.open_tasks} open task(s) of people who left need a new holder"
+    emit(summary, as_json, text)
 
 
 @click.command("launch")

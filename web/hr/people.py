@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import commands, queries
-from engine.directory import import_csv
-from engine.errors import ImportRejected
+from engine import commands, directory, queries
+from engine.errors import ImportRefused, ImportRejected
 from web import accounts
 from web.auth import hr_required
 
@@ -24,7 +24,7 @@ def _accounts(emails: list[str]) -> dict[str, accounts.Account]:
 
 @bp.route("/")
 @hr_required
-def index(row_errors=None, status=200, filename=None):
+def index(row_errors=None, status=200, filename=None, refusal=None):
     """The directory (first 100 matches) and the import form."""
     search = request.args.get("q", "").strip()
     people = queries.people.directory_page(search, limit=PAGE)
@@ -33,29 +33,54 @@ def index(row_errors=None, status=200, filename=None):
                            groups=queries.people.groups_by_person(p.id for p in people),
                            managers=managers, accounts=_accounts([p.email for p in people]),
                            total=queries.people.headcount(), row_errors=row_errors,
-                           filename=filename, page=PAGE), status
+                           filename=filename, refusal=refusal, page=PAGE), status
 
 
 @bp.route("/import", methods=["POST"])
 @hr_required
 def import_people():
-    """Import a directory CSV: every row checked first; any bad row and nothing changes."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash("Choose a CSV file to import.", "error")
-        return redirect(url_for("hr_people.index"), code=303)
+    """Import a directory CSV: every row checked first; any bad row and nothing changes.
+
+    By default the import adds and updates people. With ``mode=sync`` it also marks the
+    people missing from the file as left, after a preview HR confirms (``confirm``: the
+    previewed file comes back in the form, with the counts it was previewed with).
+    """
+    sync = request.form.get("mode") == "sync"
+    if request.form.get("confirm"):
+        text, filename = request.form.get("csv", ""), request.form.get("filename", "")
+    else:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Choose a CSV file to import."), "error")
+            return redirect(url_for("hr_people.index"), code=303)
+        filename = upload.filename
+        try:
+            text = directory.decode(upload.read())
+        except ImportRejected as rejected:
+            return index(row_errors=rejected.row_errors, status=422, filename=filename)
     try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return index(row_errors=[(1, "the file is not UTF-8 text (save it as CSV UTF-8)")],
-                     status=422, filename=upload.filename)
-    try:
-        summary = import_csv(text)
+        if sync:
+            preview = directory.preview_csv(text, sync=True, actor=current_user.email)
+            if request.form.get("expected") != _counts(preview):
+                changed = bool(request.form.get("confirm"))
+                return render_template("admin/people_sync.html", preview=preview, csv=text,
+                                       filename=filename, counts=_counts(preview),
+                                       changed=changed), 200
+        summary = directory.import_csv(text, sync=sync, actor=current_user.email)
     except ImportRejected as rejected:
-        return index(row_errors=rejected.row_errors, status=422, filename=upload.filename)
-    flash(f"Imported: {summary.created} added, {summary.updated} updated, "
-          f"{summary.deactivated} marked as left, {summary.unchanged} unchanged.", "success")
+        return index(row_errors=rejected.row_errors, status=422, filename=filename)
+    except ImportRefused as refused:
+        return index(refusal=refused.reason, status=409, filename=filename)
+    flash(_("Imported: %(added)d added, %(updated)d updated, %(left)d marked as left, "
+            "%(unchanged)d unchanged.", added=summary.created, updated=summary.updated,
+            left=summary.deactivated, unchanged=summary.unchanged), "success")
     return redirect(url_for("hr_people.index"), code=303)
+
+
+def _counts(preview: directory.ImportSummary) -> str:
+    """What a sync preview promised, to refuse a confirmation if the directory moved."""
+    return (f"{preview.created}:{preview.updated}:{preview.deactivated}:"
+            f"{preview.deactivated_hr}:{preview.open_tasks}")
 
 
 @bp.route("/<int:person_id>/invite", methods=["POST"])
