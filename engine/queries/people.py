@@ -1,14 +1,23 @@
 """The directory as pages read it: people, a manager's reports, names for emails, the
-departments and groups a launch can pick, and HR's paged directory.
+departments and groups a launch can pick, and HR's paged directory (a page of people,
+one person with their directory history, the whole directory as a CSV file in the
+import's format).
+
+Every function runs a constant number of queries, whatever the size of the directory
+(a page is an ``OFFSET``/``LIMIT`` slice; its groups and managers come in one query each).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from engine.directory import normalize_email
+from engine.directory import KNOWN_COLUMNS, REQUIRED_COLUMNS, normalize_email
 from engine.queries.items import PersonItem
-from engine.store import Person, PersonGroup
+from engine.store import DirectoryEvent, Person, PersonGroup
 
 
 def person_item(p: Person) -> PersonItem:
@@ -75,17 +84,6 @@ def groups_by_person(ids: Iterable[int]) -> dict[int, list[str]]:
     return out
 
 
-def directory_page(search: str = "", limit: int = 100) -> list[PersonItem]:
-    """HR's directory: active people first, by department and name; ``search`` matches a
-    part of the name, email, department or title."""
-    query = Person.select().order_by(Person.active.desc(), Person.department, Person.name)
-    if search:
-        like = f"%{search}%"
-        query = query.where(Person.name ** like | Person.email ** like
-                            | Person.department ** like | Person.title ** like)
-    return [person_item(p) for p in query.limit(limit)]
-
-
 def people_by_id(ids: Iterable[int | None]) -> dict[int, PersonItem]:
     """The people ``ids`` (``None`` ignored), by id (one query)."""
     wanted = sorted({i for i in ids if i is not None})
@@ -98,3 +96,134 @@ def headcount() -> int:
     """Everybody in the directory, people who left included."""
     return Person.select().count()
 
+
+#: People on one page of the HR console's directory.
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One person of HR's directory: with their manager's email and name and groups."""
+
+    id: int
+    email: str
+    name: str
+    title: str
+    department: str
+    manager_email: str
+    manager_name: str
+    groups: tuple[str, ...]
+    active: bool
+    start_date: date | None = None
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class DirectoryEventItem:
+    at: datetime
+    actor: str
+    kind: str
+    detail: dict
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of the directory (``page`` counts from 1)."""
+
+    people: list[DirectoryEntry]
+    page: int
+    pages: int
+    matching: int  # people matching the search
+    total: int  # people in the directory
+    per_page: int = PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    person: DirectoryEntry
+    history: list[DirectoryEventItem] = field(default_factory=list)
+
+
+def _search(query, search: str):
+    if search:
+        like = f"%{search}%"
+        query = query.where(Person.name ** like | Person.email ** like
+                            | Person.department ** like | Person.title ** like)
+    return query
+
+
+def _entries(rows: list[Person]) -> list[DirectoryEntry]:
+    ids = [p.id for p in rows]
+    groups: dict[int, list[str]] = {}
+    managers: dict[int, Person] = {}
+    if ids:
+        for link in (PersonGroup.select(PersonGroup.person, PersonGroup.group)
+                     .where(PersonGroup.person.in_(ids)).order_by(PersonGroup.group)):
+            groups.setdefault(link.person_id, []).append(link.group)
+        manager_ids = sorted({p.manager_id for p in rows if p.manager_id})
+        if manager_ids:
+            managers = {m.id: m for m in Person.select(Person.id, Person.email, Person.name)
+                        .where(Person.id.in_(manager_ids))}
+    out = []
+    for p in rows:
+        manager = managers.get(p.manager_id)
+        out.append(DirectoryEntry(p.id, p.email, p.name, p.title, p.department,
+                              manager.email if manager else "", manager.name if manager else "",
+                              tuple(groups.get(p.id, ())), bool(p.active), p.start_date,
+                              p.language or ""))
+    return out
+
+
+def people_page(search: str = "", page: int = 1, per_page: int = PAGE_SIZE) -> PeoplePage:
+    """People matching ``search`` (name, email, department, title), active first, by
+    department and name; page ``page`` of ``per_page``. Four queries."""
+    total = Person.select().count()
+    matching = _search(Person.select(), search).count() if search else total
+    pages = max(1, -(-matching // per_page))
+    page = min(max(1, page), pages)
+    query = (_search(Person.select(), search)
+             .order_by(Person.active.desc(), Person.department, Person.name, Person.id)
+             .limit(per_page).offset((page - 1) * per_page))
+    return PeoplePage(_entries(list(query)), page, pages, matching, total, per_page)
+
+
+def person_detail(person_id: int, history_limit: int = 50) -> PersonDetail | None:
+    """One person with the latest directory events about them, or None."""
+    row = Person.get_or_none(Person.id == person_id)
+    if row is None:
+        return None
+    events = (DirectoryEvent.select().where(DirectoryEvent.person == person_id)
+              .order_by(DirectoryEvent.id.desc()).limit(history_limit))
+    return PersonDetail(_entries([row])[0],
+                        [DirectoryEventItem(e.at, e.actor, e.kind, e.detail) for e in events])
+
+
+def directory_csv() -> str:
+    """The whole directory as a CSV file the import reads back unchanged: the header
+    ``email,name,manager_email,department,title,groups,start_date,language`` then every
+    attribute column. Only active people: importing a row makes its person active, so the
+    file is the natural starting point of the next import or sync."""
+    email_of = dict(Person.select(Person.id, Person.email).tuples())
+    groups: dict[int, list[str]] = {}
+    for person_id, group in (PersonGroup.select(PersonGroup.person, PersonGroup.group)
+                             .order_by(PersonGroup.group).tuples()):
+        groups.setdefault(person_id, []).append(group)
+    people = list(Person.select().where(Person.active == True)  # noqa: E712
+                  .order_by(Person.email))
+    extra = sorted({k for p in people for k in (p.attributes or {})} - set(KNOWN_COLUMNS))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*REQUIRED_COLUMNS, "start_date", "language", *extra])
+    for p in people:
+        attributes = p.attributes or {}
+        writer.writerow([p.email, p.name, email_of.get(p.manager_id, ""), p.department,
+                         p.title, ";".join(groups.get(p.id, [])),
+                         p.start_date.isoformat() if p.start_date else "", p.language or "",
+                         *(attributes.get(k, "") for k in extra)])
+    return out.getvalue()
+
+
+def describe(name: str, title: str, department: str) -> str:
+    """``Ann Rep (Rep, Sales)``: a person as a list shows them."""
+    extra = ", ".join(x for x in (title, department) if x)
+    return f"{name} ({extra})" if extra else name

@@ -27,7 +27,7 @@ def test_a_pulse_in_a_shell(tmp_path):
     people = tmp_path / "people.csv"
     people.write_text(PEOPLE)
     assert run(db, "db", "init").returncode == 0
-    assert "8 created" in run(db, "people", "import", people).stdout
+    assert "8 added" in run(db, "people", "import", people).stdout
     launched = run(db, "launch", "team-pulse", "--cycle", "Pulse", "--where",
                    "email=em@acme.test", "--json")
     assert json.loads(launched.stdout)["created"] == 1

@@ -69,7 +69,7 @@ def test_nothing_is_sent_for_a_task_that_is_not_open(review):
 def test_nothing_is_sent_when_the_holder_left(review):
     task = task_of("ann@x.com", "self-review")
     directory.import_csv(ORG_CSV.replace("ann@x.com,Ann Rep,mia@x.com,Sales,Rep,,2020-01-01,"
-                                         "Lyon\n", ""), now=T0)  # Ann left
+                                         "Lyon\n", ""), now=T0, sync=True)  # Ann left
     before = snapshot()
     with pytest.raises(Conflict, match="nobody active holds"):
         commands.nudge(task.id, "hal@x.com", now=T0)

@@ -112,3 +112,98 @@ def test_a_semicolon_file_with_a_bom_from_excel_is_imported(app):
     assert latin1.status_code == 422
     assert "the file is not UTF-8 text (byte 0xf8 cannot be read)" in latin1.get_data(
         as_text=True)
+
+
+def test_hr_adds_and_edits_one_person_recorded_in_history(app):
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    form = {"email": "Nia@acme.test", "name": "Nia New", "manager_email": "bob@acme.test",
+            "department": "Engineering", "title": "Engineer", "groups": "reviewers; mentors",
+            "active": "1"}
+    added = hana.post("/hr/people/new", data=form)
+    assert added.status_code == 303
+    with app.app_context():
+        nia = Person.get(Person.email == "nia@acme.test")
+        assert (nia.manager.email, nia.title, nia.active) == ("bob@acme.test", "Engineer", True)
+        from engine import directory
+        assert directory.groups_of(nia.id) == {"mentors", "reviewers"}
+    changed = hana.post(f"/hr/people/{nia.id}", data={**form, "title": "Senior Engineer",
+                                                      "manager_email": "carla@acme.test",
+                                                      "groups": "mentors"})
+    assert changed.status_code == 303
+    page = hana.get(f"/hr/people/{nia.id}").get_data(as_text=True)
+    history = page.split('data-testid="person-history"', 1)[1]
+    assert "added this person" in history
+    assert "title: Engineer → Senior Engineer" in history
+    assert "manager_email: bob@acme.test → carla@acme.test" in history
+    assert "groups: mentors;reviewers → mentors" in history
+    with app.app_context():
+        kinds = [e.kind for e in DirectoryEvent.select().where(DirectoryEvent.person == nia.id)
+                 .order_by(DirectoryEvent.id)]
+        assert kinds == ["person-added", "person-edited"]
+        assert DirectoryEvent.select().where(DirectoryEvent.person == nia.id).get().actor == \
+            "hana@acme.test"
+
+
+def test_bad_person_input_is_refused_per_field_and_changes_nothing(app):
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    with app.app_context():
+        sam_id = Person.get(Person.email == "sam@acme.test").id
+        bob_id = Person.get(Person.email == "bob@acme.test").id
+        hana_id = Person.get(Person.email == "hana@acme.test").id
+    response = hana.post("/hr/people/new", data={"email": "sam@acme.test", "name": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="p-email-errors"' in html and "sam@acme.test is already in the directory." in html
+    assert 'id="p-name-errors"' in html and "This field is required." in html
+    loop = hana.post(f"/hr/people/{bob_id}", data={"name": "Bob Boss",
+                                                   "manager_email": "sam@acme.test",
+                                                   "active": "1"})
+    assert loop.status_code == 422
+    assert "Sam Subject reports to Bob Boss (directly or further up)" in loop.get_data(
+        as_text=True)
+    unknown = hana.post(f"/hr/people/{sam_id}", data={"name": "Sam", "active": "1",
+                                                      "manager_email": "ghost@acme.test"})
+    assert "ghost@acme.test is not in the directory." in unknown.get_data(as_text=True)
+    last_hr = hana.post(f"/hr/people/{hana_id}", data={"name": "Hana Human", "active": "1",
+                                                       "groups": ""})
+    assert last_hr.status_code == 422
+    assert "Hana Human is the only active member of the group hr" in last_hr.get_data(
+        as_text=True)
+    with app.app_context():
+        assert Person.get(Person.email == "bob@acme.test").manager.email == "carla@acme.test"
+        assert Person.get(Person.email == "sam@acme.test").name == "Sam Subject"
+        assert DirectoryEvent.select().where(DirectoryEvent.kind.startswith("person")).count() == 0
+
+
+def test_the_export_imports_back_unchanged(app):
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    exported = hana.get("/hr/people/export.csv")
+    assert exported.mimetype == "text/csv"
+    text = exported.get_data(as_text=True)
+    assert text.splitlines()[0] == (
+        "email,name,manager_email,department,title,groups,start_date,language")
+    assert "hana@acme.test,Hana Human,carla@acme.test,People,HR Partner,hr,," in text
+    assert _upload(hana, text).status_code == 303
+    page = hana.get("/hr/people/").get_data(as_text=True)
+    assert "Imported: 0 added, 0 updated, 0 marked as left, 8 unchanged." in page
+
+
+def test_the_people_pages_go_through_ten_thousand_people(tmp_path):
+    from engine.directory import import_csv
+    from tests.web.conftest import make_app
+
+    app = make_app(tmp_path / "big.sqlite3")
+    rows = "".join(f"p{i:05d}@acme.test,Person {i:05d},carla@acme.test,Dept {i % 7},T,\n"
+                   for i in range(10_000))
+    with app.app_context():
+        import_csv(ORG + rows)
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    first = hana.get("/hr/people/").get_data(as_text=True)
+    assert "Page 1 of 101 (10008 people)." in first
+    last = hana.get("/hr/people/?page=101").get_data(as_text=True)
+    assert "Page 101 of 101" in last and 'rel="next"' not in last
+    names = re.findall(r'<a href="/hr/people/\d+">([^<]+)</a>', last)
+    assert len(names) == 8
+    found = hana.get("/hr/people/?q=Person 0999").get_data(as_text=True)
+    assert "Page 1 of 1" not in found  # 10 matches: one page, no pager
+    assert len(re.findall(r'<a href="/hr/people/\d+">Person 0999\d</a>', found)) == 10

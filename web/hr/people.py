@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import commands, directory, queries
-from engine.errors import ImportRefused, ImportRejected
+from engine.errors import ImportRefused, ImportRejected, SubmissionInvalid
 from web import accounts
 from web.auth import hr_required
 
 bp = Blueprint("hr_people", __name__, url_prefix="/hr/people")
-PAGE = 100
 
 
 def _accounts(emails: list[str]) -> dict[str, accounts.Account]:
@@ -22,18 +31,71 @@ def _accounts(emails: list[str]) -> dict[str, accounts.Account]:
         accounts.Account.email.in_(emails))}
 
 
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
 @bp.route("/")
 @hr_required
 def index(row_errors=None, status=200, filename=None, refusal=None):
-    """The directory (first 100 matches) and the import form."""
+    """The directory, a page of 100 at a time (search narrows it), and the import form."""
     search = request.args.get("q", "").strip()
-    people = queries.people.directory_page(search, limit=PAGE)
-    managers = queries.people.people_by_id(p.manager_id for p in people)
-    return render_template("admin/people.html", people=people, search=search,
-                           groups=queries.people.groups_by_person(p.id for p in people),
-                           managers=managers, accounts=_accounts([p.email for p in people]),
-                           total=queries.people.headcount(), row_errors=row_errors,
-                           filename=filename, refusal=refusal, page=PAGE), status
+    page = queries.people.people_page(search, _page_number())
+    return render_template("admin/people.html", people=page.people, listing=page,
+                           search=search, accounts=_accounts([p.email for p in page.people]),
+                           total=page.total, row_errors=row_errors, filename=filename,
+                           refusal=refusal, page=page.per_page), status
+
+
+@bp.route("/export.csv")
+@hr_required
+def export():
+    """The directory's active people as a CSV file in the import's format."""
+    return Response(queries.people.directory_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=directory.csv"})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@hr_required
+def new_person():
+    """Add one person."""
+    return _person_form(None)
+
+
+@bp.route("/<int:person_id>", methods=["GET", "POST"])
+@hr_required
+def edit_person(person_id: int):
+    """Change one person: name, manager, department, title, groups, active."""
+    return _person_form(person_id)
+
+
+def _person_form(person_id: int | None):
+    detail = queries.people.person_detail(person_id) if person_id is not None else None
+    if person_id is not None and detail is None:
+        abort(404)
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in
+                  ("email", "name", "manager_email", "department", "title", "groups")}
+        values["active"] = bool(request.form.get("active"))
+        try:
+            saved = commands.save_person(current_user.email, values, person_id)
+        except SubmissionInvalid as invalid:
+            return render_template("admin/person.html", detail=detail, values=values,
+                                   errors=invalid.errors), 422
+        flash(_("Saved: %(name)s.", name=values["name"].strip()), "success")
+        return redirect(url_for("hr_people.edit_person", person_id=saved), code=303)
+    if detail is None:
+        values = {"email": "", "name": "", "manager_email": "", "department": "",
+                  "title": "", "groups": "", "active": True}
+    else:
+        p = detail.person
+        values = {"email": p.email, "name": p.name, "manager_email": p.manager_email,
+                  "department": p.department, "title": p.title, "groups": ";".join(p.groups),
+                  "active": p.active}
+    return render_template("admin/person.html", detail=detail, values=values, errors={})
 
 
 @bp.route("/import", methods=["POST"])
