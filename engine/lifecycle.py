@@ -130,6 +130,7 @@ class Run:
         self.pending = pending
         self._tasks: list[Task] | None = [] if new else None
         self._forms: dict | None = forms_from_rows(self.spec, []) if new else None
+        self._earlier: dict | None = None  # (state, task line, author) -> last answers
         self.dirty: dict = {}
         self.fired: list[str] = []
         self.children: list[Run] = []
@@ -284,7 +285,7 @@ class Run:
             "instance": self.row.id, "entry": self.row.entry, "state": self.row.state,
             "task_key": line.key, "form_id": line.form, "role": line.role,
             "assignee": person.id if person else None, "status": TaskStatus.OPEN,
-            "draft": None, "created_at": created, "due_at": due,
+            "draft": self.earlier_answers(line, person), "created_at": created, "due_at": due,
             "remind_at": next_reminder(due, line.remind, self.now),
             "escalate_at": due if (line.escalate and due) else None, "escalated_to": None,
             "repeat_at": created + line.repeat if line.repeat else None,
@@ -293,6 +294,24 @@ class Run:
         self.tasks().append(task)
         self.pending.tasks.append(task)
         return task
+
+    def earlier_answers(self, line: TaskSpec, person: Person | None) -> dict | None:
+        """Back at a step (sent back, redone), a task starts from what the same person
+        submitted for the same task line last time, as their draft; None otherwise."""
+        if person is None or self.row.entry <= 1:
+            return None
+        if self._earlier is None:  # once per command: this instance's submissions by line
+            self._earlier = {}
+            query = (Submission.select(Submission.data, Submission.author, Task.task_key,
+                                       Task.state)
+                     .join(Task, on=(Submission.task == Task.id))
+                     .where((Submission.instance == self.row.id)
+                            & (Submission.entry < self.row.entry))
+                     .order_by(Submission.id).objects())
+            for sub in query:
+                self._earlier[(sub.state, sub.task_key, sub.author_id)] = sub.data
+        data = self._earlier.get((self.row.state, line.key, person.id))
+        return dict(data) if isinstance(data, dict) else data
 
     def line_of(self, task: Task) -> TaskSpec | None:
         """The task line (spec) a task row was created from."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
 
 from engine import commands, queries, versions, visibility
@@ -73,19 +74,31 @@ def shown_submissions(user, acc: access.TaskAccess) -> list[dict]:
 
 def arrival(user, acc: access.TaskAccess) -> list[dict]:
     """The decision that brought the process back to this task's step, if any ("Send
-    back" and its reason), as far as the viewer may read it."""
+    back" and its reason), as far as the viewer may read it: one card per decision, its
+    own form (the reason) first, then the answers given with it that say anything."""
     detail = acc.detail
     readable = {v.id: v for v in access.visible_views(user, detail)}
-    out = []
+    cards: dict[tuple, dict] = {}
     for sub in detail.submissions:
         if sub.trigger and sub.entry == acc.task.entry - 1 and sub.id in readable:
             trig = next((t for t in detail.spec.transitions if t.trigger == sub.trigger), None)
             if trig is None or trig.dest != acc.task.state:
                 continue
+            data = readable[sub.id].data
+            card = cards.setdefault((sub.trigger, sub.author_name), {
+                "title": trig.title or humanize(trig.trigger), "author": sub.author_name,
+                "at": sub.submitted_at, "parts": []})
+            if not data:
+                continue  # nothing typed: no empty box
             form = form_of(detail, sub.form_id)
-            out.append({"title": trig.title or humanize(trig.trigger), "author": sub.author_name,
-                        "at": sub.submitted_at, "form_title": _title(form),
-                        "html": answers.show(user, detail, form, sub, readable[sub.id].data)})
+            card["parts"].append((sub.form_id != trig.form, _title(form),
+                                  answers.show(user, detail, form, sub, data)))
+    out = []
+    for card in cards.values():
+        parts = sorted(card.pop("parts"), key=lambda p: p[0])  # the decision's form first
+        card["form_title"] = " · ".join(title for _, title, _ in parts)
+        card["html"] = Markup("\n").join(html for _, _, html in parts)
+        out.append(card)
     return out
 
 

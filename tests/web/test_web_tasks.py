@@ -312,3 +312,22 @@ def test_a_decision_with_a_task_is_made_on_the_task_not_around_it(app):
     assert response.status_code == 303 and response.headers["Location"] == f"/tasks/{task}"
     with app.app_context():
         assert Instance.get_by_id(iid).state == "approve_nominations"
+
+
+def test_a_task_sent_back_starts_from_the_previous_answers_and_shows_the_reason_once(app):
+    iid, task = _at_approval(app)
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    response = bob.post(f"/tasks/{task}", data={
+        "comments": "Mostly fine", "_trigger": "send_back",
+        "t-send_back-reason": "Please add someone from Sales."})
+    assert response.status_code == 303
+    with app.app_context():
+        again = scenario.open_task(iid, "sam@acme.test")
+        assert again.draft == {"peers": scenario.PEERS}  # a draft Sam sees at once
+    html = sign_in(app.test_client(), app, "sam@acme.test").get(
+        f"/tasks/{again.id}").get_data(as_text=True)
+    assert html.count('data-testid="arrival"') == 1
+    assert html.count("Please add someone from Sales.") == 1
+    for i, email in enumerate(scenario.PEERS):
+        assert f'name="peers[{i}]" type="email" value="{email}"' in html or \
+            f'value="{email}"' in html.split(f'name="peers[{i}]"', 1)[1].split(">", 1)[0]
