@@ -12,11 +12,98 @@ recorded act (:func:`engine.commands.reveal_anonymous`).
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-
-from engine.visibility import line_for
+from dataclasses import dataclass, field, replace
 
 MASK = "(anonymous)"
+#: Never fewer answers than this in an aggregate (whatever a workflow says).
+MIN_ANONYMITY = 2
+
+
+# ------------------------------------------------------------------ the one Aggregate
+
+
+@dataclass
+class QuestionSummary:
+    """One question's answers, without who gave them.
+
+    ``kind`` is ``number``, ``choice``, ``text``, or ``withheld``: fewer people than the
+    threshold answered this question (an optional one), so nothing of it is shown, even
+    when the form as a whole reached the threshold.
+    """
+
+    path: str
+    title: str
+    kind: str
+    answered: int = 0
+    mean: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    distribution: list[tuple[str, int]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    out_of: str | None = None  # a score's maximum ("5"), so the mean reads "4.2 out of 5"
+
+    @property
+    def count(self) -> int:
+        """How many answers the question got."""
+        return self.answered
+
+
+@dataclass
+class Aggregate:
+    """The answers of an anonymous form put together, per question (the web's summaries
+    and the engine's/CLI's are this one class). The threshold holds per question: see
+    :func:`withhold_below`."""
+
+    form_id: str
+    count: int
+    fields: list[QuestionSummary] = field(default_factory=list)
+    threshold: int = MIN_ANONYMITY
+
+    def field(self, path: str) -> QuestionSummary:
+        """The summary of the question at ``path`` (``goals[].goal`` inside rows)."""
+        return next(f for f in self.fields if f.path == path)
+
+    @property
+    def numbers(self) -> dict:
+        """Numeric questions shown: path -> {avg, min, max, count}."""
+        return {f.path: {"avg": f.mean, "min": f.minimum, "max": f.maximum,
+                         "count": f.answered}
+                for f in self.fields if f.kind == "number" and f.mean is not None}
+
+    @property
+    def texts(self) -> dict:
+        """Text questions shown: path -> answers (order tells no author)."""
+        return {f.path: f.texts for f in self.fields if f.kind == "text" and f.texts}
+
+
+def withhold_below(summary: QuestionSummary, threshold: int,
+                   people: int | None = None) -> QuestionSummary:
+    """``summary``, or a ``withheld`` one when fewer than ``threshold`` people answered
+    that question (``people``, default ``summary.answered``; nothing of the answers kept)."""
+    if (summary.answered if people is None else people) >= max(threshold, MIN_ANONYMITY):
+        return summary
+    return QuestionSummary(summary.path, summary.title, "withheld", answered=summary.answered)
+
+
+def aggregate(form_id: str, datas: list[dict], threshold: int = MIN_ANONYMITY) -> Aggregate:
+    """Answers put together by top-level field (numbers averaged, texts sorted so order
+    reveals no author), each question withheld below ``threshold`` answers."""
+    out = Aggregate(form_id, len(datas), threshold=max(threshold, MIN_ANONYMITY))
+    for key in sorted({k for d in datas for k in d}):
+        values = [d.get(key) for d in datas if d.get(key) not in (None, "", [])]
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if numbers and len(numbers) == len(values):
+            summary = QuestionSummary(key, key, "number", len(numbers),
+                                      mean=sum(numbers) / len(numbers), minimum=min(numbers),
+                                      maximum=max(numbers))
+        else:
+            summary = QuestionSummary(key, key, "text", len(values),
+                                      texts=sorted(str(v) for v in values))
+        out.fields.append(withhold_below(summary, threshold))
+    return out
+
+
+# ------------------------------------------------------------------ operator views
 
 
 def mask_tasks(tasks) -> list:
@@ -28,6 +115,8 @@ def mask_tasks(tasks) -> list:
 def mask_detail(detail):
     """An :class:`~engine.queries.InstanceDetail` that pairs no anonymous answer with its
     author (tasks, submissions and history)."""
+    from engine.visibility import line_for
+
     hidden = [t for t in detail.tasks if t.anonymous]
     if not hidden:
         return detail

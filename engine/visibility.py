@@ -15,11 +15,10 @@ web and the CLI apply the same rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from engine.anonymity import MIN_ANONYMITY, Aggregate, aggregate  # noqa: F401 (the one)
 from engine.definitions.specs import HR_GROUP, TaskSpec, WorkflowSpec
-
-MIN_ANONYMITY = 2
 
 
 @dataclass(frozen=True)
@@ -34,16 +33,6 @@ class SubmissionView:
     state: str
 
 
-@dataclass
-class Aggregate:
-    """Answers of an anonymous form put together: count, numeric stats, texts."""
-
-    form_id: str
-    count: int
-    numbers: dict = field(default_factory=dict)  # field -> {avg, min, max}
-    texts: dict = field(default_factory=dict)  # field -> sorted list of answers
-
-
 def line_for(spec: WorkflowSpec, state: str, task_key: str | None) -> TaskSpec | None:
     """The task line a submission came from (None for a transition's form)."""
     st = spec.states.get(state)
@@ -56,6 +45,14 @@ def line_for(spec: WorkflowSpec, state: str, task_key: str | None) -> TaskSpec |
 def is_hr(viewer: str, detail) -> bool:
     """Is ``viewer`` HR (:func:`engine.roles.is_hr`, listed on the detail as ``hr``)?"""
     return viewer in detail.hr
+
+
+def revealed_to(viewer: str, detail) -> bool:
+    """Did HR member ``viewer`` reveal who wrote the instance's anonymous answers (the
+    recorded act of :func:`engine.commands.reveal_anonymous`)? Only then are raters named
+    to them; never to the subject, who is not HR about themselves."""
+    return is_hr(viewer, detail) and any(
+        e.kind == "anonymity-revealed" and e.actor == viewer for e in detail.history)
 
 
 def plays_any(viewer: str, names, detail) -> str | None:
@@ -145,21 +142,7 @@ def visible_submissions(viewer: str, detail) -> tuple[list[SubmissionView], list
         data = _without_private(sub.data, line, own or is_hr(viewer, detail))
         views.append(SubmissionView(sub.id, sub.form_id, sub.author_email, data,
                                     sub.submitted_at, sub.state))
-    aggregates = [aggregate(form_id, datas) for form_id, datas in sorted(anonymous.items())
-                  if len(datas) >= threshold(detail.spec)]
+    limit = threshold(detail.spec)
+    aggregates = [aggregate(form_id, datas, limit) for form_id, datas in sorted(anonymous.items())
+                  if len(datas) >= limit]
     return views, aggregates
-
-
-def aggregate(form_id: str, datas: list[dict]) -> Aggregate:
-    """Numbers averaged, texts listed in sorted order (so order reveals no author)."""
-    out = Aggregate(form_id, len(datas))
-    keys = sorted({k for d in datas for k in d})
-    for key in keys:
-        values = [d.get(key) for d in datas if d.get(key) is not None]
-        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-        if numbers and len(numbers) == len(values):
-            out.numbers[key] = {"avg": sum(numbers) / len(numbers), "min": min(numbers),
-                                "max": max(numbers), "count": len(numbers)}
-        else:
-            out.texts[key] = sorted(str(v) for v in values)
-    return out

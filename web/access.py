@@ -131,9 +131,15 @@ def anonymous_task_ids(detail) -> set[int]:
     return out
 
 
+def sees_raters(user, detail) -> bool:
+    """May ``user`` see who holds the anonymous tasks: HR (not the subject) after a
+    recorded reveal (:func:`engine.visibility.revealed_to`)."""
+    return visibility.revealed_to(user.email, detail)
+
+
 def sees_names(user, detail, task) -> bool:
     """May ``user`` see who holds ``task``? Always, except on anonymous lines."""
-    return (task.id not in anonymous_task_ids(detail) or visibility.is_hr(user.email, detail)
+    return (task.id not in anonymous_task_ids(detail) or sees_raters(user, detail)
             or user.email in (task.assignee_email, task.escalated_to))
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from engine import queries, versions, visibility
 from engine.queries import EventKind
-from web.access import ANONYMOUS_LABEL, anonymous_task_ids
+from web.access import ANONYMOUS_LABEL, anonymous_task_ids, sees_raters
 from web.helpers import humanize
 
 KIND_TEXT = {
@@ -128,7 +128,7 @@ def _text(event, detail) -> tuple[str, str]:
 def timeline(user, detail) -> list[Line]:
     """The instance's history for ``user``, oldest first."""
     hr = visibility.is_hr(user.email, detail)
-    hidden_tasks = set() if hr else anonymous_task_ids(detail)
+    hidden_tasks = set() if sees_raters(user, detail) else anonymous_task_ids(detail)
     hidden_people = {t.assignee_email for t in detail.tasks if t.id in hidden_tasks}
     hidden_people.discard(user.email)
     names = _names(detail)

@@ -49,10 +49,26 @@ def task_outcome(detail, task) -> str:
 
 
 def _task_rows(user, detail) -> list[dict]:
-    """Tasks of the instance, newest visit first; anonymous holders hidden from others."""
-    rows = []
+    """Tasks of the instance, newest visit first. The tasks of an anonymous line that are
+    not the viewer's make one row of counts ("1 of 3 answered"): a row per rater, with its
+    status, would tell who answered."""
+    rows, counted = [], {}
     for task in sorted(detail.tasks, key=lambda t: (-t.entry, t.id)):
         shown = access.sees_names(user, detail, task)
+        if not shown:
+            key = (task.entry, task.state, task.task_key)
+            line = [t for t in detail.tasks if (t.entry, t.state, t.task_key) == key]
+            if key not in counted:
+                counted[key] = True
+                answered = sum(1 for t in line if t.status == "submitted")
+                rows.append({"task": task, "who": _("Anonymous reviewers"), "named": False,
+                             "current": task.entry == detail.entry
+                             and task.state == detail.state,
+                             "outcome": _("%(answered)d of %(total)d answered",
+                                          answered=answered, total=len(line)),
+                             "state_title": _state_title(detail, task.state), "mine": False,
+                             "counts": True})
+            continue
         who = task.assignee_name or "Nobody (HR to reassign)"
         if task.submitted_by and task.submitted_by != task.assignee_email:
             who = _("%(author)s for %(assignee)s", author=_name_of(detail, task.submitted_by),
@@ -138,6 +154,8 @@ def _page(detail, data=None, errors=None, status=200):
         timeline=history.timeline(user, detail), decision_task=on_task,
         panels=[] if on_task else _trigger_panels(user, detail, data, errors),
         hr=visibility.is_hr(user.email, detail), console=user.may_use_console,
+        may_reveal=visibility.is_hr(user.email, detail) and bool(access.anonymous_task_ids(
+            detail)) and not access.sees_raters(user, detail),
     ), status
 
 
@@ -209,6 +227,25 @@ def reassign(instance_id: int, task_id: int):
         flash(f"Nobody active with the email {to} is in the directory.", "error")
         return redirect(url_for("tasks.show", task_id=task_id), code=303)
     flash(f"The task now belongs to {to}.", "success")
+    return redirect(url_for("instances.show", instance_id=instance_id), code=303)
+
+
+@bp.route("/<int:instance_id>/reveal", methods=["POST"])
+@login_required
+def reveal(instance_id: int):
+    """HR reveals who wrote the anonymous answers: an explicit act with a reason, kept in
+    the history (the engine refuses and records anyone else, the subject included)."""
+    detail = access.load_instance_for(current_user, instance_id)
+    if not visibility.is_hr(current_user.email, detail):
+        abort(403)
+    reason = request.form.get("reason", "").strip()[:300]
+    if not reason:
+        flash(_("Give a reason for revealing the reviewers; it is kept in the history."),
+              "error")
+        return redirect(url_for("instances.show", instance_id=instance_id), code=303)
+    commands.reveal_anonymous(instance_id, current_user.email, reason)
+    flash(_("The reviewers are shown to you on this process; the history keeps that you "
+            "looked, and why."), "success")
     return redirect(url_for("instances.show", instance_id=instance_id), code=303)
 
 

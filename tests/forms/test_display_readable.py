@@ -99,5 +99,6 @@ def test_the_aggregate_tables_have_headings_and_shares():
 
 
 def test_dates_in_the_aggregate_are_written_out():
-    html = str(render_aggregate(CHECKIN, aggregate_anonymous(CHECKIN, ANSWERS, 3)))
+    dated = [dict(a, met_on="2026-10-27") for a in ANSWERS]  # a question 4 people answered
+    html = str(render_aggregate(CHECKIN, aggregate_anonymous(CHECKIN, dated, 3)))
     assert "27 Oct 2026" in html and "2026-10-27" not in html

@@ -100,5 +100,10 @@ def test_reassigning_an_anonymous_task_does_not_name_the_new_reviewer(app):
             as_text=True)
         assert "uma@acme.test" not in html and "Uma Unrelated" not in html
         assert "reassigned Feedback for a colleague" in html
-    hr = sign_in(app.test_client(), app, "hana@acme.test").get(f"/instances/{iid}")
-    assert "to uma@acme.test; Pat is away" in hr.get_data(as_text=True)
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    # HR too reads who holds an anonymous task only after a recorded reveal
+    assert "to uma@acme.test; Pat is away" not in hana.get(f"/instances/{iid}").get_data(
+        as_text=True)
+    hana.post(f"/instances/{iid}/reveal", data={"reason": "Checking the reassignment"})
+    assert "to uma@acme.test; Pat is away" in hana.get(f"/instances/{iid}").get_data(
+        as_text=True)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import copy
 import random
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from engine.anonymity import Aggregate, QuestionSummary, withhold_below
 from engine.definitions.specs import FormSpec
 from engine.form_schema import field_path, parse_field_path
 from web.forms import widgets
@@ -200,35 +200,8 @@ def display_submission(form: FormSpec, data: Any, *, hide_fields=(), private_fie
 # --------------------------------------------------------------------------- anonymous
 
 
-@dataclass
-class FieldSummary:
-    """One question's answers, without who gave them."""
-
-    path: str
-    title: str
-    kind: str  # "number" | "choice" | "text"
-    answered: int = 0
-    mean: float | None = None
-    distribution: list[tuple[str, int]] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    out_of: str | None = None  # a score's maximum ("5"), so the mean reads "4.2 out of 5"
-
-    @property
-    def count(self) -> int:
-        """How many answers the question got."""
-        return self.answered
-
-
-@dataclass
-class Aggregate:
-    """All answers of an anonymous task, summarised per question."""
-
-    count: int
-    fields: list[FieldSummary]
-
-    def field(self, path: str) -> FieldSummary:
-        """The summary of the question at ``path`` (``goals[].goal`` inside rows)."""
-        return next(f for f in self.fields if f.path == path)
+#: A question's summary and the aggregate are the engine's one class (engine.anonymity).
+FieldSummary = QuestionSummary
 
 
 def _leaves(node: Node, path: tuple, hidden: set[str]):
@@ -259,7 +232,7 @@ def _values(data: Any, path: tuple) -> list:
 def _summary(path: tuple, node: Node, values: list) -> FieldSummary:
     shown = field_path(path).replace('["[]"]', "[]")
     answered = [v for v in values if v is not None and v != "" and v != []]
-    summary = FieldSummary(shown, node.title or shown, "text", answered=len(answered))
+    summary = QuestionSummary(shown, node.title or shown, "text", answered=len(answered))
     if node.kind == "multi":
         summary.kind = "choice"
         flat = [encode(x) for v in answered if isinstance(v, list) for x in v]
@@ -292,14 +265,22 @@ def aggregate_anonymous(form: FormSpec, submissions: list[dict], threshold: int,
     if len(submissions) < threshold:
         return None
     hidden = {field_path(_as_path(p)) for p in hide_fields}
-    fields = [_summary(path, node, [v for data in submissions for v in _values(data, path)])
-              for path, node in _leaves(root_node(form), (), hidden)]
-    return Aggregate(count=len(submissions), fields=fields)
+    fields = []
+    for path, node in _leaves(root_node(form), (), hidden):
+        per_person = [[v for v in _values(data, path) if v is not None and v != "" and v != []]
+                      for data in submissions]
+        summary = _summary(path, node, [v for values in per_person for v in values])
+        # per question, counted in people (one person's rows are one answer)
+        fields.append(withhold_below(summary, threshold, sum(1 for v in per_person if v)))
+    return Aggregate(form.id, len(submissions), fields, threshold)
 
 
 def render_aggregate(form: FormSpec, aggregate: Aggregate | None) -> Markup:
     """HTML of an :class:`Aggregate` (or a note that too few answers exist yet)."""
     from web.forms.render import env
 
+    withheld = None if aggregate is None else _(
+        "Fewer than %(num)d people answered this question, so its answers are not shown.",
+        num=aggregate.threshold)
     return Markup(env.get_template("forms/aggregate.html").render(
-        aggregate=aggregate, form_title=form.title or form.id))
+        aggregate=aggregate, form_title=form.title or form.id, withheld_text=withheld))

@@ -7,6 +7,7 @@ all of them are for members of the HR groups only.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import commands, queries, versions
@@ -56,13 +57,19 @@ def waiting_on(tasks, now, names: int = 3) -> list[dict]:
     groups: dict[str, dict] = {}
     for task in tasks:
         group = groups.setdefault(task.form_id, {"what": humanize(task.form_id), "who": [],
-                                                 "overdue": False})
-        group["who"].append(task.assignee_name or "nobody")
+                                                 "overdue": False, "anonymous": 0})
+        if task.anonymous:  # raters are named to nobody here, HR included (reveal first)
+            group["anonymous"] += 1
+        else:
+            group["who"].append(task.assignee_name or "nobody")
         group["overdue"] |= task.overdue
     for group in groups.values():
         extra = len(group["who"]) - names
-        group["text"] = ", ".join(group["who"][:names]) + (f" and {extra} more" if extra > 0
-                                                            else "")
+        parts = [", ".join(group["who"][:names]) + (f" and {extra} more" if extra > 0
+                                                    else "")] if group["who"] else []
+        if group["anonymous"]:
+            parts.append(_("%(num)d waiting", num=group["anonymous"]))
+        group["text"] = "; ".join(parts)
     return list(groups.values())
 
 
