@@ -117,7 +117,8 @@ def test_the_threshold_holds_per_question_not_per_form(app):
         debrief = scenario.open_task(iid, "bob@acme.test").id
     html = sign_in(app.test_client(), app, "bob@acme.test").get(f"/tasks/{debrief}").get_data(
         as_text=True)
-    ownership = re.search(r'rf-aggregate-field" data-path="ownership">.*?</div>', html, re.S).group(0)
+    ownership = re.search(r'rf-aggregate-field" data-path="ownership">.*?</div>', html,
+                          re.S).group(0)
     assert "Average" not in ownership and "3.50" not in ownership
     assert "Fewer than 3 people answered this question" in ownership
     delivery = re.search(r'rf-aggregate-field" data-path="delivery">.*?</div>', html, re.S).group(0)
