@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from peewee import CharField, DateTimeField, Model
+from peewee import CharField, DateTimeField, IntegerField, Model
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import utcnow
@@ -34,13 +34,81 @@ class Account(Model):
     invite_expires_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     last_sign_in_at = DateTimeField(null=True)
+    # sessions carry the version they began with; a sign-out or a new password moves it on,
+    # so a captured session cookie stops working
+    session_version = IntegerField(default=0)
 
     class Meta:
         database = db
         table_name = "web_account"
 
 
-MODELS = [Account]
+class SignInFailure(Model):
+    """One failed sign-in, counted per account and per client address in the database, so
+    every server process (gunicorn workers) shares the limit. ``key`` is a hash: an email
+    of any length costs the same few bytes."""
+
+    key = CharField(max_length=64, index=True)
+    at = DateTimeField(index=True)
+
+    class Meta:
+        database = db
+        table_name = "web_sign_in_failure"
+
+
+MODELS = [Account, SignInFailure]
+
+
+class AccountHasPassword(ValueError):
+    """An invite would replace the password of someone who has one (send a reset)."""
+
+
+_dummy_hash: list[str] = []
+
+
+def _dummy() -> str:
+    """A hash to check wrong emails against, so they cost what a wrong password costs."""
+    if not _dummy_hash:
+        _dummy_hash.append(generate_password_hash(secrets.token_urlsafe(16)))
+    return _dummy_hash[0]
+
+
+def failure_key(kind: str, value: str) -> str:
+    """The stored key of a sign-in counter (``email`` or ``address``)."""
+    return hashlib.sha256(f"{kind}:{value}".encode("utf-8", "replace")).hexdigest()
+
+
+def recent_failures(key: str, since: datetime) -> int:
+    return SignInFailure.select().where((SignInFailure.key == key)
+                                        & (SignInFailure.at >= since)).count()
+
+
+def record_failure(keys: list[str], now: datetime, forget_before: datetime) -> None:
+    """Count one failed sign-in under each key (and forget those older than the window)."""
+    with db.atomic():
+        SignInFailure.delete().where(SignInFailure.at < forget_before).execute()
+        SignInFailure.insert_many([{"key": k, "at": now} for k in keys]).execute()
+
+
+def clear_failures(key: str) -> None:
+    SignInFailure.delete().where(SignInFailure.key == key).execute()
+
+
+def has_password(email: str) -> bool:
+    account = account_for(email)
+    return account is not None and bool(account.password_hash)
+
+
+def session_version(email: str) -> int:
+    """The version a session of ``email`` must carry to be valid."""
+    account = account_for(email)
+    return account.session_version if account is not None else 0
+
+
+def end_sessions(email: str) -> None:
+    """Every session of ``email`` ends (sign-out, new password)."""
+    Account.update(session_version=Account.session_version + 1).where(
+        Account.email == normalize_email(email)).execute()
 
 
 def normalize_email(email: str) -> str:
@@ -75,6 +143,8 @@ def set_password(email: str, password: str) -> Account:
     if problem:
         raise ValueError(problem)
     account = _account(email)
+    if account.password_hash:  # a new password ends every session begun with the old one
+        account.session_version += 1
     account.password_hash = generate_password_hash(password)
     account.invite_hash = None
     account.invite_expires_at = None
@@ -86,8 +156,8 @@ def check_password(email: str, password: str) -> Account | None:
     """The account if ``password`` is right for ``email``; None otherwise."""
     account = account_for(email)
     if account is None or not account.password_hash:
-        # Hash anyway so a wrong email costs the same time as a wrong password.
-        check_password_hash(generate_password_hash("x"), password)
+        # Check a hash anyway so a wrong email costs the same time as a wrong password.
+        check_password_hash(_dummy(), password)
         return None
     if not check_password_hash(account.password_hash, password):
         return None
@@ -96,10 +166,18 @@ def check_password(email: str, password: str) -> Account | None:
     return account
 
 
-def create_invite(email: str, now: datetime | None = None) -> str:
-    """A new invite token for ``email`` (replacing an older one); only its hash is kept."""
+def create_invite(email: str, now: datetime | None = None, *, reset: bool = False) -> str:
+    """A new invite token for ``email`` (replacing an older one); only its hash is kept.
+
+    An invite is for someone without a password (:class:`AccountHasPassword` otherwise);
+    ``reset=True`` makes a password-reset token, which goes to the person only, by mail.
+    Their password works until they use it.
+    """
     token = secrets.token_urlsafe(32)
     account = _account(email)
+    if account.password_hash and not reset:
+        raise AccountHasPassword(f"{account.email} has a password; send a password reset "
+                                 "to them instead")
     account.invite_hash = _token_hash(token)
     account.invite_expires_at = (now or utcnow()) + INVITE_LIFETIME
     account.save()

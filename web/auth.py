@@ -6,8 +6,7 @@ it is a web account (``web.accounts``) or, behind a company SSO proxy, a trusted
 
 from __future__ import annotations
 
-import threading
-import time
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from engine import roles
+from engine.clock import utcnow
 from web import accounts
 from web import people as directory
 
@@ -68,11 +68,17 @@ def user_for_person(person) -> User:
     return User(person, directory.groups_of(person))
 
 
+#: The session key holding the account's session version at sign-in.
+SESSION_VERSION = "sv"
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     person = directory.person_by_id(user_id)
     if person is None or not directory.is_active(person):
         return None
+    if session.get(SESSION_VERSION, 0) != accounts.session_version(person.email):
+        return None  # signed out, or the password changed, since this session began
     return user_for_person(person)
 
 
@@ -107,31 +113,39 @@ def _safe_next(target: str | None) -> str:
 def _sign_in(person) -> None:
     session.clear()  # a fresh session for the new identity (no fixation)
     login_user(user_for_person(person))
+    session[SESSION_VERSION] = accounts.session_version(person.email)
+
+
+#: A sign-in form field longer than this is refused outright (an email is at most 320).
+MAX_EMAIL_LENGTH = 320
+MAX_PASSWORD_LENGTH = 1024
 
 
 class Throttle:
-    """At most ``limit`` failed sign-ins per email in ``window`` seconds (per process)."""
+    """Failed sign-ins counted in the database (every server process shares them): at most
+    ``per_account`` per email and ``per_address`` per client address in ``window``."""
 
-    def __init__(self, limit: int = 10, window: float = 900.0):
-        self.limit, self.window = limit, window
-        self.failures: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
+    def __init__(self, per_account: int = 10, per_address: int = 20, window: float = 900.0):
+        self.per_account, self.per_address = per_account, per_address
+        self.window = timedelta(seconds=window)
 
-    def _recent(self, key: str, now: float) -> list[float]:
-        return [t for t in self.failures.get(key, []) if now - t < self.window]
+    @staticmethod
+    def keys(email: str, address: str | None) -> tuple[str, str]:
+        return (accounts.failure_key("email", email.lower()),
+                accounts.failure_key("address", address or "?"))
 
-    def blocked(self, key: str) -> bool:
-        with self.lock:
-            return len(self._recent(key, time.monotonic())) >= self.limit
+    def blocked(self, email: str, address: str | None) -> bool:
+        since = utcnow() - self.window
+        by_email, by_address = self.keys(email, address)
+        return (accounts.recent_failures(by_email, since) >= self.per_account
+                or accounts.recent_failures(by_address, since) >= self.per_address)
 
-    def failed(self, key: str) -> None:
-        with self.lock:
-            now = time.monotonic()
-            self.failures[key] = [*self._recent(key, now), now]
+    def failed(self, email: str, address: str | None) -> None:
+        now = utcnow()
+        accounts.record_failure(list(self.keys(email, address)), now, now - self.window)
 
-    def clear(self, key: str) -> None:
-        with self.lock:
-            self.failures.pop(key, None)
+    def clear(self, email: str) -> None:
+        accounts.clear_failures(self.keys(email, None)[0])
 
 
 def _throttle() -> Throttle:
@@ -147,18 +161,20 @@ def login():
     if request.method == "POST":
         email = request.form.get("email", "").strip()
         password = request.form.get("password", "")
-        key = email.lower()
-        if _throttle().blocked(key):
-            flash("Too many failed attempts for this email. Wait 15 minutes, or ask HR for "
-                  "an invite link to set a new password.", "error")
+        if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+            abort(400)
+        address = request.remote_addr
+        if _throttle().blocked(email, address):
+            flash("Too many failed attempts to sign in. Wait 15 minutes, or ask HR to send "
+                  "you a password reset.", "error")
             return render_template("auth/login.html", email=email), 429
         person = directory.person_by_email(email) if email else None
         account = accounts.check_password(email, password) if email and password else None
         if person is not None and account is not None and directory.is_active(person):
-            _throttle().clear(key)
+            _throttle().clear(email)
             _sign_in(person)
             return redirect(_safe_next(request.args.get("next")))
-        _throttle().failed(key)
+        _throttle().failed(email, address)
         flash("That email and password do not match an account.", "error")
         return render_template("auth/login.html", email=email), 401
     return render_template("auth/login.html", email=email)
@@ -166,7 +182,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST only, with a CSRF token, so a link cannot sign someone out)."""
+    """Sign out (POST only, with a CSRF token, so a link cannot sign someone out). Every
+    session of the person ends, so a copy of the cookie stops working too."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user.email)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -217,6 +236,7 @@ def _trusted_header_sign_in() -> None:
 def init_app(app) -> None:
     """Attach Flask-Login and the trusted-header hook."""
     login_manager.init_app(app)
-    app.extensions["reviewflow.throttle"] = Throttle(app.config.get("LOGIN_ATTEMPTS", 10))
+    app.extensions["reviewflow.throttle"] = Throttle(
+        app.config.get("LOGIN_ATTEMPTS", 10), app.config.get("LOGIN_ATTEMPTS_PER_ADDRESS", 20))
     app.before_request(_trusted_header_sign_in)
     app.register_blueprint(bp)

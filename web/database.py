@@ -37,6 +37,20 @@ def create_tables() -> None:
     """The engine's tables and the web's own (sign-in accounts, personal settings)."""
     store.create_tables()
     store.db.create_tables(WEB_MODELS, safe=True)
+    _add_missing_columns(WEB_MODELS)
+
+
+def _add_missing_columns(models) -> None:
+    """Columns added to the web's tables since a database was made (``session_version``)."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    for model in models:
+        have = {c.name for c in store.db.get_columns(model._meta.table_name)}
+        missing = [f for f in model._meta.sorted_fields if f.column_name not in have]
+        if missing:
+            migrator = SchemaMigrator.from_database(store.db.obj)
+            migrate(*[migrator.add_column(model._meta.table_name, f.column_name, f)
+                      for f in missing])
 
 
 def bind(app: Flask) -> None:

@@ -52,6 +52,13 @@ def test_user_errors_are_clear(db_url, args, message):
     assert message in result.output
 
 
+def test_invite_refuses_someone_with_a_password(db_url):
+    assert _run(db_url, "users", "set-password", "sam@acme.test", "--password",
+                "a long one 1").exit_code == 0
+    result = _run(db_url, "users", "invite", "sam@acme.test")
+    assert result.exit_code == 1 and "has a password" in result.output
+
+
 def test_invite_prints_a_working_link(db_url, tmp_path):
     result = _run(db_url, "users", "invite", "bob@acme.test", "--base-url",
                   "https://reviews.acme.test/")

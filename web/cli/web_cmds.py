@@ -81,7 +81,10 @@ def invite(obj, email: str, base_url: str | None) -> None:
     app = _app(obj)
     with app.app_context():
         person = _person_or_fail(email)
-        token = accounts.create_invite(person.email)
+        try:  # an invite never replaces a password (use set-password, or a reset by mail)
+            token = accounts.create_invite(person.email)
+        except accounts.AccountHasPassword as refused:
+            raise click.ClickException(str(refused)) from None
         link = accounts.invite_link(token, base_url or app.config.get("BASE_URL") or "http://127.0.0.1:5000")
     click.echo(link)
 

@@ -152,12 +152,35 @@ def invite(person_id: int):
     person = queries.people.person(person_id)
     if person is None or not person.active:
         abort(404)
-    token = accounts.create_invite(person.email)
+    try:  # only for someone without a password: an invite must not take over an account
+        token = accounts.create_invite(person.email)
+    except accounts.AccountHasPassword:
+        abort(409, description=_("%(name)s already has a password. Send them a password "
+                                 "reset instead: it goes to them by mail.", name=person.name))
     base = current_app.config.get("BASE_URL") or request.host_url
     link = accounts.invite_link(token, base)
-    commands.queue_mail(person.email, "invite", "Your reviewflow sign-in",
-                        f"{current_user.name} invited you to reviewflow. Choose your "
-                        f"password here (the link works for 7 days):\n{link}\n")
-    flash(f"Invite for {person.name} queued by email. You can also send them this link "
-          f"yourself: {link}", "success")
-    return redirect(url_for("hr_people.index", q=person.email), code=303)
+    commands.queue_account_mail(person.email, "invite", "Your reviewflow sign-in",
+                                f"{current_user.name} invited you to reviewflow. Choose your "
+                                f"password here (the link works for 7 days):\n{link}\n",
+                                actor=current_user.email)
+    # shown on this page only, never flashed: a flash would keep the link in the cookie
+    return render_template("admin/invite_sent.html", person=person, link=link)
+
+
+@bp.route("/<int:person_id>/reset", methods=["POST"])
+@hr_required
+def reset(person_id: int):
+    """Send someone who has a password a reset link, to them only (by mail, recorded in
+    the directory's history). Their password keeps working until they use it."""
+    person = queries.people.person(person_id)
+    if person is None or not person.active:
+        abort(404)
+    token = accounts.create_invite(person.email, reset=True)
+    base = current_app.config.get("BASE_URL") or request.host_url
+    commands.queue_account_mail(
+        person.email, "password-reset", "Reset your reviewflow password",
+        f"{current_user.name} (HR) sent you a link to choose a new reviewflow password. It "
+        f"works for 7 days; until you use it your password stays as it is. If you did not "
+        f"ask for it, ignore this mail.\n{accounts.invite_link(token, base)}\n",
+        actor=current_user.email)
+    return render_template("admin/invite_sent.html", person=person, link=None)
