@@ -31,6 +31,7 @@ from engine.commands.tasks import choose_manual, fire, may_fire, save_draft, sub
 __all__ = [
     "LAUNCH_BATCH", "STANDARD_FILTERS", "SYSTEM", "CommandResult", "LaunchResult", "NudgeResult",
     "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch", "locked_run",
-    "may_fire", "may_start", "nudge", "population", "queue_account_mail", "queue_mail", "reassign", "record_refusal",
+    "may_fire", "may_start", "nudge", "population", "queue_account_mail", "queue_mail",
+    "reassign", "record_refusal",
     "reveal_anonymous", "run_for", "save_draft", "save_person", "start", "submit", "utc",
 ]
