@@ -79,6 +79,7 @@ class EventKind(StrEnum):
     EXPRESSION_ERROR = "expression-error"
     AUTO_LOOP_STOPPED = "auto-loop-stopped"  # MAX_AUTO_STEPS reached in one command
     ANONYMITY_REVEALED = "anonymity-revealed"  # HR looked at anonymous authors
+    EXPORTED = "exported"  # HR exported answers with private fields (engine.exports)
 
 
 class JSONField(pw.TextField):

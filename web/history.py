@@ -119,6 +119,9 @@ def _text(event, detail) -> tuple[str, str]:
         return f"{KIND_TEXT[kind]} {form}".strip(), note
     if kind in ABOUT_A_FORM:
         return f"{KIND_TEXT[kind]} {form}".strip(), ""
+    if kind == EventKind.EXPORTED:
+        return ("exported the answers, private fields included",
+                ", ".join(event.detail.get("private_fields") or ()))
     if kind == EventKind.REFUSED:
         return (f"tried {humanize(event.trigger) or 'an action'}, which was refused",
                 str(event.detail.get("reason") or ""))

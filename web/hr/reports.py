@@ -1,0 +1,45 @@
+"""A cycle's results out of reviewflow: the exports (CSV and XLSX) of ``engine.exports``.
+
+Anyone signed in may ask; the engine's reading rules decide what the file holds (HR the
+whole cycle, a manager their own people). An export that includes private fields is
+recorded in the history of each instance it covers, so the download is a POST.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flask import Blueprint, abort, request, send_file
+from flask_login import current_user, login_required
+
+from engine import exports, queries
+
+bp = Blueprint("reports", __name__, url_prefix="/cycles")
+
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _file_name(cycle: str, file_format: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", cycle).strip("-").lower() or "cycle"
+    return f"{slug}.{file_format}"
+
+
+@bp.route("/<int:cycle_id>/export", methods=["POST"])
+@login_required
+def export(cycle_id: int):
+    """Download the cycle's answers as the signed-in person may read them."""
+    cycle = queries.cycle(cycle_id)
+    file_format = request.form.get("format", "")
+    if cycle is None:
+        abort(404)
+    if file_format not in exports.FORMATS:
+        abort(400)
+    table = exports.cycle_export(cycle.name, current_user.email)
+    if not table.rows and not current_user.may_use_console:
+        abort(404)  # nothing of this cycle is theirs to read: as if it did not exist
+    body = exports.render(table, file_format)
+    exports.record(table, file_format)
+    return send_file(io.BytesIO(body), mimetype=MIMETYPES[file_format], as_attachment=True,
+                     download_name=_file_name(cycle.name, file_format))
