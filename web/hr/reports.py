@@ -1,8 +1,10 @@
-"""A cycle's results out of reviewflow: the exports (CSV and XLSX) of ``engine.exports``.
+"""A cycle's results: the report page (``engine.reports``) and the exports (CSV and
+XLSX, ``engine.exports``).
 
-Anyone signed in may ask; the engine's reading rules decide what the file holds (HR the
-whole cycle, a manager their own people). An export that includes private fields is
-recorded in the history of each instance it covers, so the download is a POST.
+Anyone signed in may ask; the engine's reading rules decide what they get (HR the whole
+cycle, a manager their own people; someone with nothing in the cycle gets 404, as if it
+did not exist). An export that includes private fields is recorded in the history of each
+instance it covers, so the download is a POST.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import io
 import re
 
-from flask import Blueprint, abort, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from engine import exports, queries
+from engine import exports, queries, reports
+from web.helpers import utcnow
 
 bp = Blueprint("reports", __name__, url_prefix="/cycles")
 
@@ -43,3 +46,19 @@ def export(cycle_id: int):
     exports.record(table, file_format)
     return send_file(io.BytesIO(body), mimetype=MIMETYPES[file_format], as_attachment=True,
                      download_name=_file_name(cycle.name, file_format))
+
+
+@bp.route("/<int:cycle_id>/report")
+@login_required
+def report(cycle_id: int):
+    """The cycle's report, filtered by department, manager and step."""
+    if queries.cycle(cycle_id) is None:
+        abort(404)
+    scope = reports.Scope(department=request.args.get("department", "").strip(),
+                          manager=request.args.get("manager", "").strip(),
+                          state=request.args.get("state", "").strip())
+    found = reports.cycle_report(cycle_id, current_user.email, scope, now=utcnow())
+    if not found.is_hr and not found.processes and not scope.department \
+            and not scope.manager and not scope.state:
+        abort(404)
+    return render_template("reports/cycle.html", report=found)
