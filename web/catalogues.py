@@ -2,7 +2,9 @@
 
 ``python -m web.catalogues update`` extracts every message of the engine, the web code and
 the templates (``babel.cfg``) and merges it into ``web/translations/{da,sv}/.../messages.po``;
-``compile`` writes the ``.mo`` files; ``check`` lists what a catalogue lacks. Output is
+``compile`` writes the ``.mo`` files; ``check`` lists what a catalogue lacks; ``fill
+FILE.json`` writes translations from ``{"da": {msgid: text or [singular, plural]}, "sv":
+...}`` (handy after a merge: take one side's catalogue, ``update``, then ``fill``). Output is
 deterministic (sorted, no line numbers, a fixed header date) so that two branches adding
 messages rarely touch the same lines of a catalogue.
 """
@@ -113,9 +115,32 @@ def _placeholder_errors(message) -> list[str]:
     return []
 
 
+def fill(table: dict) -> list[str]:
+    """Put the translations of ``table`` (language -> msgid -> text, or a list for a
+    plural) into the catalogues; return the msgids a catalogue does not have."""
+    missing = []
+    for language, texts in table.items():
+        catalogue = read(language)
+        for msgid, text in texts.items():
+            message = catalogue.get(msgid)
+            if message is None:
+                missing.append(f"{language}: {msgid!r}")
+                continue
+            message.string = tuple(text) if isinstance(text, list) else text
+            message.flags.discard("fuzzy")
+        write(language, catalogue)
+    return missing
+
+
 def main(argv: list[str]) -> int:
-    """``update`` | ``compile`` | ``check``."""
+    """``update`` | ``compile`` | ``check`` | ``fill FILE.json``."""
     command = argv[0] if argv else "check"
+    if command == "fill" and len(argv) == 2:
+        import json
+
+        missing = fill(json.loads(Path(argv[1]).read_text(encoding="utf-8")))
+        print("\n".join(f"not in the catalogue (run update first): {m}" for m in missing))
+        return 1 if missing else 0
     if command == "update":
         update()
     elif command == "compile":
@@ -128,7 +153,8 @@ def main(argv: list[str]) -> int:
         print("\n".join(found) or "every catalogue is complete")
         return 1 if found else 0
     else:
-        print(f"unknown command {command!r}: use update, compile or check", file=sys.stderr)
+        print(f"unknown command {command!r}: use update, compile, check or fill FILE.json",
+              file=sys.stderr)
         return 2
     return 0
 
