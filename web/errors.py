@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -15,39 +16,45 @@ from engine.errors import ReviewflowError
 
 log = logging.getLogger(__name__)
 
-# status -> (title, explanation) shown on the error page.
+# status -> (title, explanation) shown on the error page, in the reader's language.
 MESSAGES = {
-    400: ("Something was wrong with that request",
-          "The page could not use what was sent. Go back, reload the page and try again."),
-    401: ("Please sign in", "You need to sign in to see this page."),
-    403: ("You don't have access to this",
-          "This page belongs to a process you are not part of, or the step is not yours to take."),
-    404: ("Page not found",
-          "There is nothing here. It may have been removed, or the link may be mistyped."),
-    405: ("That action isn't possible here", "This page does not accept that kind of request."),
-    409: ("Someone else just moved this process on",
-          "While you were working, someone else acted on this process, so your action no longer "
-          "applies. Open the process again to see where it is now."),
-    413: ("That upload is too large", "Please send a smaller file."),
-    429: ("Too many attempts", "Please wait a few minutes and try again."),
-    422: ("That could not be accepted", "Some of what was sent is not valid. Please correct it."),
-    503: ("This part of reviewflow is not available right now",
-          "An administrator needs to fix the configuration first."),
-    500: ("Something went wrong on our side",
-          "The problem has been logged. Please try again in a moment."),
+    400: (lazy_gettext("Something was wrong with that request"),
+          lazy_gettext("The page could not use what was sent. Go back, reload the page and "
+                       "try again.")),
+    401: (lazy_gettext("Please sign in"), lazy_gettext("You need to sign in to see this page.")),
+    403: (lazy_gettext("You don't have access to this"),
+          lazy_gettext("This page belongs to a process you are not part of, or the step is "
+                       "not yours to take.")),
+    404: (lazy_gettext("Page not found"),
+          lazy_gettext("There is nothing here. It may have been removed, or the link may be "
+                       "mistyped.")),
+    405: (lazy_gettext("That action isn't possible here"),
+          lazy_gettext("This page does not accept that kind of request.")),
+    409: (lazy_gettext("Someone else just moved this process on"),
+          lazy_gettext("While you were working, someone else acted on this process, so your "
+                       "action no longer applies. Open the process again to see where it is "
+                       "now.")),
+    413: (lazy_gettext("That upload is too large"), lazy_gettext("Please send a smaller file.")),
+    429: (lazy_gettext("Too many attempts"),
+          lazy_gettext("Please wait a few minutes and try again.")),
+    422: (lazy_gettext("That could not be accepted"),
+          lazy_gettext("Some of what was sent is not valid. Please correct it.")),
+    503: (lazy_gettext("This part of reviewflow is not available right now"),
+          lazy_gettext("An administrator needs to fix the configuration first.")),
+    500: (lazy_gettext("Something went wrong on our side"),
+          lazy_gettext("The problem has been logged. Please try again in a moment.")),
 }
 
-CSRF_MESSAGE = (
-    "Your form expired or was sent from somewhere else. "
-    "Go back, reload the page and send it again."
-)
+CSRF_MESSAGE = lazy_gettext("Your form expired or was sent from somewhere else. Go back, "
+                            "reload the page and send it again.")
 
 
 def render_error(status: int, detail: str | None = None):
     """Render the error page for ``status`` with an optional one-line ``detail``."""
     title, text = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     return render_template(
-        "errors/error.html", status=status, title=title, text=text, detail=detail
+        "errors/error.html", status=status, title=str(title), text=str(text),
+        detail=str(detail) if detail is not None else None
     ), status
 
 
