@@ -2,8 +2,12 @@
 
 :func:`init`/:func:`connect` point the proxy at SQLite (``sqlite:///PATH``) or PostgreSQL
 (``postgresql://...``); the web app opens and closes it per request the way ``FlaskDB``
-does. Caches keyed by row ids register a reset hook here, so they forget ids that belong
-to another database.
+does. On PostgreSQL the connections are pooled (``playhouse.pool``): closing one hands it
+back to the pool, so a request does not pay for a new server connection (about 2 ms
+each). ``REVIEWFLOW_DB_POOL_SIZE`` sets the most connections one process keeps (default
+20; 0 turns pooling off); a thread that finds them all busy waits up to
+``REVIEWFLOW_DB_POOL_TIMEOUT`` seconds (default 30). Caches keyed by row ids register a
+reset hook here, so they forget ids that belong to another database.
 """
 
 from __future__ import annotations
@@ -12,10 +16,15 @@ import os
 from urllib.parse import unquote, urlparse
 
 import peewee as pw
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
 
 db = pw.DatabaseProxy()
 
 BUSY_TIMEOUT_S = 10
+DEFAULT_POOL_SIZE = 20
+DEFAULT_POOL_TIMEOUT_S = 30
+#: A pooled connection unused this long is closed rather than handed out again.
+POOL_STALE_S = 300
 
 
 def _sqlite(path: str) -> pw.SqliteDatabase:
@@ -33,15 +42,30 @@ def _sqlite(path: str) -> pw.SqliteDatabase:
     )
 
 
+def pool_size() -> int:
+    """``REVIEWFLOW_DB_POOL_SIZE`` (connections one process keeps on PostgreSQL; 0: none)."""
+    text = os.environ.get("REVIEWFLOW_DB_POOL_SIZE", "").strip()
+    try:
+        return max(0, int(text)) if text else DEFAULT_POOL_SIZE
+    except ValueError:
+        raise ValueError(f"REVIEWFLOW_DB_POOL_SIZE must be a whole number, not {text!r}") \
+            from None
+
+
 def _postgres(url: str) -> pw.PostgresqlDatabase:
     parts = urlparse(url)
-    return pw.PostgresqlDatabase(
-        unquote(parts.path.lstrip("/")),
-        user=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        host=parts.hostname or None,
-        port=parts.port or 5432,
-    )
+    options = {
+        "user": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else None,
+        "host": parts.hostname or None,
+        "port": parts.port or 5432,
+    }
+    name, size = unquote(parts.path.lstrip("/")), pool_size()
+    if not size:
+        return pw.PostgresqlDatabase(name, **options)
+    timeout = float(os.environ.get("REVIEWFLOW_DB_POOL_TIMEOUT") or DEFAULT_POOL_TIMEOUT_S)
+    return PooledPostgresqlDatabase(name, max_connections=size, stale_timeout=POOL_STALE_S,
+                                    timeout=timeout, **options)
 
 
 def database_for(url: str) -> pw.Database:
@@ -63,6 +87,8 @@ def init(url: str) -> pw.Database:
     and closes ``db`` per request, the way ``FlaskDB`` does)."""
     global _current_url
     close()
+    if isinstance(db.obj, PooledDatabase):
+        db.obj.close_idle()  # the pool we leave keeps no idle server connections open
     database = database_for(url)
     db.initialize(database)
     if url != _current_url:

@@ -1,0 +1,63 @@
+"""PostgreSQL connections are pooled: a closed connection goes back to the pool and the
+next open reuses it, so a web request or a worker round does not pay for a new one."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from playhouse.pool import PooledPostgresqlDatabase
+
+from engine import connection, store
+
+
+def _backend_pid() -> int:
+    return store.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_closed_connection_is_reused(postgres_url, monkeypatch):
+    monkeypatch.delenv("REVIEWFLOW_DB_POOL_SIZE", raising=False)
+    database = store.init(postgres_url)
+    assert isinstance(database, PooledPostgresqlDatabase)
+    pids = []
+    for _ in range(5):  # as five web requests one after the other
+        store.db.connect(reuse_if_open=True)
+        pids.append(_backend_pid())
+        store.db.close()
+    assert len(set(pids)) == 1
+
+
+@pytest.mark.postgres
+def test_threads_get_connections_of_their_own_up_to_the_pool_size(postgres_url, monkeypatch):
+    monkeypatch.setenv("REVIEWFLOW_DB_POOL_SIZE", "3")
+    store.init(postgres_url)
+    barrier, pids, errors = threading.Barrier(3), [], []
+
+    def work():
+        try:
+            store.db.connect(reuse_if_open=True)
+            barrier.wait(timeout=10)  # all three hold a connection at once
+            pids.append(_backend_pid())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            store.db.close()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert errors == [] and len(set(pids)) == 3
+    assert store.db.obj._max_connections == 3
+
+
+@pytest.mark.postgres
+def test_pooling_can_be_switched_off_and_a_bad_size_is_refused(postgres_url, monkeypatch):
+    monkeypatch.setenv("REVIEWFLOW_DB_POOL_SIZE", "0")
+    database = connection.database_for(postgres_url)
+    assert not isinstance(database, PooledPostgresqlDatabase)
+    monkeypatch.setenv("REVIEWFLOW_DB_POOL_SIZE", "many")
+    with pytest.raises(ValueError, match="REVIEWFLOW_DB_POOL_SIZE must be a whole number"):
+        connection.database_for(postgres_url)
