@@ -201,6 +201,10 @@ class Task(BaseModel):
             (("assignee", "status", "due_at"), False),
             (("escalated_to", "status"), False),
             (("instance", "entry"), False),
+            # "recently done": one person's submitted tasks, newest first
+            (("submitted_by", "status", "submitted_at"), False),
+            # open and overdue tasks counted per cycle without reading closed ones
+            (("status", "instance", "due_at"), False),
         )
 
 
