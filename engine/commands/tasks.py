@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engine import connection, roles, statements
 from engine.commands.base import (
@@ -20,6 +20,7 @@ from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
 from engine.lifecycle import Run
 from engine.source import did_you_mean
 from engine.store import (
+    Event,
     EventKind,
     Submission,
     Task,
@@ -88,8 +89,23 @@ def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> 
         task, form = _answerable_task(run, task_id, actor, draft=True)
         draft = strip_unknown(form, _payload(data))
         statements.update_row(Task, task.id, draft=draft)
-        run.event(EventKind.DRAFT_SAVED, actor, task_id=task.id, form=task.form_id)
+        if not _saved_lately(run.row.id, task.id, actor, now):
+            run.event(EventKind.DRAFT_SAVED, actor, task_id=task.id, form=task.form_id)
         return result_of(run, task.id)
+
+
+#: Draft saves of one person on one task within this long are one history event: the
+#: history stays readable (and the instance page fast) however often someone saves.
+DRAFT_EVENT_EVERY = timedelta(hours=1)
+
+
+def _saved_lately(instance_id: int, task_id: int, actor: str, now: datetime) -> bool:
+    """Has ``actor`` a ``draft-saved`` event on ``task_id`` within the last hour?"""
+    return (Event.select(Event.id)
+            .where((Event.instance == instance_id) & (Event.task == task_id)
+                   & (Event.kind == EventKind.DRAFT_SAVED) & (Event.actor == actor)
+                   & (Event.at > now - DRAFT_EVENT_EVERY))
+            .exists())
 
 
 def submit(task_id, actor: str, data: dict, trigger: str | None = None,

@@ -125,6 +125,18 @@ def test_drafts_are_kept_unvalidated_for_the_assignee(review):
     assert Task.get_by_id(task.id).draft is None
 
 
+def test_draft_saves_within_an_hour_are_one_history_event(review):
+    task = task_of("ann@x.com", "self-review")
+    for minutes in (0, 5, 30, 59):
+        commands.save_draft(task.id, "ann@x.com", {"rating": 1 + minutes % 5},
+                            now=T0 + timedelta(minutes=minutes))
+    assert len(events(task.instance_id, "draft-saved")) == 1
+    assert Task.get_by_id(task.id).draft == {"rating": 5}  # the last save is what is kept
+    commands.save_draft(task.id, "ann@x.com", {"rating": 2}, now=T0 + timedelta(minutes=61))
+    saved = events(task.instance_id, "draft-saved")
+    assert [e.at for e in saved] == [T0, T0 + timedelta(minutes=61)]
+
+
 def test_fire_by_an_allowed_role_with_conditions(review):
     commands.submit(task_of("ann@x.com", "self-review").id, "ann@x.com", GOOD, now=T0)
     manager_task = task_of("mia@x.com", "manager-review")
