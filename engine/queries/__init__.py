@@ -13,6 +13,7 @@ here, so pages compare with it without reaching into :mod:`engine.store`.
 
 from engine.queries import people
 from engine.queries.cycles import (
+    DASHBOARD_PAGE,
     about,
     cycle,
     cycle_instances,
@@ -20,6 +21,7 @@ from engine.queries.cycles import (
     cycle_subject_ids,
     cycles,
     instances_of,
+    overdue_in_cycle,
     team,
 )
 from engine.queries.inbox import (
@@ -51,11 +53,13 @@ from engine.queries.starting import StartOptions, start_options
 from engine.store import EventKind, InstanceStatus, TaskStatus
 
 __all__ = [
-    "DECISION_LIMIT", "CycleItem", "CycleProgress", "DecisionItem", "EventItem", "EventKind",
+    "DASHBOARD_PAGE", "DECISION_LIMIT", "CycleItem", "CycleProgress", "DecisionItem",
+    "EventItem", "EventKind",
     "Inbox", "InstanceDetail", "InstanceItem", "InstanceStatus", "PersonItem", "StartOptions",
     "SubmissionItem", "TaskItem", "TaskStatus", "TriggerItem", "about", "cycle",
     "cycle_instances", "cycle_named", "cycle_subject_ids", "cycles", "draft", "drafts",
-    "history", "inbox", "instance_detail", "instances_of", "open_tasks_of", "people",
+    "history", "inbox", "instance_detail", "instances_of", "open_tasks_of", "overdue_in_cycle",
+    "people",
     "recently_done", "start_options", "submissions_of", "task_detail", "task_draft", "tasks",
     "team",
 ]

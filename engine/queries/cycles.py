@@ -86,10 +86,39 @@ def cycle_subject_ids(cycle_id: int) -> set[int]:
             .where(Instance.cycle == cycle_id)}
 
 
-def cycle_instances(cycle_id: int, now: datetime | None = None) -> list[InstanceItem]:
-    """A cycle's instances by subject name, each with its open tasks (two queries)."""
-    query = _instances().where(Instance.cycle == cycle_id).order_by(Subject.name, Instance.id)
+#: Instances on one page of a cycle's dashboard.
+DASHBOARD_PAGE = 100
+
+
+def cycle_instances(cycle_id: int, now: datetime | None = None, after: int | None = None,
+                    limit: int | None = None) -> list[InstanceItem]:
+    """A cycle's instances by subject name, each with its open tasks (two queries).
+
+    Paged by key, not by offset: ``after`` is the last instance id of the page before, and
+    the page starts after that instance's (subject name, id), so page 100 costs what page
+    1 costs."""
+    query = _instances().where(Instance.cycle == cycle_id)
+    if after is not None:
+        last = (Instance.select(Instance.id, Subject.name.alias("name"))
+                .join(Subject, on=(Instance.subject == Subject.id))
+                .where((Instance.id == int(after)) & (Instance.cycle == cycle_id)).dicts()
+                .first())
+        if last is not None:
+            query = query.where((Subject.name > last["name"])
+                                | ((Subject.name == last["name"]) & (Instance.id > last["id"])))
+    query = query.order_by(Subject.name, Instance.id)
+    if limit is not None:
+        query = query.limit(limit)
     return _instance_items(query, utc(now))
+
+
+def overdue_in_cycle(cycle_id: int, now: datetime | None = None,
+                     limit: int = 50) -> list[TaskItem]:
+    """A cycle's overdue open tasks, the longest overdue first."""
+    now = utc(now)
+    return task_list('t."status" = {p} AND t."due_at" < {p} AND i."cycle_id" = {p}',
+                     [TaskStatus.OPEN.value, Task.due_at.db_value(now), int(cycle_id)],
+                     DUE_ORDER, limit=limit, now=now)
 
 
 def about(email: str, now: datetime | None = None) -> list[InstanceItem]:

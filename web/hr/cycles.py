@@ -36,10 +36,12 @@ def cycles():
     return render_template("admin/cycles.html", cycles=progress, titles=titles)
 
 
-def _cycle_instances(cycle_id: int, now) -> list[dict]:
-    """The cycle's instances with their open tasks."""
+def _cycle_instances(cycle_id: int, now, after: int | None = None) -> list[dict]:
+    """One page of the cycle's instances with their open tasks (one more than a page is
+    read, to know whether there is a next one)."""
     out = []
-    for item in queries.cycle_instances(cycle_id, now=now):
+    for item in queries.cycle_instances(cycle_id, now=now, after=after,
+                                        limit=queries.DASHBOARD_PAGE + 1):
         spec = versions.version_for(item.definition_id).spec
         state = spec.states.get(item.state)
         tasks = list(item.waiting_on)
@@ -97,12 +99,16 @@ def cycle(cycle_id: int):
         abort(404)
     heading = queries.cycle(cycle_id)
     spec = versions.version_for(heading.definition_id).spec
-    instances = _cycle_instances(cycle_id, now)
-    overdue = [(i, t) for i in instances for t in i["overdue"]]
+    after = request.args.get("after", type=int)
+    instances = _cycle_instances(cycle_id, now, after)
+    more = len(instances) > queries.DASHBOARD_PAGE
+    instances = instances[:queries.DASHBOARD_PAGE]
     return render_template("admin/cycle.html", progress=progress, cycle=heading, spec=spec,
                            launched_by=heading.created_by_name,
                            bars=_state_bars(progress, spec), instances=instances,
-                           overdue=overdue, filters=heading.filters)
+                           overdue=queries.overdue_in_cycle(cycle_id, now=now),
+                           next_after=instances[-1]["item"].id if more else None,
+                           first_page=after is None, filters=heading.filters)
 
 
 @bp.route("/launch", methods=["GET", "POST"])
