@@ -142,7 +142,8 @@ def _graph(spec: WorkflowSpec, engine: str, highlight_state: str | None):
     model = _Blank()
     machine = _DiagramMachine(
         model=model, states=states, transitions=transitions, initial=ids[spec.initial],
-        auto_transitions=False, graph_engine=engine, title=_clean(spec.title, engine),
+        auto_transitions=False, graph_engine=engine,
+        title=_not_html(_clean(spec.title, engine), engine),
         show_conditions=False,
         edge_kinds={f"t{t.index}": _kind(t) for t in spec.transitions},
     )
@@ -178,7 +179,7 @@ def _state_label(spec: WorkflowSpec, name: str, newline: str, engine: str) -> st
             who += f", quorum {task.quorum}"
         extra = f", due {format_duration(task.due)}" if task.due else ""
         lines.append(f"- {task.title or task.form}: {who}{extra}")
-    return newline.join(_clean(line, engine) for line in lines)
+    return _not_html(newline.join(_clean(line, engine) for line in lines), engine)
 
 
 def _transition_label(spec: WorkflowSpec, t: TransitionSpec, engine: str) -> str:
@@ -195,8 +196,15 @@ def _transition_label(spec: WorkflowSpec, t: TransitionSpec, engine: str) -> str
     if t.start:
         label += f", starts {t.start}"
     if engine == "graphviz":  # Graphviz wraps nothing itself; Mermaid labels stay one line
-        return "\n".join(textwrap.wrap(_clean(label, engine), 36, break_on_hyphens=False))
+        return _not_html("\n".join(textwrap.wrap(_clean(label, engine), 36,
+                                                  break_on_hyphens=False)), engine)
     return _clean(label, engine)
+
+
+def _not_html(text: str, engine: str) -> str:
+    """Graphviz reads a label written ``<...>`` as HTML (``<b>bold</b>`` then fails the
+    whole drawing): a zero-width space in front keeps it the text it is."""
+    return "\u200b" + text if engine == "graphviz" and text.startswith("<") else text
 
 
 def _clean(text: str, engine: str) -> str:

@@ -476,7 +476,7 @@ def person_by_email(email: str) -> Person | None:
 def person_by_id(person_id) -> Person | None:
     """The person with id ``person_id``, or None (also for ids that are not numbers)."""
     try:
-        return statements.get_row(Person, int(person_id))
+        return statements.get_row(Person, statements.row_id(person_id))
     except (TypeError, ValueError):
         return None
 

@@ -41,8 +41,78 @@ FUNCTION_NAMES = ("count", "avg", "min", "max", "sum", "len", "days")
 NAMES = DATA_NAMES + FUNCTION_NAMES
 _FORM_FUNCTIONS = {"count": 1, "avg": 2, "min": 2, "max": 2, "sum": 2}
 
-_env = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+#: The cost bound of every evaluation (at check time and at run time): numbers of at most
+#: this many bits, strings and lists of at most this many items. Loops are not in the
+#: language (no range(), no for), so sizes bound the time too.
+MAX_INT_BITS = 4096
+MAX_LENGTH = 100_000
+#: String methods an expression may call (none that builds a string from a size).
+SAFE_STR_METHODS = frozenset({
+    "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "title",
+    "capitalize", "casefold", "isdigit", "isalpha", "isalnum", "isspace", "islower",
+    "isupper", "count", "find", "index", "split"})
+#: Filters an expression may use (``x | length``); none that pads, repeats or formats.
+SAFE_FILTERS = ("abs", "count", "d", "default", "first", "float", "int", "last", "length",
+                "lower", "max", "min", "round", "string", "sum", "trim", "upper", "list")
+
+
+class _Bounded(ImmutableSandboxedEnvironment):
+    """The sandbox with a cost bound: ``**``, ``*``, ``+`` and ``%`` are checked before
+    they run (and, being intercepted, are never folded at compile time, which is what
+    made ``10**(10**9)`` hang a check); only safe string methods may be called."""
+
+    intercepted_binops = frozenset({"**", "*", "+", "%"})
+
+    def call_binop(self, context, operator, left, right):
+        return bounded_binop(operator, left, right)
+
+    def is_safe_attribute(self, obj, attr, value):
+        if isinstance(obj, str) and callable(value) and attr not in SAFE_STR_METHODS:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+
+_env = _Bounded(undefined=StrictUndefined)
 _env.globals.clear()  # only our names: no range(), lipsum(), cycler() and the like
+_env.filters = {name: _env.filters[name] for name in SAFE_FILTERS}
+
+
+class CostExceeded(ArithmeticError):
+    """An operation of an expression over the cost bound (reported as its failure)."""
+
+
+def _int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _sized(value) -> bool:
+    return isinstance(value, str | list | tuple)
+
+
+def bounded_binop(operator: str, left, right):
+    """``left operator right``, refused with :class:`CostExceeded` past the bound."""
+    if operator == "**":
+        if _int(left) and _int(right) and right > 0 and abs(left) > 1 and (
+                right * abs(left).bit_length() > MAX_INT_BITS):
+            raise CostExceeded(f"number too large (over {MAX_INT_BITS} bits)")
+        return left ** right
+    if operator == "*":
+        if _int(left) and _int(right) and (
+                abs(left).bit_length() + abs(right).bit_length() > MAX_INT_BITS):
+            raise CostExceeded(f"number too large (over {MAX_INT_BITS} bits)")
+        for seq, times in ((left, right), (right, left)):
+            if _sized(seq) and _int(times) and len(seq) * times > MAX_LENGTH:
+                raise CostExceeded(f"text or list too large (over {MAX_LENGTH} items)")
+        return left * right
+    if operator == "+":
+        if _sized(left) and _sized(right) and len(left) + len(right) > MAX_LENGTH:
+            raise CostExceeded(f"text or list too large (over {MAX_LENGTH} items)")
+        return left + right
+    if operator == "%":
+        if isinstance(left, str):
+            raise CostExceeded("text formatting with % is not allowed in expressions")
+        return left % right
+    raise CostExceeded(f"operator {operator!r} is not allowed")  # pragma: no cover
 
 
 class ExpressionError(ValueError):
@@ -130,6 +200,10 @@ def _problems(text: str, known_forms: set | None) -> list[tuple[str, str | None,
     if len(body) != 1 or not isinstance(body[0], nodes.Output) or len(body[0].nodes) != 1:
         return [(f"expression {text!r} is not valid: not a single expression", None, None)]
     out = []
+    cost = _constant_cost(body[0].nodes[0])
+    if cost:
+        out.append((f"expression {text!r} is too costly: {cost}", None,
+                    "keep numbers and texts small; the bound is the same when it runs"))
     for name in sorted(meta.find_undeclared_variables(tree) - set(NAMES)):
         out.append((f"unknown name '{name}' in expression", name,
                     did_you_mean(name, NAMES) or "names: " + ", ".join(NAMES)))
@@ -141,6 +215,48 @@ def _problems(text: str, known_forms: set | None) -> list[tuple[str, str | None,
     if known_forms is not None:
         out.extend(_unknown_forms(tree, known_forms))
     return out
+
+
+_BINOPS = {nodes.Pow: "**", nodes.Mul: "*", nodes.Add: "+", nodes.Mod: "%"}
+
+
+class _NotConstant(Exception):
+    pass
+
+
+def _constant_cost(node: nodes.Node) -> str | None:
+    """Why a constant part of the expression is over the cost bound (it would fail every
+    time it runs), or None. Constants are worked out with the same bounded operations."""
+    for sub in [node, *node.find_all(nodes.BinExpr)]:
+        try:
+            _constant(sub)
+        except CostExceeded as exc:
+            return str(exc)
+        except (_NotConstant, ArithmeticError, TypeError, ValueError):
+            continue
+    return None
+
+
+def _constant(node: nodes.Node, depth: int = 0):
+    if depth > 100:
+        raise _NotConstant
+    if isinstance(node, nodes.Const):
+        return node.value
+    if isinstance(node, nodes.Neg):
+        return -_constant(node.node, depth + 1)
+    if isinstance(node, nodes.Pos):
+        return _constant(node.node, depth + 1)
+    if isinstance(node, nodes.BinExpr):
+        left, right = _constant(node.left, depth + 1), _constant(node.right, depth + 1)
+        if type(node) in _BINOPS:
+            return bounded_binop(_BINOPS[type(node)], left, right)
+        if isinstance(node, nodes.Sub):
+            return left - right
+        if isinstance(node, nodes.Div):
+            return left / right
+        if isinstance(node, nodes.FloorDiv):
+            return left // right
+    raise _NotConstant
 
 
 def _attr_name(node: nodes.Node) -> Any:

@@ -154,13 +154,56 @@ def read_yaml(text: str) -> tuple[Any, SourceMap, list[Issue]]:
     """Parse one YAML document; raise :class:`SourceSyntaxError` if it is not YAML."""
     try:
         node = yaml.compose(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError:
-        node = _compose_slowly(text)  # PyYAML's own reader words its errors better
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if "nesting depth" in str(getattr(exc, "problem", "")) and mark is not None:
+            raise SourceSyntaxError(f"nested too deeply (more than {MAX_DEPTH} levels)",
+                                    mark.line + 1, mark.column + 1,
+                                    "definitions are a few levels deep; check the brackets"
+                                    ) from None
+        try:
+            node = _compose_slowly(text)  # PyYAML's own reader words its errors better
+        except RecursionError:
+            raise SourceSyntaxError(f"nested too deeply (more than {MAX_DEPTH} levels)", 1, 1,
+                                    "definitions are a few levels deep") from None
     builder = _YamlBuilder()
     if node is None:
         return None, builder.map, []
-    data = builder.build(node, ())
+    try:
+        data = builder.build(node, ())
+    except _TooMuch as exc:
+        raise SourceSyntaxError(*_too_much(text, exc)) from None
+    except RecursionError:
+        raise SourceSyntaxError(f"the document is nested too deeply (more than {MAX_DEPTH} "
+                                "levels)", 1, 1) from None
     return data, builder.map, builder.issues
+
+
+#: Bounds of one definition file once aliases are expanded: values, and levels of nesting.
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
+
+
+class _TooMuch(Exception):
+    def __init__(self, what: str, mark: tuple[int, int]):
+        self.what, self.mark = what, mark
+
+
+def _too_much(text: str, exc: _TooMuch) -> tuple[str, int, int, str]:
+    """Where and why a YAML document is refused: at its first alias for an alias bomb."""
+    if exc.what == "depth":
+        return (f"nested too deeply (more than {MAX_DEPTH} levels)", *exc.mark,
+                "definitions are a few levels deep; check the brackets")
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                return (f"YAML aliases expand to too much data (over {MAX_VALUES} values)",
+                        mark.line + 1, mark.column + 1, "write the values out instead")
+    except yaml.YAMLError:
+        pass
+    return (f"the document holds too much data (over {MAX_VALUES} values)", *exc.mark,
+            "split it, or write less")
 
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
@@ -209,8 +252,14 @@ class _YamlBuilder:
         self.map = SourceMap()
         self.issues: list[Issue] = []
         self._constructor = yaml.SafeLoader("")
+        self._budget = MAX_VALUES  # aliases expand: a 483-byte file can name 10**9 values
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            raise _TooMuch("values", _mark(node))
+        if len(path) > MAX_DEPTH:
+            raise _TooMuch("depth", _mark(node))
         self.map.values.setdefault(path, _mark(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -328,6 +377,11 @@ class _JsonReader:
 
     def value(self, path: Path_) -> Any:
         self.skip()
+        if len(path) > MAX_DEPTH:
+            line, col = self.where(self.pos)
+            raise SourceSyntaxError(f"nested too deeply (more than {MAX_DEPTH} levels)",
+                                    line, col, "definitions are a few levels deep; check the "
+                                    "brackets")
         self.map.values.setdefault(path, self.where(self.pos))
         if self.pos >= len(self.text):
             self.fail("unexpected end of file")

@@ -244,3 +244,17 @@ def get_row(model, row_id: int, for_update: bool = False):
     """One row by id, or None."""
     rows = select_matching(model, {"id": row_id}, for_update)
     return rows[0] if rows else None
+
+
+#: Row ids are 64-bit signed integers on every backend.
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value) -> int:
+    """An id from user input as a row id: ``int(value)``, and ``ValueError`` for anything
+    outside 1..2**63-1 (``/tasks/10**23`` would overflow SQLite's INTEGER or PostgreSQL's
+    bigint and answer 500)."""
+    number = int(value)
+    if not 0 < number <= MAX_ROW_ID:
+        raise ValueError(f"no row has id {value!r}")
+    return number

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from engine import config as engine_config
 from web import i18n
@@ -63,6 +64,14 @@ def default_config() -> dict:
     }
 
 
+class RowId(IntegerConverter):
+    """``<int:...>`` in every route: a row id, 1..2**63-1. A larger number matches no
+    route (404) rather than overflowing the database's integer (500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=1, max=2**63 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, database hooks, sign-in, CSRF, security headers, pages."""
     instance_path = (config or {}).get("INSTANCE_PATH")
@@ -80,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from web import auth, database, errors, helpers, library, security
 
+    app.url_map.converters["int"] = RowId  # before any route: /tasks/10**23 is a 404
     database.init_app(app)
     i18n.init_app(app)
     library.init_app(app)

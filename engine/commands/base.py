@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine import versions
+from engine import statements, versions
 from engine.clock import utc  # noqa: F401  (re-exported: commands.utc)
 from engine.directory import People
 from engine.errors import Conflict, NotAllowed, NotFound
@@ -104,7 +104,7 @@ class refusals_recorded:  # noqa: N801 - used like a function: ``with refusals_r
 def instance_id_of(value) -> int:
     """An instance id from user input (NotFound for anything not a number)."""
     try:
-        return int(value)
+        return statements.row_id(value)
     except (TypeError, ValueError):
         raise NotFound(f"no instance {value!r}") from None
 

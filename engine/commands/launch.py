@@ -9,7 +9,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from engine import roles, statements, versions
+from engine import connection, roles, statements, versions
 from engine.commands.base import (
     LAUNCH_BATCH,
     STANDARD_FILTERS,
@@ -216,6 +216,10 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
 
     HR always may; then the roles of the workflow's ``started_by`` (the employee asking
     for feedback about themselves), or, without it, the subject's manager (a PIP).
+
+    While one instance of the workflow runs for the subject, starting it again returns the
+    running one (nothing new is created): a second click, or two people starting a PIP at
+    once. The subject's row is locked for the check, so racing starts make one instance.
     """
     now = utc(now)
     actor = normalize_email(actor)
@@ -230,6 +234,12 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
         raise NotAllowed(f"{actor} may not start '{workflow_id}' for {subject.email} "
                          f"(only {who} may)")
     with transaction():
+        statements.get_row(Person, subject.id, for_update=connection.is_postgres())
+        running = (Instance.select().where(
+            (Instance.workflow_id == spec.id) & (Instance.subject == subject.id)
+            & (Instance.status == InstanceStatus.RUNNING)).order_by(Instance.id).first())
+        if running is not None:
+            return CommandResult(running.id, running.state, running.status)
         row = Instance.create(
             definition=version.definition_id, workflow_id=spec.id, cycle=None,
             subject=subject.id, state=spec.initial, status=InstanceStatus.RUNNING, entry=1,

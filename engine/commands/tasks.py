@@ -26,14 +26,21 @@ from engine.store import (
     Task,
     TaskStatus,
 )
-from engine.submissions import check_submission, strip_unknown
+from engine.submissions import (
+    MAX_PAYLOAD_BYTES,
+    check_submission,
+    payload_size,
+    strip_unknown,
+    too_large_message,
+)
 
 
 def instance_of_task(task_id) -> int:
     """The instance of task ``task_id`` (read before its lock is taken), or NotFound."""
     try:
-        row = connection.db.execute_sql('SELECT "instance_id" FROM "task" WHERE "id" = '
-                                   + connection.db.obj.param, [int(task_id)]).fetchone()
+        row = connection.db.execute_sql(
+            'SELECT "instance_id" FROM "task" WHERE "id" = ' + connection.db.obj.param,
+            [statements.row_id(task_id)]).fetchone()
     except (TypeError, ValueError):
         row = None
     if row is None:
@@ -88,6 +95,9 @@ def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> 
     with locked_run(instance_id, actor, now, task_id=int(task_id)) as run:
         task, form = _answerable_task(run, task_id, actor, draft=True)
         draft = strip_unknown(form, _payload(data))
+        size = payload_size(draft)
+        if size > MAX_PAYLOAD_BYTES:  # a draft is limited like the submission it becomes
+            raise SubmissionInvalid({"": [too_large_message(size)]})
         statements.update_row(Task, task.id, draft=draft)
         if not _saved_lately(run.row.id, task.id, actor, now):
             run.event(EventKind.DRAFT_SAVED, actor, task_id=task.id, form=task.form_id)

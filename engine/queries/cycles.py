@@ -8,7 +8,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from engine import directory
+from engine import directory, statements
 from engine.clock import utc
 from engine.queries.items import (
     DUE_ORDER,
@@ -68,7 +68,7 @@ def _cycle_item(row: Cycle) -> CycleItem:
 def cycle(cycle_id) -> CycleItem | None:
     """One cycle's heading facts (name, workflow, launcher, filters), or None."""
     try:
-        row = Cycle.get_or_none(Cycle.id == int(cycle_id))
+        row = Cycle.get_or_none(Cycle.id == statements.row_id(cycle_id))
     except (TypeError, ValueError):
         return None
     return _cycle_item(row) if row is not None else None

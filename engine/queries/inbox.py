@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import directory, roles, versions
+from engine import directory, roles, statements, versions
 from engine.clock import utc
 from engine.definitions.specs import WorkflowSpec
 from engine.directory import People, normalize_email
@@ -174,7 +174,7 @@ def tasks(assignee: str | None = None, open_only: bool = False, limit: int = 200
 def task_detail(task_id, now: datetime | None = None) -> TaskItem:
     """One task; raise ``NotFound``."""
     try:
-        found = task_list('t."id" = {p}', [int(task_id)], now=utc(now))
+        found = task_list('t."id" = {p}', [statements.row_id(task_id)], now=utc(now))
     except (TypeError, ValueError):
         found = None
     if not found:
@@ -185,14 +185,14 @@ def task_detail(task_id, now: datetime | None = None) -> TaskItem:
 def open_tasks_of(instance_id: int, now: datetime | None = None) -> list[TaskItem]:
     """An instance's open tasks, oldest first."""
     return task_list('t."instance_id" = {p} AND t."status" = {p}',
-                     [int(instance_id), TaskStatus.OPEN.value], now=utc(now))
+                     [statements.row_id(instance_id), TaskStatus.OPEN.value], now=utc(now))
 
 
 def draft(task_id) -> dict | None:
     """The saved draft of a task (None when there is none or no such task). Callers
     show it to the holder only (``web.access`` decides)."""
     try:
-        row = Task.get_or_none(Task.id == int(task_id))
+        row = Task.get_or_none(Task.id == statements.row_id(task_id))
     except (TypeError, ValueError, OverflowError):
         return None
     return row.draft if row is not None else None

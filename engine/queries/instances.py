@@ -8,7 +8,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from engine import roles, versions
+from engine import roles, statements, versions
 from engine.clock import utc
 from engine.definitions.specs import WorkflowSpec
 from engine.directory import People
@@ -51,7 +51,7 @@ def _instance_row(instance_id) -> Instance:
                  .join(Manager, pw.JOIN.LEFT_OUTER, on=(Subject.manager == Manager.id))
                  .switch(Instance)
                  .join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
-                 .where(Instance.id == int(instance_id)).first())
+                 .where(Instance.id == statements.row_id(instance_id)).first())
     except (TypeError, ValueError):
         found = None
     if found is None:

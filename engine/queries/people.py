@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from engine import statements
 from engine.directory import KNOWN_COLUMNS, REQUIRED_COLUMNS, normalize_email
 from engine.queries.items import PersonItem
 from engine.store import DirectoryEvent, Person, PersonGroup
@@ -28,7 +29,7 @@ def person_item(p: Person) -> PersonItem:
 def person(person_id) -> PersonItem | None:
     """The person with id ``person_id`` (a number or its text), or None."""
     try:
-        row = Person.get_or_none(Person.id == int(person_id))
+        row = Person.get_or_none(Person.id == statements.row_id(person_id))
     except (TypeError, ValueError, OverflowError):
         return None
     return person_item(row) if row is not None else None

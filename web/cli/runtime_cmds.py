@@ -101,11 +101,15 @@ def _read_data(source: str | None):
                 text = handle.read()
     except OSError as exc:
         raise click.BadParameter(f"cannot read {source}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SubmissionInvalid({"": ["The data is not UTF-8 text."]}) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SubmissionInvalid({"": [f"The data is not valid JSON: {exc.msg} "
                                       f"(line {exc.lineno}, column {exc.colno})."]}) from None
+    except RecursionError:
+        raise SubmissionInvalid({"": ["The data is nested too deeply."]}) from None
 
 
 def _parse_now(text: str | None) -> datetime | None:
