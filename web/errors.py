@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -85,8 +85,35 @@ def _unexpected(error: Exception):
     return render_error(500)
 
 
+NUL_MESSAGE = lazy_gettext("A value contains a NUL character, which no field accepts.")
+TOO_LONG_MESSAGE = lazy_gettext("A value is too long for its field, or not valid for it. "
+                                "Nothing was saved.")
+
+
+def _refuse_nul() -> None:
+    """No field takes a NUL character (PostgreSQL refuses it in any text): 400 up front,
+    for every route, before anything is read or stored."""
+    if request.method in ("POST", "PUT", "PATCH"):
+        values = [*request.args.values(), *request.form.keys(), *request.form.values()]
+    else:
+        values = list(request.args.values())
+    if any("\x00" in v for v in values if isinstance(v, str)):
+        abort(400, description=str(NUL_MESSAGE))
+
+
+def _data_error(error):
+    """A value the database refuses (too long for its column on PostgreSQL): a clear
+    refusal, nothing stored (the request's transaction is rolled back)."""
+    log.warning("database refused a value: %s", error)
+    return render_error(422, TOO_LONG_MESSAGE)
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+    import peewee
+
+    app.before_request(_refuse_nul)
+    app.register_error_handler(peewee.DataError, _data_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ReviewflowError, _engine_error)

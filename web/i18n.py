@@ -90,9 +90,14 @@ def translate(text) -> str:
     if not isinstance(text, Message):
         return text
     values = {k: _local_value(v) for k, v in text.params.items()}
-    if text.plural is not None:
-        return ngettext(text.msgid, text.plural, text.num, **values)
-    return gettext(text.msgid, **values)
+    try:
+        if text.plural is not None:
+            return ngettext(text.msgid, text.plural, text.num, **values)
+        return gettext(text.msgid, **values)
+    except (TypeError, ValueError):  # a %(max)d placeholder takes the number itself
+        if text.plural is not None:
+            return ngettext(text.msgid, text.plural, text.num, **text.params)
+        return gettext(text.msgid, **text.params)
 
 
 def _local_value(value):

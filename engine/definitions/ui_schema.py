@@ -110,7 +110,8 @@ def _resolve(schema, root: dict, seen: set):
             part = part.replace("~1", "/").replace("~0", "~")
             if isinstance(target, dict) and part in target:
                 target = target[part]
-            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            elif (isinstance(target, list) and part.isascii() and part.isdigit()
+                  and int(part) < len(target)):
                 target = target[int(part)]
             else:
                 return _UNKNOWN

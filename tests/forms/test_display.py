@@ -123,3 +123,16 @@ def test_conditions_name_values_by_their_option_titles():
     html = str(render_form(form))
     assert "Required when Target level is People manager." in html
     assert "Required when Kind is Beta." in html
+
+
+@pytest.mark.parametrize("field", ["__rows__:goals", "__remove__:goals:²", "__up__:goals:²"])
+def test_superscript_digits_in_row_controls_are_ignored_not_a_crash(field):
+    """'²'.isdigit() is true but int('²') fails: row controls take ASCII digits only."""
+    from werkzeug.datastructures import MultiDict
+
+    from web.forms import parse_form
+
+    posted = MultiDict({field: "²", "goals[0][goal]": "Mentor", "summary": "s", "rating": "3",
+                        "mood": "up"})
+    result = parse_form(DEBRIEF, posted, validate=False)
+    assert result is not None

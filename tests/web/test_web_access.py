@@ -169,3 +169,36 @@ def test_admin_is_not_hr_and_the_web_agrees_with_the_engine(app, world):
             commands.reassign(world["peer_task"], "uma@acme.test", "carla@acme.test")
     hana = client_for(app, "hr")
     assert "reassign-h" in hana.get(f"/tasks/{world['peer_task']}").get_data(as_text=True)
+
+
+def _sam_in(app, group: str):
+    from engine.directory import import_csv
+    from tests.web.conftest import ORG
+
+    with app.app_context():
+        import_csv(ORG.replace("sam@acme.test,Sam Subject,bob@acme.test,Engineering,Engineer,",
+                               f"sam@acme.test,Sam Subject,bob@acme.test,Engineering,Engineer,"
+                               f"{group}"))
+
+
+@pytest.mark.parametrize("group", ["hr", "admin"])
+def test_a_subject_who_is_hr_or_admin_gets_no_power_over_their_own_process(app, world, group):
+    """The personas that broke the matrix: the subject in HR, the subject in ``admin``.
+    Neither sees who their reviewers are, reassigns a reviewer's task (to themselves or
+    anyone), reveals the raters, or cancels their own process."""
+    _sam_in(app, group)
+    sam = client_for(app, "subject")
+    iid, peer = world["instance"], world["peer_task"]
+    html = sam.get(f"/instances/{iid}").get_data(as_text=True)
+    assert all(name not in html for name in ("Pat Peer", "Quinn Peer", "Rita Peer"))
+    assert sam.get(f"/tasks/{peer}").status_code in (200, 403)
+    assert "reassign-h" not in sam.get(f"/tasks/{peer}").get_data(as_text=True)
+    for url, data in [(f"/instances/{iid}/tasks/{peer}/reassign", {"to": "sam@acme.test"}),
+                      (f"/instances/{iid}/tasks/{peer}/reassign", {"to": "uma@acme.test"}),
+                      (f"/instances/{iid}/reveal", {"reason": "curious"}),
+                      (f"/instances/{iid}/cancel", {"reason": "mine"})]:
+        assert sam.post(url, data=data).status_code == 403, url
+    with app.app_context():
+        assert Task.get_by_id(peer).assignee.email == "pat@acme.test"
+        assert Instance.get_by_id(iid).status == "running"
+        assert not Event.select().where(Event.kind == "anonymity-revealed").exists()

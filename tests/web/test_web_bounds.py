@@ -45,3 +45,36 @@ def test_pressing_start_twice_opens_the_first(app):
     assert first.headers["Location"] == second.headers["Location"]
     with app.app_context():
         assert Instance.select().count() == 1
+
+
+@pytest.mark.postgres
+def test_nul_bytes_and_over_long_values_on_postgresql_are_refused_not_500(postgres_url,
+                                                                          tmp_path):
+    from engine import store
+    from engine.directory import import_csv
+    from tests.web.conftest import ORG, make_app
+    from web.database import WEB_MODELS
+
+    app = make_app(tmp_path / "unused.sqlite3", DATABASE_URL=postgres_url)
+    with app.app_context():
+        tables = ", ".join(f'"{m._meta.table_name}"' for m in (*store.MODELS, *WEB_MODELS))
+        store.db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        import_csv(ORG)
+        iid = scenario.to_collect(app)
+        task = scenario.open_task(iid, "sam@acme.test").id
+        before = store.Person.select().count()
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    for client, url, data in [
+        (app.test_client(), "/login", {"email": "sam\x00@acme.test", "password": "x\x00"}),
+        (hana, "/hr/people/new", {"email": "new@acme.test", "name": "New\x00Person"}),
+        (hana, "/hr/people/new", {"email": "long@acme.test", "name": "N" * 300}),
+        (hana, "/hr/people/new", {"email": "e" * 330 + "@acme.test", "name": "Long Email"}),
+        (sam, f"/tasks/{task}", {"strengths": "a\x00b", "_draft": "1"}),
+        (hana, f"/instances/{iid}/reveal", {"reason": "why\x00"}),
+    ]:
+        response = client.post(url, data=data)
+        assert response.status_code in (400, 422), (url, response.status_code)
+        assert "Traceback" not in response.get_data(as_text=True)
+    with app.app_context():
+        assert store.Person.select().count() == before

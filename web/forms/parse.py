@@ -248,7 +248,7 @@ class Parser:
 
     def row_count(self, path: tuple) -> int:
         marker = getlist(self.formdata, control_name(self.prefix, "rows", path))
-        if marker and isinstance(marker[0], str) and marker[0].strip().isdigit():
+        if marker and isinstance(marker[0], str) and _ascii_digits(marker[0].strip()):
             return min(int(marker[0]), MAX_ROWS)
         # No marker (a body written by hand): count the rows that were posted.
         base = input_name(self.prefix, path) if path else self.prefix
@@ -287,13 +287,18 @@ class Parser:
         return None
 
 
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: ``'²'.isdigit()`` is true, but ``int('²')`` fails."""
+    return text.isascii() and text.isdigit()
+
+
 def apply_action(root: Node, data: Any, action: str) -> Any:
     """``data`` after the row button ``action``: a row (or key/value row) more, less, moved."""
     kind, _, target = action.partition(":")
     index = None
     if kind != "add":
         target, _, number = target.rpartition(":")
-        if not number.isdigit():
+        if not _ascii_digits(number):
             return data
         index = int(number)
     try:
