@@ -26,7 +26,8 @@ class LibraryState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def load(self) -> None:
-        """(Re)load the library from ``paths``; keep the problems if it has any."""
+        """(Re)load the library from ``paths``; keep the problems if it has any, and
+        then the library loaded before (None when none ever loaded)."""
         from engine.definitions.library import load_library
 
         with self.lock:
@@ -34,7 +35,8 @@ class LibraryState:
                 self.library = load_library(self.paths)
                 self.problems = []
             except DefinitionError as error:
-                self.library = None
+                # a typo in one file must not take the pages down: the last library that
+                # loaded keeps serving (HR sees the problems in the console)
                 self.problems = list(error.problems)
 
 

@@ -160,3 +160,28 @@ def test_launch_preview_names_an_unknown_directory_column(app):
                                              "attributes": "locaton=Berlin", "preview": "1"})
     assert response.status_code == 422
     assert "no directory field &#39;locaton&#39;" in response.get_data(as_text=True)
+
+
+def test_one_yaml_typo_does_not_take_the_start_page_down(tmp_path):
+    import shutil
+
+    from tests.web.conftest import HERE
+
+    lib = tmp_path / "lib"
+    shutil.copytree(HERE / "library", lib)
+    app = make_app(tmp_path / "t.sqlite3",
+                   LIBRARY_PATHS=[str(lib / "workflows"), str(lib / "forms")])
+    from engine.directory import import_csv
+
+    with app.app_context():
+        import_csv(ORG)
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    assert sam.get("/start/").status_code == 200
+    path = lib / "workflows" / "pip.yaml"
+    path.write_text(path.read_text().replace("states:", "states:\n  oops: [", 1))
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    hana.post("/hr/library/reload")
+    assert sam.get("/start/").status_code == 200  # the last good library still serves
+    html = hana.get("/hr/library/").get_data(as_text=True)
+    assert 'data-testid="library-problems"' in html and "pip.yaml:" in html
+    assert hana.get("/hr/launch").status_code == 503

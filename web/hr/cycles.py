@@ -116,6 +116,9 @@ def cycle(cycle_id: int):
 def launch():
     """Choose a workflow, a cycle name and a population; preview; then launch."""
     lib = library.current()
+    if library.state().problems:  # pages go on with the last good library; launching waits
+        abort(503, description="The process library has errors; HR can see them in the "
+                               "console.")
     form = request.form
     workflow_id = form.get("workflow", request.args.get("workflow", ""))
     cycle_name = form.get("cycle", "").strip()
