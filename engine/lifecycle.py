@@ -275,6 +275,30 @@ class Run:
                         f"({'; '.join(found.problems)}). Please reassign the task.")
         elif found.problems:
             self.event(EventKind.ROLE_PROBLEMS, role=line.role, problems=found.problems)
+            self.tell_role_problems(line, found)
+
+    def tell_role_problems(self, line: TaskSpec, found: roles.Resolved) -> None:
+        """Some people of a role could not be given their task: HR and, for a ``field:``
+        role, whoever named them are told, so nobody is dropped (nor a quorum shrunk)
+        without a word."""
+        role = self.spec.roles[line.role]
+        told = list(self.hr())
+        if role.kind == "field":
+            named_by = (Submission.select(Submission.author)
+                        .where((Submission.instance == self.row.id)
+                               & (Submission.form_id == role.form))
+                        .order_by(Submission.id.desc()).first())
+            author = self.people.get(named_by.author_id) if named_by else None
+            if author is not None and author.active:
+                told.append(author.email)
+        count = len(found.people)
+        quorum = f" (the quorum is {line.quorum})" if line.quorum else ""
+        self.notify(told, "role-problems",
+                    f"Not everyone could be asked: {line.form} for {self.subject.name}",
+                    f"{count} task(s) of '{line.form}' were created for {self.subject.name}"
+                    f"{quorum}; these people could not be given one: "
+                    f"{'; '.join(found.problems)}. HR can give a task to someone else "
+                    "from the process page.")
 
     def new_task(self, line: TaskSpec, person: Person | None, created: datetime | None = None):
         """Add one task of ``line`` for ``person`` (None: unassigned)."""

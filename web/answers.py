@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from engine import visibility
+from engine import queries, visibility
 from web import forms
+from web.forms.display import emails_in
 
 
 def private_fields(detail, submission) -> tuple[str, ...]:
@@ -31,10 +32,11 @@ def sees_private(user, detail, author_email: str | None) -> bool:
 def show(user, detail, form, submission, data=None) -> Markup:
     """``submission`` (a stored one of ``detail``) as ``user`` may read it; ``data`` is what
     the visibility rules left of it (its own data when not given)."""
+    shown = submission.data if data is None else data
     return forms.display_submission(
-        form, submission.data if data is None else data,
-        private_fields=private_fields(detail, submission),
-        viewer_may_see_private=sees_private(user, detail, submission.author_email))
+        form, shown, private_fields=private_fields(detail, submission),
+        viewer_may_see_private=sees_private(user, detail, submission.author_email),
+        people=queries.people.labels(emails_in(shown)))
 
 
 def private_of_form(detail, form_id: str) -> tuple[str, ...]:

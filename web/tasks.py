@@ -15,6 +15,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
 
 from engine import commands, queries, versions, visibility
+from engine.commands import pickers
 from engine.errors import Conflict, NotAllowed, ReviewflowError, SubmissionInvalid
 from web import access, answers, forms
 from web.forms.builder import root_node
@@ -127,9 +128,13 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
                 "html": forms.render_form(tform, (trigger_data or {}).get(trig.trigger),
                                           (trigger_errors or {}).get(trig.trigger),
                                           prefix=prefix)})
+    people_picker = None
     if acc.can_act:
         shown_data = data if data is not None else task_draft(acc)
-        fields = forms.render_form(form, shown_data, errors)
+        if pickers.people_fields(detail.spec, form.id):
+            people_picker = queries.people.picker_options()
+        fields = forms.render_form(form, shown_data, errors,
+                                   people_list="rf-people" if people_picker else None)
     else:
         fields = None
     own = _own_submission(acc)
@@ -149,6 +154,7 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
         may_open_instance=access.may_view_instance(user, detail),
         hr=visibility.is_hr(user.email, detail),
         state_title=_state_title(detail, task.state), refusal=refusal,
+        people_picker=people_picker,
     ), status
 
 

@@ -14,6 +14,7 @@ from engine.commands.base import (
     result_of,
     utc,
 )
+from engine.commands.pickers import check_named_people
 from engine.definitions.specs import TransitionSpec
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
@@ -134,6 +135,7 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
         task, form = _answerable_task(run, task_id, actor)
         data = strip_unknown(form, _payload(data))
         check_submission(form, data)
+        check_named_people(run.spec, task.form_id, data, run.people, run.row.subject_id)
         _record_submission(run, task, actor, data, trigger)
         if trigger:
             chosen = choose_manual(run, trigger, actor)

@@ -228,3 +228,34 @@ def describe(name: str, title: str, department: str) -> str:
     """``Ann Rep (Rep, Sales)``: a person as a list shows them."""
     extra = ", ".join(x for x in (title, department) if x)
     return f"{name} ({extra})" if extra else name
+
+
+def labels(emails: Iterable[str]) -> dict[str, str]:
+    """``{email: "Name (title, department)"}`` of the ``emails`` in the directory (one
+    query): how answers that name people show them."""
+    wanted = sorted({normalize_email(e) for e in emails if e})
+    if not wanted:
+        return {}
+    out = {}
+    for start in range(0, len(wanted), 500):
+        for p in (Person.select(Person.email, Person.name, Person.title, Person.department,
+                                Person.active)
+                  .where(Person.email.in_(wanted[start:start + 500]))):
+            out[p.email] = describe(p.name, p.title, p.department)
+    return out
+
+
+#: The most people a picker's list offers (a search narrows the rest).
+PICKER_LIMIT = 3000
+
+
+def picker_options(search: str = "", limit: int = PICKER_LIMIT) -> list[tuple[str, str]]:
+    """``(email, "Name (title, department)")`` of active people, by name: the choices of a
+    people picker (an HTML datalist, searched by name without JavaScript)."""
+    query = (Person.select(Person.email, Person.name, Person.title, Person.department)
+             .where(Person.active == True))  # noqa: E712
+    if search:
+        like = f"%{search}%"
+        query = query.where(Person.name ** like | Person.email ** like)
+    return [(p.email, describe(p.name, p.title, p.department))
+            for p in query.order_by(Person.name, Person.email).limit(limit)]

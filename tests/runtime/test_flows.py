@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from engine import commands, queries, timers, visibility
-from engine.errors import DefinitionError
+from engine import commands, directory, queries, timers, visibility
+from engine.errors import DefinitionError, SubmissionInvalid
 from engine.store import Definition, Instance, Outbox, Task
 
-from .conftest import T0, copy_library, events, library_at, task_of
+from .conftest import ORG_CSV, T0, copy_library, events, library_at, snapshot, task_of
 
 DAY = timedelta(days=1)
 
@@ -24,13 +24,29 @@ def nominate(peers):
     return commands.submit(task.id, "ann@x.com", {"peers": peers}, now=T0)
 
 
+def test_people_named_in_a_field_role_must_be_active_others_than_the_subject(feedback):
+    before = snapshot()
+    with pytest.raises(SubmissionInvalid) as invalid:
+        nominate(["bob@x.com", "ghost@x.com", "ANN@x.com", "bob@x.com"])
+    assert invalid.value.errors == {
+        "peers[1]": ["ghost@x.com is not in the directory."],
+        "peers[2]": ["Ann Rep is the person this process is about and cannot be named here."],
+        "peers[3]": ["Bob Rep is named twice."],
+    }
+    assert snapshot() == before
+    directory.import_csv(ORG_CSV.replace("cat@x.com,Cat Rep,mia@x.com,Sales,Senior Rep,,,Paris\n",
+                                         ""), now=T0, sync=True)
+    with pytest.raises(SubmissionInvalid) as invalid:
+        nominate(["bob@x.com", "cat@x.com"])
+    assert invalid.value.errors == {"peers[1]": ["Cat Rep has left and cannot be named."]}
+
+
 def test_field_role_gives_one_task_per_nominated_peer_and_quorum_completes(feedback):
-    result = nominate(["bob@x.com", "CAT@x.com", "ceo@x.com", "ghost@x.com"])
+    result = nominate(["bob@x.com", "CAT@x.com", "ceo@x.com"])
     assert result.state == "collect"
     peers = Task.select().where(Task.form_id == "peer-feedback")
     assert sorted(t.assignee.email for t in peers) == ["bob@x.com", "cat@x.com", "ceo@x.com"]
-    problems = events(feedback.id, "role-problems")[0].detail["problems"]
-    assert problems == ["ghost@x.com: nobody in the directory"]
+    assert events(feedback.id, "role-problems") == []
     first = commands.submit(task_of("bob@x.com", "peer-feedback").id, "bob@x.com",
                             {"rating": 4, "comment": "solid"}, now=T0)
     assert first.state == "collect"

@@ -329,5 +329,44 @@ def test_a_task_sent_back_starts_from_the_previous_answers_and_shows_the_reason_
     assert html.count('data-testid="arrival"') == 1
     assert html.count("Please add someone from Sales.") == 1
     for i, email in enumerate(scenario.PEERS):
-        assert f'name="peers[{i}]" type="email" value="{email}"' in html or \
-            f'value="{email}"' in html.split(f'name="peers[{i}]"', 1)[1].split(">", 1)[0]
+        assert f'name="peers[{i}]" placeholder="name@example.com" type="email" value="{email}"' \
+            in html
+
+
+def test_nomination_fields_are_people_pickers_checked_by_the_server(app):
+    iid, task = _sam_task(app)
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    html = sam.get(f"/tasks/{task}").get_data(as_text=True)
+    import re
+
+    assert 'list="rf-people"' in re.search(r'<input[^>]*name="peers\[0\]"[^>]*>', html).group(0)
+    assert '<option value="pat@acme.test">Pat Peer (Engineer, Engineering)</option>' in html
+    response = sam.post(f"/tasks/{task}", data={
+        "__rows__:peers": "3", "peers[0]": "pat@acme.test", "peers[1]": "sam@acme.test",
+        "peers[2]": "nobody@acme.test", "_submit": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Sam Subject is the person this process is about and cannot be named here." in html
+    assert "nobody@acme.test is not in the directory." in html
+    with app.app_context():
+        assert Submission.select().count() == 0
+
+
+def test_the_approver_sees_names_and_whoever_cannot_be_asked_is_reported(app):
+    from engine.directory import import_csv
+    from engine.store import Outbox
+    from tests.web.conftest import ORG
+
+    iid, task = _at_approval(app)
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    html = bob.get(f"/tasks/{task}").get_data(as_text=True)
+    assert "Rita Peer (Account Executive, Sales)" in html
+    with app.app_context():  # Rita leaves before Bob approves
+        import_csv(ORG.replace("rita@acme.test,Rita Peer,carla@acme.test,Sales,"
+                               "Account Executive,\n", ""), sync=True)
+    assert bob.post(f"/tasks/{task}", data={"_trigger": "approve"}).status_code == 303
+    with app.app_context():
+        told = {o.recipient for o in Outbox.select().where(Outbox.kind == "role-problems")}
+        body = Outbox.get(Outbox.kind == "role-problems").body
+    assert told == {"hana@acme.test", "sam@acme.test"}
+    assert "rita@acme.test" in body

@@ -43,14 +43,16 @@ __all__ = [
 
 
 def render_form(form: FormSpec, data: Any = None, errors: dict | None = None, *,
-                readonly: bool = False, prefix: str = "") -> Markup:
+                readonly: bool = False, prefix: str = "",
+                people_list: str | None = None) -> Markup:
     """The form's fields as HTML, filled with ``data`` (defaults when ``None``), errors shown
     at their fields. No ``<form>`` tag and no CSRF token: the caller wraps it."""
     root = root_node(form)
     value = initial_data(root) if data is None else data
     if value is MISSING:
         value = None
-    return Renderer(errors, readonly=readonly, prefix=prefix).render_root(root, value)
+    return Renderer(errors, readonly=readonly, prefix=prefix,
+                    people_list=people_list).render_root(root, value)
 
 
 def render_page(form: FormSpec, data: Any = None, errors: dict | None = None) -> str:

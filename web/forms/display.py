@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import random
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,6 +27,8 @@ from web.forms.builder import Node, encode, root_node
 
 MIN_THRESHOLD = 2
 NOT_ANSWERED = "—"
+# People named in the answers being shown (set by display_submission for one call).
+_PEOPLE: ContextVar[dict[str, str]] = ContextVar("rf_display_people", default={})  # noqa: B039
 # The same written dates as the rest of the site (web.helpers.when / day).
 DATE_FORMAT = "%d %b %Y"
 DATETIME_FORMAT = "%d %b %Y, %H:%M UTC"
@@ -165,6 +168,10 @@ def _show(node: Node, value: Any, path: tuple) -> Markup:
         items = Markup("").join(Markup("<li>{}</li>").format(lookup.get(encode(v), encode(v)))
                                 for v in value)
         return Markup('<ul class="rf-display-choices">{}</ul>').format(items)
+    people = _PEOPLE.get()
+    if people and isinstance(value, str) and value.strip().lower() in people:
+        return Markup('<span class="rf-value rf-person">{} <span class="muted small">{}'
+                      '</span></span>').format(people[value.strip().lower()], value)
     return Markup('<span class="rf-value">{}</span>').format(_label_of(node, value))
 
 
@@ -186,15 +193,33 @@ def _show_object(node: Node, value: dict, path: tuple) -> Markup:
 
 
 def display_submission(form: FormSpec, data: Any, *, hide_fields=(), private_fields=(),
-                       viewer_may_see_private: bool = True) -> Markup:
+                       viewer_may_see_private: bool = True,
+                       people: dict[str, str] | None = None) -> Markup:
     """A read-only view of ``data``: titles and answers (option labels, Yes/No), escaped.
 
     Fields in ``hide_fields`` are always left out; ``private_fields`` are left out unless
-    ``viewer_may_see_private`` (the author and HR)."""
+    ``viewer_may_see_private`` (the author and HR). ``people`` (lower-cased email -> "Name
+    (title, department)") shows the people a text names by name, their email after."""
     shown = remove_fields(data, visible_fields(hide_fields, private_fields,
                                                viewer_may_see_private))
     root = root_node(form)
-    return _show(root, shown, ())
+    token = _PEOPLE.set(people or {})
+    try:
+        return _show(root, shown, ())
+    finally:
+        _PEOPLE.reset(token)
+
+
+def emails_in(value: Any) -> set[str]:
+    """Every text of ``value`` (nested) that looks like an email, lower-cased."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        return {text} if "@" in text and " " not in text else set()
+    if isinstance(value, dict):
+        return set().union(*(emails_in(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(emails_in(v) for v in value)) if value else set()
+    return set()
 
 
 # --------------------------------------------------------------------------- anonymous

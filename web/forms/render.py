@@ -91,10 +91,12 @@ def shown_time(value: str) -> str | None:
 class Renderer:
     """One rendering of one form: data, errors, read-only or not, a name prefix."""
 
-    def __init__(self, errors: dict | None, *, readonly: bool = False, prefix: str = ""):
+    def __init__(self, errors: dict | None, *, readonly: bool = False, prefix: str = "",
+                 people_list: str | None = None):
         self.errors = {k: list(v) for k, v in (errors or {}).items()}
         self.readonly = readonly
         self.prefix = prefix
+        self.people_list = people_list  # id of a <datalist> of the directory, for emails
         self.placed: set[str] = set()
         self.ids: set[str] = set()
         # One WTForms form per rendering: every input is a field bound to it, by path.
@@ -306,6 +308,9 @@ class Renderer:
             attrs["accept"] = node.option("accept")
         if node.schema.get("examples") and widget in ("text", "email", "url", "number"):
             attrs["list"] = f"{fid}-examples"
+        elif widget == "email" and self.people_list and not readonly:
+            attrs["list"] = self.people_list  # a people picker: the directory by name
+            attrs["autocomplete"] = "off"
         if widget == "checkboxes" or widget in ("radio", "rating"):
             attrs["class"] = "rf-choices" + (" rf-inline" if node.option("inline") else "")
             attrs.pop("required", None)
