@@ -8,6 +8,8 @@ before pressing its button.
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,6 +20,7 @@ from engine import commands, queries, versions, visibility
 from engine.commands import pickers
 from engine.errors import Conflict, NotAllowed, ReviewflowError, SubmissionInvalid
 from web import access, answers, forms
+from web.errors import MESSAGES
 from web.forms.builder import root_node
 from web.forms.defaults import initial_data
 from web.helpers import humanize
@@ -154,7 +157,7 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
         may_open_instance=access.may_view_instance(user, detail),
         hr=visibility.is_hr(user.email, detail),
         state_title=_state_title(detail, task.state), refusal=refusal,
-        people_picker=people_picker,
+        people_picker=people_picker, unsaved=data is not None,
     ), status
 
 
@@ -185,7 +188,7 @@ def act(task_id: int):
     if not acc.holder:
         abort(403)
     if acc.task.status != "open" or acc.detail.status != "running":
-        raise Conflict("This task is no longer open.")
+        return _moved_on(acc, _("This task is no longer open."))
     if not acc.can_act:  # its escalation target, where the definition lets them only remind
         abort(403)
     if "_draft" in request.form and not acc.assignee:  # a draft is the assignee's alone
@@ -291,9 +294,25 @@ def _submit(acc, form, parsed, trigger: str | None, typed: dict):
                                  trigger_data=(trigger_data or {}).get(trigger))
     except SubmissionInvalid as invalid:
         return _page(acc, parsed.data, invalid.errors, trigger_data, None, 422)
+    except Conflict as moved:  # someone else moved the process on meanwhile
+        return _moved_on(acc, str(moved), parsed.data)
     except NotAllowed as refused:  # e.g. a decision whose conditions do not hold yet
         return _page(acc, parsed.data, {}, trigger_data, None, 403, refusal=refused.reason)
     return _after(acc, result, decision)
+
+
+def _moved_on(acc, reason: str, data=None):
+    """The "someone else moved this process on" page, with what the person typed shown
+    to copy (nothing of it was stored)."""
+    form = form_of(acc.detail, acc.task.form_id)
+    if data is None:
+        data = forms.parse_form(form, posted(), validate=False,
+                                previous=initial_data(root_node(form))).data
+    kept_html = forms.display_submission(form, data) if data else None
+    kept_text = json.dumps(data, ensure_ascii=False, indent=2) if data else None
+    title, text = MESSAGES[409]
+    return render_template("errors/error.html", status=409, title=title, text=text,
+                           detail=reason, kept_html=kept_html, kept_text=kept_text), 409
 
 
 def _after(acc, result, decision):

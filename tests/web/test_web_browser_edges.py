@@ -104,3 +104,62 @@ def test_an_untouched_optional_slider_stays_unanswered(browser, site):
         assert "ownership" not in data and data["collaboration"] == 3
     finally:
         context.close()
+
+
+def _nomination_page(app, url, browser, height=800):
+    with app.app_context():
+        iid = scenario.start_360(app)
+        task = scenario.open_task(iid, "sam@acme.test").id
+    context, page = _signed_in(browser, url, "sam@acme.test")
+    page.set_viewport_size({"width": 1000, "height": height})
+    page.goto(f"{url}/tasks/{task}")
+    return context, page, task
+
+
+def test_leaving_a_page_with_unsaved_typing_asks_first(browser, site):
+    app, url = site
+    context, page, task = _nomination_page(app, url, browser)
+    try:
+        asked = []
+
+        def answer(dialog):
+            asked.append(dialog.type)
+            dialog.dismiss()  # stay on the page
+
+        page.on("dialog", answer)
+        page.goto(f"{url}/")  # nothing typed yet: no question
+        assert asked == []
+        page.goto(f"{url}/tasks/{task}")
+        page.fill('input[name="peers[0]"]', "pat@acme.test")
+        page.click("a.brand", no_wait_after=True)
+        page.wait_for_timeout(500)
+        assert asked == ["beforeunload"]
+        assert page.url.endswith(f"/tasks/{task}")
+        assert page.input_value('input[name="peers[0]"]') == "pat@acme.test"
+        page.click("[data-testid=save-draft]")  # saving is leaving on purpose: no question
+        page.wait_for_load_state()
+        assert asked == ["beforeunload"]
+        assert page.input_value('input[name="peers[0]"]') == "pat@acme.test"
+    finally:
+        context.close()
+
+
+def test_add_row_comes_back_at_the_new_row(browser, site):
+    app, url = site
+    context, page, task = _nomination_page(app, url, browser, height=420)
+    try:
+        page.on("dialog", lambda dialog: dialog.accept())
+        add = page.locator('button[name="__add__:peers"]')
+        add.scroll_into_view_if_needed()
+        before = page.evaluate("window.scrollY")
+        assert before > 0
+        rows = page.locator("li.rf-row").count()
+        add.click()
+        page.wait_for_load_state()
+        assert page.locator("li.rf-row").count() == rows + 1
+        new_row = page.locator(f"#rf-peers-row-{rows}")
+        assert page.evaluate("window.scrollY") > 0
+        box = new_row.bounding_box()
+        assert 0 <= box["y"] < 420, box  # the new row is in view
+    finally:
+        context.close()

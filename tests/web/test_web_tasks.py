@@ -370,3 +370,18 @@ def test_the_approver_sees_names_and_whoever_cannot_be_asked_is_reported(app):
         body = Outbox.get(Outbox.kind == "role-problems").body
     assert told == {"hana@acme.test", "sam@acme.test"}
     assert "rita@acme.test" in body
+
+
+def test_the_moved_on_page_keeps_what_was_typed_to_copy(app):
+    iid, task = _at_approval(app)
+    with app.app_context():
+        commands.cancel(iid, "hana@acme.test", "Sam left")
+    bob = sign_in(app.test_client(), app, "bob@acme.test")
+    response = bob.post(f"/tasks/{task}", data={"comments": "Three good names, Ærø too.",
+                                               "_trigger": "approve"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else just moved this process on" in html
+    kept = html.split('data-testid="kept-answers"', 1)[1]
+    assert "Three good names, Ærø too." in kept
+    assert '"comments": "Three good names, Ærø too."' in kept.replace("&#34;", '"')

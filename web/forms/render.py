@@ -188,20 +188,24 @@ class Renderer:
         for i, item in enumerate(items):
             child = node.item(i)
             body = self.render(child, (*path, i), item, True)
-            rows.append({"body": body, "buttons": self.row_buttons(node, path, i, len(items))
+            rows.append({"body": body, "buttons": self.row_buttons(node, path, i, len(items),
+                                                                   fid)
                          if editable else ""})
         marker = Markup('<input type="hidden" name="{}" value="{}">').format(
             control_name(self.prefix, "rows", path), len(items))
         add = ""
         if editable and node.addable and (node.max_items is None or len(items) < node.max_items):
             add = self.m.button(control_name(self.prefix, "add", path),
-                                _singular(node), "rf-add")
+                                _singular(node), "rf-add", anchor=f"{fid}-row-{len(items)}")
         return self.m.array(rows=rows, marker=marker, add_button=add, **{k: info[k] for k in (
             "id", "path", "label", "errors", "required", "description", "help", "conditions",
             "show_label")})
 
-    def row_buttons(self, node: Node, path: tuple, i: int, count: int) -> Markup:
+    def row_buttons(self, node: Node, path: tuple, i: int, count: int,
+                    fid: str | None = None) -> Markup:
         out = []
+        anchors = {"up": f"{fid}-row-{i - 1}", "down": f"{fid}-row-{i + 1}",
+                   "remove": f"{fid}-row-{i - 1}" if i else fid} if fid else {}
         fixed = i < node.fixed_count
         where = _("row %(num)d of %(list)s", num=i + 1, list=node.title) if node.title \
             else _("row %(num)d", num=i + 1)
@@ -212,7 +216,8 @@ class Renderer:
         ):
             if shown:
                 out.append(self.m.button(control_name(self.prefix, kind, path, i), text,
-                                         f"rf-{kind}", f"{text} {where}"))
+                                         f"rf-{kind}", f"{text} {where}",
+                                         anchor=anchors.get(kind)))
         return Markup(" ").join(out)
 
     def render_pairs(self, node: Node, path: tuple, value: dict) -> Markup:

@@ -61,8 +61,26 @@
     });
   }
 
+  // Leaving a form with changes nobody saved asks first. A form the server showed again
+  // with typed answers (after an error or a row button) starts out unsaved.
+  function unsavedWarning() {
+    var forms = document.querySelectorAll("form[data-unsaved]");
+    if (!forms.length) { return; }
+    var dirty = false, leaving = false;
+    forms.forEach(function (form) {
+      if (form.getAttribute("data-unsaved") === "typed") { dirty = true; }
+      form.addEventListener("input", function () { dirty = true; });
+      form.addEventListener("change", function () { dirty = true; });
+      form.addEventListener("submit", function () { leaving = true; });
+    });
+    window.addEventListener("beforeunload", function (e) {
+      if (dirty && !leaving) { e.preventDefault(); e.returnValue = ""; }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     confirmations();
+    unsavedWarning();
     rangeValues();
     centreDiagrams();
   });
