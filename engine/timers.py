@@ -159,5 +159,6 @@ def _escalate(run: Run, task: Task, now: datetime, report: TickReport) -> None:
                f"The task '{task.form_id}' about {run.subject.name}, assigned to {who}, "
                f"was due {task.due_at:%Y-%m-%d %H:%M} UTC and is not done. You may act on it.",
                task_id=task.id)
-    run.event(EventKind.ESCALATED, task_id=task.id, to=targets, role=line.escalate)
+    run.event(EventKind.ESCALATED, task_id=task.id, to=targets, role=line.escalate,
+              holder=assignee.email if assignee else None)
     report.escalations += 1

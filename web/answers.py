@@ -29,14 +29,16 @@ def sees_private(user, detail, author_email: str | None) -> bool:
                                          or visibility.is_hr(user.email, detail))
 
 
-def show(user, detail, form, submission, data=None) -> Markup:
+def show(user, detail, form, submission, data=None, *, with_names: bool = False) -> Markup:
     """``submission`` (a stored one of ``detail``) as ``user`` may read it; ``data`` is what
-    the visibility rules left of it (its own data when not given)."""
+    the visibility rules left of it (its own data when not given). ``with_names``: the
+    people it names by email are shown by name, title and department (for whoever
+    decides on it, e.g. the manager approving nominations)."""
     shown = submission.data if data is None else data
     return forms.display_submission(
         form, shown, private_fields=private_fields(detail, submission),
         viewer_may_see_private=sees_private(user, detail, submission.author_email),
-        people=queries.people.labels(emails_in(shown)))
+        people=queries.people.labels(emails_in(shown)) if with_names else None)
 
 
 def private_of_form(detail, form_id: str) -> tuple[str, ...]:

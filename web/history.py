@@ -11,41 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from engine import queries, versions, visibility
 from engine.queries import EventKind
 from web.access import ANONYMOUS_LABEL, anonymous_task_ids, sees_raters
-from web.helpers import humanize
+from web.helpers import humanize, task_title
 
-KIND_TEXT = {
-    EventKind.LAUNCHED: "started the process",
-    EventKind.SUBMITTED: "submitted",
-    EventKind.DRAFT_SAVED: "saved a draft of",
-    EventKind.TRANSITION: "moved the process on",
-    EventKind.FINISHED: "The process finished",
-    EventKind.CANCELLED: "cancelled the process",
-    EventKind.REASSIGNED: "reassigned",
-    EventKind.DELEGATED: "delegated",
-    EventKind.REMINDED: "A reminder was sent for",
-    EventKind.ESCALATED: "The task was escalated:",
-    EventKind.UNASSIGNED: "Nobody could be assigned to",
-    EventKind.ROLE_PROBLEMS: "Some people could not be assigned to",
-    EventKind.REPEATED: "A new recurring task was created:",
-    EventKind.STARTED: "started a follow-up process",
-    EventKind.NUDGED: "sent a reminder about",
-    EventKind.REFUSED: "was refused",
-    EventKind.TIMER_HELD: "A timer did not fire",
-    EventKind.EXPRESSION_ERROR: "A condition could not be evaluated",
-}
-
-#: Events told as "<what> <form title>".
-ABOUT_A_FORM = frozenset({
-    EventKind.SUBMITTED, EventKind.DRAFT_SAVED, EventKind.REMINDED, EventKind.ESCALATED,
-    EventKind.UNASSIGNED, EventKind.ROLE_PROBLEMS, EventKind.REPEATED, EventKind.NUDGED})
 #: Events the system writes, shown without an actor.
 BY_THE_SYSTEM = frozenset({
     EventKind.FINISHED, EventKind.REMINDED, EventKind.ESCALATED, EventKind.UNASSIGNED,
     EventKind.ROLE_PROBLEMS, EventKind.REPEATED, EventKind.TIMER_HELD,
-    EventKind.EXPRESSION_ERROR})
+    EventKind.EXPRESSION_ERROR, EventKind.AUTO_LOOP_STOPPED})
 
 
 @dataclass(frozen=True)
@@ -93,6 +70,15 @@ def _form_title(detail, form_id: str | None) -> str:
     return title or humanize(form_id)
 
 
+def _line_title(detail, form_id: str | None, role: str | None = None) -> str:
+    """A task line's name where no task row is at hand: its ``title``, else its form's."""
+    for state in detail.spec.states.values():
+        for line in state.tasks:
+            if line.form == form_id and (role is None or line.role == role) and line.title:
+                return line.title
+    return _form_title(detail, form_id)
+
+
 def is_automatic(detail, event) -> bool:
     """A transition that fired by itself (``auto`` or a timer), whoever's action set it off."""
     if event.kind != EventKind.TRANSITION:
@@ -100,32 +86,120 @@ def is_automatic(detail, event) -> bool:
     return any(t.trigger == event.trigger and not t.manual for t in detail.spec.transitions)
 
 
-def _text(event, detail) -> tuple[str, str]:
-    kind = event.kind
-    form = _form_title(detail, event.detail.get("form"))
-    if kind == EventKind.TRANSITION:
-        how = "Moved on" if is_automatic(detail, event) else _trigger_title(detail, event.trigger)
-        return (f"{how}: {_state_title(detail, event.from_state)} → "
-                f"{_state_title(detail, event.to_state)}", "")
-    if kind == EventKind.LAUNCHED:
-        return f"started the process in {_state_title(detail, event.to_state)}", ""
-    if kind == EventKind.FINISHED:
-        return f"The process finished in {_state_title(detail, event.to_state)}", ""
-    if kind == EventKind.CANCELLED:
-        return "cancelled the process", str(event.detail.get("reason") or "")
-    if kind in (EventKind.REASSIGNED, EventKind.DELEGATED):
-        to, reason = event.detail.get("to"), event.detail.get("reason")
-        note = "; ".join(x for x in (f"to {to}" if to else "", reason or "") if x)
-        return f"{KIND_TEXT[kind]} {form}".strip(), note
-    if kind in ABOUT_A_FORM:
-        return f"{KIND_TEXT[kind]} {form}".strip(), ""
-    if kind == EventKind.EXPORTED:
-        return ("exported the answers, private fields included",
-                ", ".join(event.detail.get("private_fields") or ()))
-    if kind == EventKind.REFUSED:
-        return (f"tried {humanize(event.trigger) or 'an action'}, which was refused",
-                str(event.detail.get("reason") or ""))
-    return KIND_TEXT.get(kind, humanize(kind)), ""
+class _Story:
+    """What one viewer may read of the instance's events, as whole sentences."""
+
+    def __init__(self, detail, names: dict, hidden_tasks: set, hr: bool):
+        self.detail, self.names, self.hidden, self.hr = detail, names, hidden_tasks, hr
+        self.tasks = {t.id: t for t in detail.tasks}
+
+    def task(self, event) -> str:
+        """The task's one name (the one its own page and the inbox show)."""
+        task = self.tasks.get(event.task_id)
+        if task is not None:
+            return task_title(task)
+        return _line_title(self.detail, event.detail.get("form"), event.detail.get("role"))
+
+    def holder(self, event, email: str | None = None) -> str:
+        """Who held the task then (``email`` from the event), else now."""
+        if event.task_id in self.hidden:
+            return _("an anonymous reviewer")
+        if email:
+            return self.person(email)
+        task = self.tasks.get(event.task_id)
+        if task is None or not task.assignee_email:
+            return _("nobody yet")
+        return task.assignee_name or task.assignee_email
+
+    def person(self, email) -> str:
+        return self.names.get(email, email)
+
+    def people(self, emails) -> str:
+        if isinstance(emails, str):
+            emails = [emails]
+        return ", ".join(self.person(e) for e in emails or ()) or _("HR")
+
+    def text(self, event) -> tuple[str, str]:
+        """The sentence (after the actor's name, if shown) and a note."""
+        detail, kind, d = self.detail, event.kind, event.detail
+        state = lambda name: _state_title(detail, name)  # noqa: E731
+        if kind == EventKind.TRANSITION:
+            moved = {"from": state(event.from_state), "to": state(event.to_state)}
+            if is_automatic(detail, event):
+                return _("The process moved on from “%(from)s” to “%(to)s”.", **moved), ""
+            return _("chose “%(decision)s”: the process moved from “%(from)s” to “%(to)s”.",
+                     decision=_trigger_title(detail, event.trigger), **moved), ""
+        if kind == EventKind.LAUNCHED:
+            return _("started the process in “%(state)s”.", state=state(event.to_state)), ""
+        if kind == EventKind.FINISHED:
+            return _("The process finished in “%(state)s”.", state=state(event.to_state)), ""
+        if kind == EventKind.CANCELLED:
+            return _("cancelled the process."), str(d.get("reason") or "")
+        if kind == EventKind.SUBMITTED:
+            if d.get("written_for") and event.task_id not in self.hidden:
+                return _("submitted “%(task)s” for %(holder)s.", task=self.task(event),
+                         holder=self.person(d["written_for"])), ""
+            return _("submitted “%(task)s”.", task=self.task(event)), ""
+        if kind == EventKind.DRAFT_SAVED:
+            return _("saved a draft of “%(task)s”.", task=self.task(event)), ""
+        if kind in (EventKind.REASSIGNED, EventKind.DELEGATED):
+            to = d.get("to")
+            if event.task_id in self.hidden or not to:
+                text = (_("gave “%(task)s” to someone else.", task=self.task(event))
+                        if kind == EventKind.REASSIGNED else
+                        _("handed “%(task)s” on to someone else.", task=self.task(event)))
+            else:
+                text = (_("gave “%(task)s” to %(to)s.", task=self.task(event),
+                          to=self.person(to)) if kind == EventKind.REASSIGNED else
+                        _("handed “%(task)s” on to %(to)s.", task=self.task(event),
+                          to=self.person(to)))
+            return text, "" if event.task_id in self.hidden else str(d.get("reason") or "")
+        if kind == EventKind.REMINDED:
+            sent_to = d.get("recipients")
+            sent_to = sent_to[0] if isinstance(sent_to, list) and sent_to else sent_to
+            return _("A reminder about “%(task)s” was sent to %(holder)s.",
+                     task=self.task(event), holder=self.holder(event, sent_to)), ""
+        if kind == EventKind.NUDGED:
+            return _("sent %(holder)s a reminder about “%(task)s”.", task=self.task(event),
+                     holder=self.holder(event, d.get("to"))), ""
+        if kind == EventKind.ESCALATED:
+            return _("“%(task)s”, held by %(holder)s, was overdue and escalated to %(to)s.",
+                     task=self.task(event), holder=self.holder(event, d.get("holder")),
+                     to=self.people(d.get("to"))), ""
+        if kind == EventKind.UNASSIGNED:
+            return _("Nobody could be given “%(task)s” (role %(role)s): HR needs to give it "
+                     "to someone.", task=self.task(event), role=d.get("role") or "?"), (
+                "; ".join(d.get("problems") or ()) if self.hr else "")
+        if kind == EventKind.ROLE_PROBLEMS:
+            return _("Some people could not be given “%(task)s” (role %(role)s); HR and "
+                     "whoever named them were told.", task=self.task(event),
+                     role=d.get("role") or "?"), (
+                "; ".join(d.get("problems") or ()) if self.hr else "")
+        if kind == EventKind.REPEATED:
+            return _("A new “%(task)s” was created (the task repeats).",
+                     task=self.task(event)), ""
+        if kind == EventKind.STARTED:
+            return _("started a follow-up process."), ""
+        if kind == EventKind.EXPORTED:
+            return _("exported the answers, private fields included."), ", ".join(
+                d.get("private_fields") or ())
+        if kind == EventKind.REFUSED:
+            action = _trigger_title(detail, event.trigger) if event.trigger else _("an action")
+            return _("tried “%(action)s”, which was refused.", action=action), str(
+                d.get("reason") or "")
+        if kind == EventKind.TIMER_HELD:
+            return _("“%(trigger)s” came due but did not fire: its conditions did not hold.",
+                     trigger=_trigger_title(detail, event.trigger)), str(d.get("reason") or "")
+        if kind == EventKind.EXPRESSION_ERROR:
+            return _("A condition of “%(trigger)s” could not be evaluated.",
+                     trigger=_trigger_title(detail, event.trigger)), (
+                str(d.get("error") or "") if self.hr else "")
+        if kind == EventKind.AUTO_LOOP_STOPPED:
+            return _("The process stopped moving on by itself after %(limit)s steps in a row.",
+                     limit=d.get("limit", "?")), ""
+        if kind == EventKind.ANONYMITY_REVEALED:
+            return _("looked at who wrote the anonymous answers."), str(d.get("reason") or "")
+        return _("%(what)s.", what=humanize(kind)), ""
 
 
 def timeline(user, detail) -> list[Line]:
@@ -135,13 +209,14 @@ def timeline(user, detail) -> list[Line]:
     hidden_people = {t.assignee_email for t in detail.tasks if t.id in hidden_tasks}
     hidden_people.discard(user.email)
     names = _names(detail)
+    story = _Story(detail, names, hidden_tasks, hr)
     out = []
     for event in detail.history:
         if not hr and event.kind == EventKind.REFUSED and event.actor != user.email:
             continue
         if event.kind == EventKind.DRAFT_SAVED and event.actor != user.email:
             continue
-        text, note = _text(event, detail)
+        text, note = story.text(event)
         who = "" if event.actor == "system" else names.get(event.actor, event.actor)
         if is_automatic(detail, event) or kind_is_system(event.kind):
             who = ""
@@ -149,6 +224,8 @@ def timeline(user, detail) -> list[Line]:
             who = ANONYMOUS_LABEL if event.task_id in hidden_tasks else ""
         if event.task_id in hidden_tasks:
             note = ""  # details of an anonymous task could name its holder
+        if not who and text[:1].islower():
+            who = _("Someone")  # a sentence needs its subject, even one not named
         out.append(Line(event.at, event.kind, who, text, note))
     return out
 

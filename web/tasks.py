@@ -64,8 +64,10 @@ def shown_submissions(user, acc: access.TaskAccess) -> list[dict]:
         for view in [v for v in views if v.form_id == form_id]:
             out.append({"title": _title(form), "author": names.get(view.author_email, ""),
                         "at": view.submitted_at,
-                        "html": answers.show(user, detail, form, stored[view.id],
-                                             view.data)})
+                        "html": answers.show(
+                            user, detail, form, stored[view.id], view.data,
+                            with_names=acc.can_act  # who decides on a nomination
+                            and bool(pickers.people_fields(detail.spec, form_id)))})
         if form_id in anonymous:
             given = anonymous[form_id]
             aggregate = forms.aggregate_anonymous(

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from engine import queries, versions, visibility
 from web.access import ANONYMOUS_LABEL
-from web.helpers import humanize, utcnow
+from web.helpers import humanize, task_title, utcnow
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
@@ -29,7 +29,8 @@ def _grouped(waiting: list[dict]) -> list[dict]:
     """One line per task kind: "Calibration: Finn, Gina, Hal" (a group's shared task)."""
     lines: dict[str, dict] = {}
     for w in waiting:
-        line = lines.setdefault(w["task"].form_title, {"title": w["task"].form_title,
+        title = task_title(w["task"])  # the task's one name, as its own page shows it
+        line = lines.setdefault(title, {"title": title,
                                                        "who": [], "task": w["task"],
                                                        "overdue": False, "mine": None})
         line["who"].append(w["who"])

@@ -8,7 +8,8 @@ from engine.store import Instance
 from .conftest import ORG_CSV, T0, QueryCounter, copy_library, library_at, task_of
 
 # kid -> ann -> mia -> ceo: ceo is kid's third-level manager
-DEEP_ORG = ORG_CSV + "kid@x.com,Kid Intern,ann@x.com,Sales,Intern,,,Lyon\n" + "".join(
+DEEP_ORG = ORG_CSV + "kid@x.com,Kid Intern,ann@x.com,Sales,Intern,,,Lyon\n" + (
+    "nobob@x.com,No Bob,mia@x.com,Sales,Rep,,,Lyon\n") + "".join(
     f"k{i}@x.com,Kid {i},ann@x.com,Sales,Intern,,,Lyon\n" for i in range(6))
 
 DECIDE = """workflow: decide

@@ -9,7 +9,7 @@ import pytest
 from engine import commands, directory, queries, roles
 from engine.definitions.library import load_library
 from engine.directory import People
-from engine.errors import NotAllowed
+from engine.errors import NotAllowed, SubmissionInvalid
 from engine.store import Event, Person, Task
 
 from .conftest import DEFINITIONS, T0, events, snapshot, task_of, without_events
@@ -53,14 +53,17 @@ def _holders(instance_id: int, form_id: str) -> list:
 def test_a_subject_in_hr_named_as_a_peer_and_as_a_fixed_person_holds_none_of_it(
         sod_org, sod_library):
     iid = _start(sod_library, "hr-check", "ann@x.com")
+    with pytest.raises(SubmissionInvalid) as invalid:  # a self-nomination is refused at once
+        commands.submit(task_of("ann@x.com", "nomination").id, "ann@x.com",
+                        {"peers": ["ann@x.com", "bob@x.com"]}, now=T0)
+    assert list(invalid.value.errors) == ["peers[0]"]
     commands.submit(task_of("ann@x.com", "nomination").id, "ann@x.com",
-                    {"peers": ["ann@x.com", "bob@x.com"]}, now=T0)
+                    {"peers": ["bob@x.com"]}, now=T0)
     assert _holders(iid, "ack") == ["hal@x.com"]  # the rest of group hr
-    assert _holders(iid, "peer-feedback") == ["bob@x.com"]  # self-nomination left out
+    assert _holders(iid, "peer-feedback") == ["bob@x.com"]
     assert _holders(iid, "checkin") == ["", "ceo@x.com"]  # person:ann -> nobody -> HR
     problems = [p for e in events(iid) for p in e.detail.get("problems", ())]
     assert "ann@x.com is the subject of this instance (left out of role 'hr')" in problems
-    assert "ann@x.com is the subject of this instance (left out of role 'peers')" in problems
     assert "ann@x.com is the subject of this instance (left out of role 'auditor')" in problems
     unassigned = events(iid, "unassigned")
     assert [e.detail["role"] for e in unassigned] == ["auditor"]

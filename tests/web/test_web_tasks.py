@@ -181,9 +181,9 @@ def test_my_team_shows_what_waits_on_whom(app):
     html = sign_in(app.test_client(), app, "bob@acme.test").get("/team/").get_data(
         as_text=True)
     table = html.split('data-testid="team"')[1]
-    assert "Self assessment: Sam Subject" in table
+    assert "Assess yourself: Sam Subject" in table  # the task line's one name
     assert "3 anonymous reviewers still to answer" in table
-    assert "Self review: Pat Peer" in table
+    assert "Write your self review: Pat Peer" in table
     assert "Quinn Peer" in table and "Nothing running" in table
     assert sign_in(app.test_client(), app, "uma@acme.test").get("/team/").status_code == 200
 
