@@ -276,3 +276,25 @@ def test_the_lowest_value_of_a_slider_is_an_answer_once_its_box_says_so():
     chosen.add("__answered__:need", "1")  # the "Give this value (1)" boxes ticked
     chosen.add("__answered__:maybe", "1")
     assert parse_form(SLIDERS, chosen).data == {"need": 1, "maybe": 1}
+
+
+MOMENTS = make_form({"type": "object", "properties": {
+    "start": {"type": "string", "format": "date-time"},
+    "at": {"type": "string", "format": "time"}}}, form_id="moments")
+
+
+@pytest.mark.parametrize("data", [
+    {"start": "2026-11-26T09:30:00+02:00", "at": "08:15:00+02:00"},
+    {"start": "2026-11-26T09:30:00-05:00", "at": "23:59:59-05:00"},
+    {"start": "2026-11-26T09:30:00Z", "at": "08:15:00Z"},
+])
+def test_date_times_and_times_keep_their_offset(data):
+    html = str(render_form(MOMENTS, data))
+    assert 'value="2026-11-26T09:30:00"' in element(html, "input", "start")  # its own clock
+    result = parse_form(MOMENTS, post_back(html))
+    assert result.errors == {} and result.data == data
+
+
+def test_a_new_moment_says_it_is_utc():
+    html = str(render_form(MOMENTS, {}))
+    assert html.count('class="rf-offset"') == 2 and "UTC" in html

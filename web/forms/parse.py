@@ -95,20 +95,21 @@ def _local_number(text: str) -> str | None:
     return str(value) if value.is_finite() else None
 
 
-def _datetime(text: str) -> str:
-    # datetime-local posts "2026-11-26T09:30" (no seconds, no offset); RFC 3339 needs both.
+def _datetime(text: str, offset: str = "") -> str:
+    # datetime-local posts "2026-11-26T09:30" (no seconds, no offset); RFC 3339 needs both:
+    # the offset the answer had (posted beside it), else UTC, as the page says.
     if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$", text):
         text += ":00"
     if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$", text):
-        text += "Z"
+        text += offset or "Z"
     return text
 
 
-def _time(text: str) -> str:
+def _time(text: str, offset: str = "") -> str:
     if re.match(r"^\d{2}:\d{2}$", text):
         text += ":00"
     if re.match(r"^\d{2}:\d{2}:\d{2}(\.\d+)?$", text):
-        text += "Z"
+        text += offset or "Z"
     return text
 
 
@@ -134,8 +135,10 @@ def _file(values: list) -> Any:
     return texts[0] if texts else MISSING
 
 
-def decode_leaf(node: Node, values: list, widget: str | None = None) -> tuple[Any, str | None]:
-    """The typed value of a leaf from what was posted, and a type error if it does not fit."""
+def decode_leaf(node: Node, values: list, widget: str | None = None,
+                offset: str = "") -> tuple[Any, str | None]:
+    """The typed value of a leaf from what was posted, and a type error if it does not fit
+    (``offset``: the UTC offset a date-time or time answer is written on)."""
     widget = widget or node.widget
     if widget == "checkbox" or (node.main_type == "boolean" and node.choices is None):
         found = _boolean(values)
@@ -153,10 +156,10 @@ def decode_leaf(node: Node, values: list, widget: str | None = None) -> tuple[An
         for enc, value, _ in options:
             if enc == raw:
                 return copy.deepcopy(value), None
-    return _typed_text(node, raw)
+    return _typed_text(node, raw, offset)
 
 
-def _typed_text(node: Node, raw: str) -> tuple[Any, str | None]:
+def _typed_text(node: Node, raw: str, offset: str = "") -> tuple[Any, str | None]:
     kind = node.main_type
     if kind in ("integer", "number"):
         value = _number(raw, kind == "integer")
@@ -170,9 +173,9 @@ def _typed_text(node: Node, raw: str) -> tuple[Any, str | None]:
         return raw, FORBIDDEN
     fmt = node.schema.get("format")
     if fmt == "date-time":
-        return _datetime(raw), None
+        return _datetime(raw, offset), None
     if fmt == "time":
-        return _time(raw), None
+        return _time(raw, offset), None
     if "number" in node.types or "integer" in node.types:
         value = _number(raw, "number" not in node.types)
         if value is not MISSING:
@@ -213,7 +216,10 @@ class Parser:
         if untouched and not answered \
                 and [v for v in values if isinstance(v, str)][:1] == untouched[:1]:
             return MISSING  # the input still shows what it showed unanswered
-        value, problem = decode_leaf(node, values)
+        offsets = getlist(self.formdata, control_name(self.prefix, "offset", path))
+        offset = offsets[0] if offsets and re.fullmatch(r"Z|[+-]\d{2}:\d{2}",
+                                                        str(offsets[0])) else ""
+        value, problem = decode_leaf(node, values, offset=offset)
         if problem:
             self.error(path, problem)
         return value

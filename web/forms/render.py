@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,25 +67,35 @@ def untouched_value(node: Node, widget: str) -> str | None:
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_SHOWN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
-_TIME = re.compile(r"^(\d{2}:\d{2}(:\d{2}(\.\d+)?)?)(Z|[+-]00:00)?$", re.IGNORECASE)
+_TIME = re.compile(r"^(\d{2}:\d{2}(:\d{2}(\.\d+)?)?)(Z|[+-]\d{2}:\d{2})?$", re.IGNORECASE)
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
 
 
 def shown_datetime(value: str) -> str | None:
-    """An RFC 3339 date-time as a ``datetime-local`` input shows it (in UTC), or ``None``."""
+    """An RFC 3339 date-time as a ``datetime-local`` input shows it (on its own clock: the
+    offset goes in :func:`offset_of`), or ``None``."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    text = moment.isoformat()
+    text = moment.replace(tzinfo=None).isoformat()
     return text if _DATETIME_SHOWN.match(text) else None
 
 
 def shown_time(value: str) -> str | None:
-    """An RFC 3339 time (UTC) as a ``time`` input shows it, or ``None``."""
+    """An RFC 3339 time as a ``time`` input shows it (its offset apart), or ``None``."""
     match = _TIME.match(value)
     return match.group(1) if match else None
+
+
+def offset_of(value: Any) -> str:
+    """The UTC offset a date-time or time was written with (``Z``, ``+02:00``), else ``""``."""
+    match = _OFFSET.search(value) if isinstance(value, str) else None
+    return match.group(1).upper() if match else ""
+
+
+def _offset_text(offset: str) -> str:
+    return "UTC" if offset in ("", "Z", "+00:00", "-00:00") else f"UTC{offset}"
 
 
 class Renderer:
@@ -267,6 +277,15 @@ class Renderer:
                     'value="1"> {}</label>').format(
                     control_name(self.prefix, "answered", path),
                     _("Give this value (%(value)s)", value=untouched))
+        if widget in ("datetime", "time") and not (self.readonly or node.readonly):
+            # The clock the answer is on: kept from the answer (posted back with it), UTC for
+            # a new one; said next to the input either way.
+            offset = offset_of(value)
+            if offset:
+                control += Markup('<input type="hidden" name="{}" value="{}">').format(
+                    control_name(self.prefix, "offset", path), offset)
+            control += Markup(' <span class="rf-offset">{}</span>').format(
+                _offset_text(offset))
         group = widget in ("radio", "rating", "checkboxes")
         return self.m.field(control=control, widget=widget, group=group, **{k: info[k] for k in (
             "id", "path", "label", "errors", "required", "description", "help", "conditions",
