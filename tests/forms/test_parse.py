@@ -298,3 +298,36 @@ def test_date_times_and_times_keep_their_offset(data):
 def test_a_new_moment_says_it_is_utc():
     html = str(render_form(MOMENTS, {}))
     assert html.count('class="rf-offset"') == 2 and "UTC" in html
+
+
+ALTERNATIVES = make_form({"type": "object", "properties": {
+    "contact": {"title": "Contact", "oneOf": [
+        {"title": "By mail", "type": "object", "properties": {"email": {"type": "string"}}},
+        {"title": "By phone", "type": "object", "properties": {"phone": {"type": "string"}}}]},
+    "size": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+    "tags": {"type": "object", "additionalProperties": {"type": "string"}}}},
+    form_id="alternatives")
+
+
+@pytest.mark.parametrize("data", [
+    {"contact": {"phone": "123"}, "size": 7, "tags": {"a": "x", "b": "y"}},
+    {"contact": {"email": "ann@x.com"}, "size": "large"},
+    {},
+])
+def test_alternatives_of_objects_and_types_round_trip_as_their_own_values(data):
+    html = str(render_form(ALTERNATIVES, data))
+    assert html.count('name="__alt__:contact"') == 2  # a choice of alternative...
+    assert 'name="alt1~contact.phone"' in html  # ...then its fields
+    result = parse_form(ALTERNATIVES, post_back(html), validate=False)
+    assert result.errors == {} and result.data == data
+
+
+def test_the_chosen_alternative_is_the_answer():
+    posted = post_back(str(render_form(ALTERNATIVES, {})))
+    posted.setlist("__alt__:contact", ["1"])
+    posted.setlist("alt1~contact.phone", ["555 123"])
+    posted.setlist("alt0~contact.email", ["typed, then another option chosen"])
+    posted.setlist("__alt__:size", ["0"])
+    posted.setlist("alt0~size", ["42"])
+    assert parse_form(ALTERNATIVES, posted).data == {"contact": {"phone": "555 123"},
+                                                     "size": 42}

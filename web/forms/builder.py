@@ -105,6 +105,8 @@ class Node:
     def _kind(self) -> str:
         if self.depth > MAX_DEPTH:
             return "note"
+        if self._alternative_schemas() is not None:
+            return "alternatives"  # a choice of alternative, then its fields (as rjsf)
         main = self.main_type
         if isinstance(self.schema.get("enum"), list) or _const_options(self.schema):
             return "leaf"  # a choice, even among objects or lists
@@ -115,6 +117,60 @@ class Node:
         if main == "null" and self.ui.get("ui:emptyValue", MISSING) is MISSING:
             return "note"
         return "leaf"
+
+    def _alternative_schemas(self) -> list[dict] | None:
+        """``oneOf``/``anyOf`` alternatives of objects or of types (not a list of constant
+        choices) at a place that says nothing else about its type: each alternative merged
+        with the rest of the schema; None when this is no such place."""
+        schema = self.schema
+        if any(k in schema for k in ("type", "properties", "items", "enum", "const",
+                                     "additionalProperties", "patternProperties")):
+            return None
+        if _const_options(schema) is not None:
+            return None
+        for key in ("oneOf", "anyOf"):
+            options = schema.get(key)
+            if isinstance(options, list) and len(options) > 1 and all(
+                    isinstance(o, dict) for o in options):
+                rest = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf", "title",
+                                                                     "description")}
+                return [{**rest, **o} for o in options]
+        return None
+
+    @cached_property
+    def alternatives(self) -> list[tuple[str, Node]]:
+        """``(title, node)`` of each alternative of an ``alternatives`` node."""
+        out = []
+        ui_alts = self.ui.get("ui:alternatives") if isinstance(self.ui, dict) else None
+        for i, schema in enumerate(self._alternative_schemas() or []):
+            ui = {k: v for k, v in self.ui.items() if k not in ("ui:title", "ui:description")}
+            if isinstance(ui_alts, list) and i < len(ui_alts) and isinstance(ui_alts[i], dict):
+                ui = {**ui, **ui_alts[i]}
+            node = Node(schema, self.scope, ui, name=self.name, depth=self.depth + 1,
+                        required=self.required)
+            title = schema.get("title") or _("Option %(num)d", num=i + 1)
+            out.append((str(title), node))
+        return out
+
+    def choose(self, value: Any) -> int:
+        """The alternative that ``value`` is an answer of (as rjsf's getMatchingOption): the
+        one whose type fits and that names most of its keys; the first one for no answer."""
+        if value is MISSING or value is None:
+            return 0
+        kind = _json_type(value)
+        best, best_score = 0, -1
+        for i, (_title, node) in enumerate(self.alternatives):
+            types = node.types or [node.main_type]
+            fits = kind in types or (kind == "integer" and "number" in types)
+            if not fits:
+                continue
+            score = 1
+            if isinstance(value, dict) and node.kind == "object":
+                names = {name for name, _child in node.fields}
+                score += len(names & set(value)) * 2 - len(set(value) - names)
+            if score > best_score:
+                best, best_score = i, score
+        return best
 
     @property
     def main_type(self) -> str:

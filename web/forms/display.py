@@ -156,6 +156,8 @@ def _number(value: int | float) -> str:
 def _show(node: Node, value: Any, path: tuple) -> Markup:
     if value is None or value == "" or value == [] or value == {}:
         return Markup('<span class="rf-unanswered">{}</span>').format(NOT_ANSWERED)
+    if node.kind == "alternatives":
+        return _show(node.alternatives[node.choose(value)][1], value, path)
     if node.kind == "object" and isinstance(value, dict):
         return _show_object(node, value, path)
     if node.kind == "array" and isinstance(value, list):

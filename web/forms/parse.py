@@ -23,7 +23,7 @@ from engine.submissions import FORBIDDEN, NOT_A_NUMBER
 from web.forms import widgets
 from web.forms.builder import MISSING, Node, root_node
 from web.forms.errors import merge_errors
-from web.forms.render import control_name, input_name
+from web.forms.render import alternative_prefix, control_name, input_name
 
 MAX_ROWS = 500  # rows one array may post; more is refused, not parsed
 _INT = re.compile(r"^[+-]?\d+$")
@@ -208,6 +208,8 @@ class Parser:
             return self.array(node, path)
         if node.kind == "note":
             return MISSING
+        if node.kind == "alternatives":
+            return self.alternative(node, path, in_row)
         values = getlist(self.formdata, input_name(self.prefix, path))
         if node.kind == "multi":
             return self.multi(node, values)
@@ -223,6 +225,17 @@ class Parser:
         if problem:
             self.error(path, problem)
         return value
+
+    def alternative(self, node: Node, path: tuple, in_row: bool) -> Any:
+        """The answer of the ``oneOf``/``anyOf`` alternative the radio chose (the first one
+        when none is posted), read from that alternative's inputs."""
+        picked = getlist(self.formdata, control_name(self.prefix, "alt", path))
+        index = 0
+        if picked and str(picked[0]).isdigit() and int(picked[0]) < len(node.alternatives):
+            index = int(picked[0])
+        sub = Parser(self.formdata, alternative_prefix(self.prefix, index))
+        sub.errors = self.errors
+        return sub.value(node.alternatives[index][1], path, in_row)
 
     def object(self, node: Node, path: tuple, in_row: bool) -> Any:
         out: dict[str, Any] = {}

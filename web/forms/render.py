@@ -11,6 +11,7 @@ to the data and errors map straight onto fields. Structural inputs the parser re
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from datetime import datetime
@@ -39,6 +40,11 @@ env = Environment(
 def macros():
     """The Jinja macros of ``forms/_macros.html`` (one field+errors macro, fieldsets, rows)."""
     return env.get_template("forms/_macros.html").module
+
+
+def alternative_prefix(prefix: str, index: int) -> str:
+    """The name prefix of the inputs of alternative ``index`` of a ``oneOf``/``anyOf``."""
+    return f"{prefix}alt{index}~"
 
 
 def input_name(prefix: str, path: tuple) -> str:
@@ -149,7 +155,42 @@ class Renderer:
             return self.render_array(node, path, value)
         if node.kind == "note":
             return self.m.note(self.id_for(path), node.title, node.description)
+        if node.kind == "alternatives":
+            return self.render_alternatives(node, path, value, present)
         return self.render_leaf(node, path, value, present)
+
+    def render_alternatives(self, node: Node, path: tuple, value: Any, present: bool) -> Markup:
+        """``oneOf``/``anyOf`` as react-jsonschema-form shows it: a choice of alternative,
+        then its fields. Every alternative's fields are on the page (their inputs named
+        apart: ``alt<i>~<path>``), the radio says which one is the answer; with JavaScript
+        only the chosen one shows."""
+        fid = self.id_for(path)
+        info = self.common(node, path, fid)
+        chosen = node.choose(value)
+        editable = not (self.readonly or node.readonly)
+        parts = []
+        for i, (title, alt) in enumerate(node.alternatives):
+            if i != chosen and not editable:
+                continue
+            sub = copy.copy(self)
+            sub.prefix = alternative_prefix(self.prefix, i)
+            if i != chosen:
+                sub.errors = {}
+            body = sub.render(alt, path, value if i == chosen else MISSING,
+                              present and i == chosen)
+            if editable:
+                choice = Markup('<label class="rf-alternative-choice"><input type="radio" '
+                                'name="{}" value="{}"{}> {}</label>').format(
+                    control_name(self.prefix, "alt", path), i,
+                    Markup(" checked") if i == chosen else "", title)
+            else:
+                choice = Markup('<input type="hidden" name="{}" value="{}">').format(
+                    control_name(self.prefix, "alt", path), i)
+            parts.append(Markup('<div class="rf-alternative" data-alternative="{}">{}{}'
+                                '</div>').format(i, choice, body))
+        return self.m.fieldset(body=Markup("\n").join(parts), **{k: info[k] for k in (
+            "id", "path", "label", "errors", "required", "description", "help", "conditions",
+            "show_label")})
 
     def render_root(self, node: Node, value: Any) -> Markup:
         """The whole form: form-level errors first, the form's ``ui:description`` (a

@@ -78,8 +78,30 @@
     });
   }
 
+  // oneOf/anyOf: only the chosen alternative's fields show (all of them without JS).
+  function alternatives() {
+    document.querySelectorAll('input[type="radio"][name*="__alt__:"]').forEach(function (radio) {
+      var box = radio.closest(".rf-alternative");
+      if (!box) { return; }
+      var update = function () {
+        Array.prototype.forEach.call(box.parentNode.children, function (alt) {
+          if (!alt.classList.contains("rf-alternative")) { return; }
+          var own = alt.querySelector('input[type="radio"][name="' + radio.name + '"]');
+          Array.prototype.forEach.call(alt.children, function (child) {
+            if (!child.classList.contains("rf-alternative-choice")) {
+              child.hidden = !(own && own.checked);
+            }
+          });
+        });
+      };
+      radio.addEventListener("change", update);
+      if (radio.checked) { update(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     confirmations();
+    alternatives();
     unsavedWarning();
     rangeValues();
     centreDiagrams();
