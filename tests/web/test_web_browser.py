@@ -127,7 +127,7 @@ def test_a_whole_360_by_five_people(browser, site):
 
     bob.page.goto(f"{url}/team/")
     team = bob.page.locator("[data-testid=team]").inner_text()
-    assert "Self assessment: Sam Subject" in team and "Pat Peer" in team  # Pat reports to Bob
+    assert "Assess yourself: Sam Subject" in team and "Pat Peer" in team  # Pat reports to Bob
     bob.shot("my-team")
 
     sam.open_task("Assess yourself")

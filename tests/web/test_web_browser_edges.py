@@ -44,7 +44,7 @@ def site(tmp_path):
 def _signed_in(browser, url: str, email: str):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # a loaded machine signs in slowly
     page.goto(f"{url}/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
