@@ -64,10 +64,47 @@ def read_form(path: Path) -> FormDoc:
     if isinstance(doc.data, dict) and isinstance(doc.data.get("schema"), dict):
         schema_issues = list(_schema_issues(doc.data["schema"]))
         doc.issues += schema_issues
+        if not schema_issues:
+            doc.warnings += list(unshown_issues(doc.data["schema"], ("schema",)))
         ui = doc.data.get("uiSchema")
         if isinstance(ui, dict) and not schema_issues:
             doc.issues += [_prefix("uiSchema", i) for i in ui_schema_issues(ui, doc.data["schema"])]
     return doc
+
+
+_SUBSCHEMA_LISTS = ("oneOf", "anyOf", "allOf", "prefixItems")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions",
+                   "dependentSchemas")
+_SUBSCHEMAS = ("items", "additionalProperties", "additionalItems", "if", "then", "else")
+
+
+def unshown_issues(schema, path: tuple) -> Iterator[Issue]:
+    """Warnings for what the form renderer cannot show faithfully (it would turn answers
+    into something else): a ``type`` list mixing ``object`` or ``array`` with other types
+    (shown as one text box, an object would come back as text). Alternatives written as
+    ``oneOf``/``anyOf`` are the way to offer such a choice."""
+    if not isinstance(schema, dict):
+        return
+    types = schema.get("type")
+    if isinstance(types, list):
+        real = [t for t in types if t != "null"]
+        if len(real) > 1 and any(t in ("object", "array") for t in real):
+            yield Issue((*path, "type"),
+                        f"the form cannot show a value that may be any of {', '.join(real)} "
+                        "(it would be one text box, and an object or a list would come back "
+                        "as text)",
+                        hint="write the choices as oneOf alternatives, one per type")
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(schema.get(key), list):
+            for i, sub in enumerate(schema[key]):
+                yield from unshown_issues(sub, (*path, key, i))
+    for key in _SUBSCHEMA_MAPS:
+        if isinstance(schema.get(key), dict):
+            for name, sub in schema[key].items():
+                yield from unshown_issues(sub, (*path, key, name))
+    for key in _SUBSCHEMAS:
+        if isinstance(schema.get(key), dict):
+            yield from unshown_issues(schema[key], (*path, key))
 
 
 def dialect_of(schema: dict) -> tuple[str, type | None]:

@@ -185,3 +185,19 @@ def test_a_label_switch_in_ui_options_is_not_a_text(tmp_path):
     assert [p.message for p in problems if "ui:options" in p.path] == [
         "expected a text, or a mapping of languages to texts "
         "(e.g. {en: Goals, da: Mål, sv: Mål})"]
+
+
+def test_validate_says_where_a_form_would_garble_answers(tmp_path):
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "mixed.json").write_text(
+        '{"schema": {"type": "object", "properties": {\n'
+        '  "where": {"type": ["object", "string"], "properties": {"city": {"type": "string"}}},\n'
+        '  "fine": {"type": ["string", "null"]}}}}\n')
+    found, problems = check_library([tmp_path])
+    assert problems == []
+    assert [str(w) for w in found.warnings] == [
+        "forms/mixed.json:2:21: warning: schema.properties.where.type: the form cannot show a "
+        "value that may be any of object, string (it would be one text box, and an object or "
+        "a list would come back as text) (write the choices as oneOf alternatives, one per "
+        "type)"]
