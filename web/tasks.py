@@ -313,7 +313,7 @@ def _moved_on(acc, reason: str, data=None):
     kept_html = forms.display_submission(form, data) if data else None
     kept_text = json.dumps(data, ensure_ascii=False, indent=2) if data else None
     title, text = MESSAGES[409]
-    return render_template("errors/error.html", status=409, title=title, text=text,
+    return render_template("errors/error.html", status=409, title=str(title), text=str(text),
                            detail=reason, kept_html=kept_html, kept_text=kept_text), 409
 
 
