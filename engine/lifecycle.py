@@ -23,6 +23,7 @@ from engine.store import (
     EventKind,
     Instance,
     InstanceStatus,
+    MailStatus,
     Outbox,
     Person,
     Submission,
@@ -42,13 +43,38 @@ class Pending:
     tasks: list[Task] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     outbox: list[dict] = field(default_factory=list)
+    #: outbox rows announcing new tasks to their assignees, waiting for the tasks' ids
+    announce: list[tuple[Task, dict]] = field(default_factory=list)
 
     def flush(self) -> None:
         """Insert everything collected, in bulk."""
         rows = [{f: t.__data__.get(f) for f in TASK_FIELDS if f != "id"} for t in self.tasks]
-        for model, items in ((Task, rows), (Event, self.events), (Outbox, self.outbox)):
+        if self.announce:
+            self._insert_announced(rows)
+        else:
+            statements.insert_rows(Task, rows)
+        for model, items in ((Event, self.events), (Outbox, self.outbox)):
             statements.insert_rows(model, items)
-        self.tasks, self.events, self.outbox = [], [], []
+        self.tasks, self.events, self.outbox, self.announce = [], [], [], []
+
+    def _insert_announced(self, rows: list[dict]) -> None:
+        """Insert the tasks, learn their ids, and queue the outbox rows naming them."""
+        key = ("instance", "entry", "task_key", "assignee")  # one task each per flush
+        if statements.can_return():
+            made = statements.insert_returning(Task, rows, ("id", *key))
+        else:
+            statements.insert_rows(Task, rows)
+            instances = sorted({r["instance"] for r in rows})
+            made = list(Task.select(Task.id, *(getattr(Task, k) for k in key))
+                        .where(Task.instance.in_(instances)).order_by(Task.id).tuples())
+        ids = {tuple(r[1:]): r[0] for r in made}
+        for task, row in self.announce:
+            data = task.__data__
+            found = ids.get(tuple(data[k] for k in key))
+            if found is not None:
+                data["id"] = found
+                row["task"] = found
+                self.outbox.append(row)
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -134,6 +160,7 @@ class Run:
         self.dirty: dict = {}
         self.fired: list[str] = []
         self.children: list[Run] = []
+        self.sent_back: dict | None = None  # a manual transition with a reason, being taken
 
     # ----------------------------------------------------------------- reading
 
@@ -221,14 +248,23 @@ class Run:
         })
 
     def notify(self, recipients, kind: str, subject: str, body: str,
-               task_id: int | None = None) -> None:
-        """Queue a message in the outbox (delivered by the mailer later)."""
+               task_id: int | None = None, **params) -> None:
+        """Queue a message in the outbox (delivered by :mod:`engine.mail` later); ``params``
+        are the facts the mail is composed from (a reason, a trigger)."""
         for email in sorted(set(recipients)):
-            self.pending.outbox.append({
-                "recipient": email, "subject": subject[:300], "body": body, "kind": kind,
-                "created_at": self.now, "sent_at": None, "instance": self.row.id,
-                "task": task_id,
-            })
+            self.pending.outbox.append(outbox_row(
+                email, kind, subject, body, self.now, self.row.id, task_id, params or None))
+
+    def announce(self, task: Task, person: Person, line: TaskSpec) -> None:
+        """Tell ``person`` the new ``task`` is theirs (or sent back to them, with the reason)."""
+        title = line.title or line.form
+        kind, params = "assigned", None
+        if self.sent_back is not None:
+            kind, params = "sent-back", self.sent_back
+        self.pending.announce.append((task, outbox_row(
+            person.email, kind, f"{title} about {self.subject.name}",
+            f"Your task '{title}' about {self.subject.name}.", self.now, self.row.id, None,
+            params)))
 
     def save(self) -> None:
         """Write changed instance fields (this run's and its children's)."""
@@ -249,9 +285,52 @@ class Run:
             return
         for line in state.tasks:
             self.create_tasks(line)
+        self.tell_deciders(state_name)
+        self.tell_readers(state_name)
         timer = self.timer_after()
         if timer != self.row.timer_at:
             self.set(timer_at=timer)
+
+    def tell_deciders(self, state_name: str) -> None:
+        """A state of decisions only (no tasks): tell who may fire its manual transitions.
+        Transitions from every state (HR's "cancel" from ``*``) wait on nobody."""
+        if self.spec.states[state_name].tasks:
+            return
+        everywhere = {s.name for s in self.spec.states.values() if not s.final}
+        by_person: dict[str, list[str]] = {}
+        for t in self.spec.transitions_from(state_name):
+            if not t.manual or set(t.sources) >= everywhere and len(everywhere) > 1:
+                continue
+            for role in roles.deciders(t):
+                for email in self._players(role):
+                    by_person.setdefault(email, []).append(t.trigger)
+        for email, triggers in sorted(by_person.items()):
+            self.notify([email], "decision", f"A decision about {self.subject.name}",
+                        f"{self.spec.title} about {self.subject.name} waits for your "
+                        f"decision ({', '.join(triggers)}).", triggers=triggers)
+
+    def tell_readers(self, state_name: str) -> None:
+        """``readers: {role: after STATE}``: on entering STATE, tell the role that the
+        form's answers (if any) may now be read."""
+        for state in self.spec.states.values():
+            for line in state.tasks:
+                for rule in line.readers:
+                    if rule.after != state_name or not self._submitted(line.form):
+                        continue
+                    title = line.title or line.form
+                    self.notify(self._players(rule.role), "readable",
+                                f"{title} about {self.subject.name} is ready to read",
+                                f"You may now read '{title}' about {self.subject.name}.",
+                                form=line.form)
+
+    def _submitted(self, form_id: str) -> bool:
+        found = self.forms().get(form_id)
+        return bool(found)
+
+    def _players(self, role: str) -> list[str]:
+        if role in self.spec.roles:
+            return [p.email for p in self.resolve(role).people]
+        return self.hr() if role == roles.HR_GROUP else []
 
     def timer_after(self, after: datetime | None = None) -> datetime | None:
         """When the next ``after:`` timer of the current state is due (strictly after ``after``)."""
@@ -264,7 +343,7 @@ class Run:
         """One task per person of the line's role; unassigned (and HR told) for nobody."""
         found = self.resolve(line.role, line.allow_subject)
         for person in found.people:
-            self.new_task(line, person)
+            self.announce(self.new_task(line, person), person, line)
         if not found.people:
             self.new_task(line, None)
             self.event(EventKind.UNASSIGNED, role=line.role, form=line.form,
@@ -388,9 +467,22 @@ class Run:
         self.event(EventKind.TRANSITION, actor, trigger=transition.trigger, from_state=source,
                    to_state=dest)
         self.fired.append(transition.trigger)
-        self.enter(dest)
+        if transition.manual and transition.form:
+            self.sent_back = self._reason(transition, actor)
+        try:
+            self.enter(dest)
+        finally:
+            self.sent_back = None
         if transition.start:
             self.start_child(transition.start, actor)
+
+    def _reason(self, transition: TransitionSpec, actor: str) -> dict:
+        """The words of a transition's form (a send-back reason) and who gave them."""
+        data = self.forms().get(transition.form) or {}
+        words = [str(v) for v in data.values() if isinstance(v, str) and v.strip()]
+        person = self.people.find(actor)
+        return {"trigger": transition.trigger, "reason": "\n".join(words),
+                "by": person.name if person else actor}
 
     def cancel_open_tasks(self) -> None:
         """Cancel the current visit's open tasks (they stay in history)."""
@@ -450,6 +542,15 @@ class Run:
         self.cancel_open_tasks()
         self.set(status=InstanceStatus.CANCELLED, finished_at=self.now, timer_at=None)
         self.event(EventKind.CANCELLED, actor, from_state=self.row.state, reason=reason)
+
+
+def outbox_row(recipient: str, kind: str, subject: str, body: str, now: datetime,
+               instance_id: int | None, task_id: int | None, params: dict | None) -> dict:
+    """An outbox row (every column), queued and due now."""
+    return {"recipient": recipient, "subject": subject[:300], "body": body, "kind": kind,
+            "created_at": now, "sent_at": None, "instance": instance_id, "task": task_id,
+            "status": MailStatus.QUEUED.value, "attempts": 0, "next_attempt_at": None,
+            "error": None, "message_id": None, "params": params}
 
 
 def first_timer(spec: WorkflowSpec, state: str, entered: datetime) -> datetime | None:

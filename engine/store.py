@@ -238,7 +238,20 @@ class Event(BaseModel):
         indexes = ((("instance", "id"), False),)
 
 
+class MailStatus(StrEnum):
+    """An outbox row waits (queued) until the SMTP server accepted it (sent), or said no for
+    good (failed, with its answer in ``error``)."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Outbox(BaseModel):
+    """One thing to tell one person. The mailer (:mod:`engine.mail`) puts every row due for
+    a person into one mail; ``subject``/``body`` are the English words of the fact (what HR
+    sees on the outbox page, and the mail text of kinds the mailer does not compose)."""
+
     recipient = pw.CharField(max_length=320)
     subject = pw.CharField(max_length=300)
     body = pw.TextField()
@@ -247,6 +260,18 @@ class Outbox(BaseModel):
     sent_at = pw.DateTimeField(null=True, index=True)
     instance = pw.ForeignKeyField(Instance, null=True)
     task = pw.ForeignKeyField(Task, null=True)
+    # Columns added with the mailer; the DEFAULTs let older rows (and bulk inserts that
+    # leave them out) read as queued, due now.
+    status = pw.CharField(max_length=10, default=MailStatus.QUEUED,
+                          constraints=[pw.SQL("DEFAULT 'queued'")])
+    attempts = pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
+    next_attempt_at = pw.DateTimeField(null=True)  # None: as soon as possible
+    error = pw.TextField(null=True)  # the server's last answer (or why it was unreachable)
+    message_id = pw.CharField(max_length=200, null=True)  # the Message-ID it went out with
+    params = JSONField(null=True)  # facts for composing the mail (reason, trigger, link...)
+
+    class Meta:
+        indexes = ((("status", "recipient", "id"), False),)
 
 
 class DirectoryEvent(BaseModel):
@@ -279,8 +304,28 @@ MODELS = (
 
 
 def create_tables() -> None:
-    """Create every table and index that is missing (idempotent)."""
+    """Create every table, column and index that is missing (idempotent)."""
+    add_missing_columns(MODELS)  # first: the indexes below may name the new columns
     db.create_tables(MODELS, safe=True)
+
+
+def add_missing_columns(models) -> None:
+    """Add the columns a model gained since its table was created (a database made by an
+    older reviewflow), then its missing indexes. New columns are nullable or have a
+    DEFAULT, which both backends accept in ``ALTER TABLE ... ADD COLUMN``."""
+    for model in models:
+        table = model._meta.table_name
+        if not db.table_exists(table):
+            continue
+        have = {c.name for c in db.get_columns(table)}
+        missing = [f for f in model._meta.sorted_fields if f.column_name not in have]
+        if not missing:
+            continue
+        with db.atomic():
+            for f in missing:
+                ctx = db.get_sql_context()
+                ddl = ctx.sql(f.ddl(ctx)).query()[0]
+                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {ddl}')
 
 
 def drop_tables() -> None:

@@ -60,7 +60,7 @@ def nudge(task_id, actor: str, message: str | None = None, link: str | None = No
         require_running(run.row)
         holder = _holder(run, task)
         run.notify([holder.email], "nudge", *_letter(run, task, actor, message, link),
-                   task_id=task.id)
+                   task_id=task.id, message=message)
         run.event(EventKind.NUDGED, actor, task_id=task.id, form=task.form_id, to=holder.email,
                   message=message)
         return NudgeResult(run.row.id, task.id, task.form_id, holder.email, holder.name)

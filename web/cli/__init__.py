@@ -41,9 +41,17 @@ def main(ctx: click.Context, db_url: str | None, library: tuple[str, ...]) -> No
 
 
 def _register() -> None:
-    from web.cli import definitions_cmds, form_cmds, report_cmds, runtime_cmds, web_cmds
+    from web.cli import (
+        definitions_cmds,
+        form_cmds,
+        report_cmds,
+        runtime_cmds,
+        web_cmds,
+        worker_cmds,
+    )
 
-    for module in (definitions_cmds, runtime_cmds, report_cmds, form_cmds, web_cmds):
+    for module in (definitions_cmds, runtime_cmds, report_cmds, form_cmds, web_cmds,
+                   worker_cmds):
         module.register(main)
 
 

@@ -1,0 +1,283 @@
+"""What a mail says: every outbox row due for one person, put together into one letter.
+
+Rows only name things (a task, an instance, a kind, a few facts such as a send-back
+reason); the words are written here, at delivery, as :class:`engine.messages.Message`
+objects, so a front end can write them in the recipient's language (a :class:`Voice`).
+A letter names tasks, the people they are about and dates; never an answer, never a
+private field, and never who holds an anonymous task.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+from zoneinfo import ZoneInfo
+
+from engine import versions
+from engine.messages import N_, Nn_
+from engine.store import Instance, Person, Task
+
+#: Kinds the composer writes itself; any other row (an invite, "unassigned") is sent with
+#: the subject and body it was queued with.
+COMPOSED = ("assigned", "sent-back", "reminder", "escalation", "decision", "readable", "nudge")
+#: Kinds that never wait for a daily summary.
+URGENT = ("reminder", "escalation")
+
+_SUBJECTS = {
+    "assigned": N_("New task: %(task)s about %(name)s"),
+    "sent-back": N_("Sent back: %(task)s about %(name)s"),
+    "reminder": N_("Reminder: %(task)s about %(name)s"),
+    "escalation": N_("Overdue: %(task)s about %(name)s"),
+    "decision": N_("Your decision: %(task)s about %(name)s"),
+    "readable": N_("Ready to read: %(task)s about %(name)s"),
+    "nudge": N_("Reminder from HR: %(task)s about %(name)s"),
+}
+
+
+#: CRLF line ends (smtplib sends bytes as they are), and headers folded only past the
+#: RFC 5322 limit (the standard library folds a long Subject right after its colon).
+_WIRE = SMTP.clone(max_line_length=998)
+
+
+class Voice:
+    """How a letter is worded for one recipient: English by default. A front end passes
+    its own (``say`` looks a Message up in the recipient's catalogue)."""
+
+    language = "en"
+
+    def say(self, message) -> str:
+        """``message`` in this voice's language."""
+        return str(message)
+
+
+ENGLISH = Voice()
+
+
+@dataclass
+class Letter:
+    """One mail to one person: subject, plain text and HTML."""
+
+    recipient: str
+    name: str
+    subject: str
+    text: str
+    html: str
+    row_ids: list[int] = field(default_factory=list)
+
+    def message(self, sender: str, message_id: str, now: datetime) -> bytes:
+        """The MIME message (text and HTML alternatives) as bytes for SMTP."""
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = formataddr((self.name, self.recipient)) if self.name else self.recipient
+        msg["Subject"] = self.subject
+        msg["Date"] = format_datetime(now.replace(tzinfo=UTC) if now.tzinfo is None else now)
+        msg["Message-ID"] = message_id
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(self.text)
+        msg.add_alternative(self.html, subtype="html")
+        return msg.as_bytes(policy=_WIRE)
+
+
+class Context:
+    """The tasks, instances and people a page of outbox rows names, read in bulk."""
+
+    def __init__(self, rows, base_url: str, zone: ZoneInfo | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.zone = zone or ZoneInfo("UTC")
+        task_ids = {r.task_id for r in rows if r.task_id}
+        self.tasks = {t.id: t for t in _chunks(Task, task_ids, (
+            Task.id, Task.instance, Task.state, Task.task_key, Task.form_id, Task.due_at,
+            Task.assignee, Task.entry))}
+        instance_ids = {r.instance_id for r in rows if r.instance_id}
+        instance_ids |= {t.instance_id for t in self.tasks.values()}
+        self.instances = {i.id: i for i in _chunks(Instance, instance_ids, (
+            Instance.id, Instance.subject, Instance.definition))}
+        person_ids = {i.subject_id for i in self.instances.values()}
+        person_ids |= {t.assignee_id for t in self.tasks.values() if t.assignee_id}
+        self.people = {p.id: p for p in _chunks(Person, person_ids, (
+            Person.id, Person.email, Person.name, Person.language))}
+        emails = sorted({r.recipient for r in rows})
+        self.recipients = {}
+        for start in range(0, len(emails), 500):
+            for p in Person.select(Person.id, Person.email, Person.name, Person.language) \
+                    .where(Person.email.in_(emails[start:start + 500])):
+                self.recipients[p.email] = p
+
+    def link(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def when(self, moment: datetime | None) -> str:
+        """A stored (naive UTC) time in the organisation's zone, language-neutral."""
+        if moment is None:
+            return ""
+        local = moment.replace(tzinfo=UTC).astimezone(self.zone)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def _chunks(model, ids, columns) -> list:
+    ids = sorted(ids)
+    out = []
+    for start in range(0, len(ids), 500):
+        out.extend(model.select(*columns).where(model.id.in_(ids[start:start + 500])))
+    return out
+
+
+@dataclass
+class _Item:
+    subject: object
+    text: object
+    extra: str | None
+    link: str | None
+
+
+class Composer:
+    """Turns one person's rows into a :class:`Letter` in that person's voice."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def letter(self, recipient: str, rows, voice: Voice = ENGLISH) -> Letter:
+        """Everything in ``rows`` (all for ``recipient``) as one letter."""
+        person = self.ctx.recipients.get(recipient)
+        items = [self._item(row, voice) for row in rows]
+        say = voice.say
+        subject = say(items[0].subject)
+        if len(items) > 1:
+            subject = say(Nn_("%(first)s (and %(num)d more)", "%(first)s (and %(num)d more)",
+                              len(items) - 1, first=subject))
+        name = person.name if person else ""
+        return Letter(recipient, name, subject[:300], *self._bodies(name, items, voice),
+                      row_ids=[r.id for r in rows])
+
+    def _bodies(self, name: str, items: list[_Item], voice: Voice) -> tuple[str, str]:
+        say = voice.say
+        greeting = say(N_("Hello %(name)s,", name=name)) if name else say(N_("Hello,"))
+        intro = say(N_("Here is what is new for you in reviewflow."))
+        open_it = say(N_("Open it"))
+        footer = say(N_("You get this mail because reviewflow has something for you to do "
+                        "or to know. You can choose a daily summary instead on your "
+                        "settings page: %(link)s", link=self.ctx.link("/settings")))
+        text = [greeting, "", intro, ""]
+        parts = []
+        for item in items:
+            line = say(item.text)
+            text.append(f"- {line}")
+            block = html.escape(line)
+            if item.extra:
+                text.extend(f"  {x}" for x in item.extra.splitlines())
+                block += ('<br><span style="display:block;margin:6px 0 0;padding:6px 10px;'
+                          'border-left:3px solid #d0d7de;color:#374151">'
+                          + html.escape(item.extra).replace("\n", "<br>") + "</span>")
+            if item.link:
+                text.append(f"  {open_it}: {item.link}")
+                block += (f'<br><a href="{html.escape(item.link)}" style="display:inline-block;'
+                          'margin-top:6px;padding:6px 12px;background:#1a56db;color:#ffffff;'
+                          f'text-decoration:none;border-radius:4px">{html.escape(open_it)}</a>')
+            text.append("")
+            parts.append(f'<li style="margin:0 0 16px">{block}</li>')
+        text.append(footer)
+        body = ('<!DOCTYPE html><html><body style="margin:0;padding:16px;background:#ffffff">'
+                '<div style="font-family:Arial,Helvetica,sans-serif;font-size:15px;'
+                'line-height:1.45;color:#1f2933;max-width:600px">'
+                f'<p style="margin:0 0 12px">{html.escape(greeting)}</p>'
+                f'<p style="margin:0 0 12px">{html.escape(intro)}</p>'
+                f'<ul style="margin:0 0 16px;padding-left:20px">{"".join(parts)}</ul>'
+                f'<p style="margin:0;color:#6b7280;font-size:13px">{html.escape(footer)}</p>'
+                '</div></body></html>')
+        return "\n".join(text) + "\n", body
+
+    # ------------------------------------------------------------------ one row
+
+    def _item(self, row, voice: Voice) -> _Item:
+        if row.kind not in COMPOSED:
+            link = self.ctx.link(f"/instances/{row.instance_id}") if row.instance_id \
+                and row.kind == "unassigned" else None
+            return _Item(row.subject, row.body.strip(), None, link)
+        task = self.ctx.tasks.get(row.task_id) if row.task_id else None
+        instance = self.ctx.instances.get(row.instance_id or (task and task.instance_id))
+        if instance is None:  # the instance is gone: what was queued is all there is
+            return _Item(row.subject, row.body.strip(), None, None)
+        version = versions.version_for(instance.definition_id)
+        spec = version.spec.localized(voice.language)
+        subject = self.ctx.people.get(instance.subject_id)
+        names = {"name": subject.name if subject else "?"}
+        params = row.params or {}
+        if task is None:  # an instance-level fact: a decision, something to read
+            names["task"] = spec.title
+            if row.kind == "readable":
+                names["task"] = _form_title(spec, version, params.get("form"), voice) or spec.title
+            return self._instance_item(row, names, params, spec, instance)
+        names["task"] = _task_title(spec, version, task, voice)
+        due = self.ctx.when(task.due_at)
+        link = self.ctx.link(f"/tasks/{task.id}")
+        subject_line = N_(_SUBJECTS[row.kind].msgid, **names)
+        kind = row.kind
+        if kind == "assigned":
+            text = (N_("%(task)s about %(name)s is yours to do, due %(due)s.", due=due, **names)
+                    if due else N_("%(task)s about %(name)s is yours to do.", **names))
+            return _Item(subject_line, text, None, link)
+        if kind == "sent-back":
+            text = N_("%(by)s sent %(task)s about %(name)s back to you. What needs to change:",
+                      by=params.get("by", "?"), **names)
+            return _Item(subject_line, text, params.get("reason") or None, link)
+        if kind == "reminder":
+            text = (N_("%(task)s about %(name)s is due %(due)s.", due=due, **names) if due
+                    else N_("%(task)s about %(name)s is waiting for you.", **names))
+            return _Item(subject_line, text, None, link)
+        if kind == "escalation":
+            text = N_("%(task)s about %(name)s, assigned to %(who)s, has been overdue since "
+                      "%(due)s. You may act on it.", who=self._holder(task, version), due=due,
+                      **names)
+            return _Item(subject_line, text, None, link)
+        # a nudge: HR's own words come along as they wrote them
+        text = N_("HR reminds you of %(task)s about %(name)s.", **names)
+        return _Item(subject_line, text, params.get("message") or None, link)
+
+    def _instance_item(self, row, names, params, spec, instance) -> _Item:
+        link = self.ctx.link(f"/instances/{instance.id}")
+        subject_line = N_(_SUBJECTS.get(row.kind, _SUBJECTS["decision"]).msgid, **names)
+        if row.kind == "readable":
+            return _Item(subject_line, N_("You may now read %(task)s about %(name)s.", **names),
+                         None, link)
+        titles = []
+        for trigger in params.get("triggers", ()):
+            found = next((t for t in spec.transitions if t.trigger == trigger), None)
+            titles.append(found.title if found and found.title else trigger)
+        return _Item(subject_line, N_("%(task)s about %(name)s waits for your decision: "
+                                      "%(choices)s.", choices=", ".join(titles), **names),
+                     None, link)
+
+    def _holder(self, task, version):
+        """Who holds an overdue task, as the escalation may say it (never an anonymous one)."""
+        line = _line(version.spec, task)
+        if line is not None and line.anonymous:
+            return N_("an anonymous reviewer")
+        person = self.ctx.people.get(task.assignee_id) if task.assignee_id else None
+        return person.name if person else N_("nobody (unassigned)")
+
+
+def _line(spec, task):
+    state = spec.states.get(task.state)
+    for line in state.tasks if state else ():
+        if line.key == task.task_key:
+            return line
+    return None
+
+
+def _task_title(spec, version, task, voice: Voice) -> str:
+    line = _line(spec, task)
+    if line is not None and line.title:
+        return line.title
+    return _form_title(spec, version, task.form_id, voice) or task.form_id
+
+
+def _form_title(spec, version, form_id, voice: Voice) -> str | None:
+    form = version.forms.get(form_id) if form_id else None
+    if form is None:
+        return None
+    form = form.localized(voice.language)
+    return form.title or form.schema.get("title") or form_id
