@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -51,6 +52,7 @@ class Handler:
 
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 ..." / "451 ..."
+    delay: float = 0.0  # seconds between taking a message and saying 250 (a slow server)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
@@ -63,6 +65,8 @@ class Handler:
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                           envelope.original_content or envelope.content))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:
