@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import signal
 import sys
+from datetime import datetime
 
 import click
 
-from engine import store
+from engine.clock import utc
 from engine.mail import settings_from_env
 from engine.worker import DEFAULT_INTERVAL_S, Worker, turn
 
@@ -15,6 +16,15 @@ from engine.worker import DEFAULT_INTERVAL_S, Worker, turn
 def _log(text: str) -> None:
     click.echo(text)
     sys.stdout.flush()
+
+
+def _parse_now(text: str | None):
+    if not text:
+        return None
+    try:
+        return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO-8601 time", param_hint="--now") from None
 
 
 @click.command("worker")
@@ -32,9 +42,8 @@ def worker(obj, interval: float, once: bool, now_text: str | None) -> None:
     Mail goes to REVIEWFLOW_SMTP_URL (smtp://host:port, smtp+starttls://user:password@
     host:587, smtps://user:password@host:465) from REVIEWFLOW_MAIL_FROM, with links to
     REVIEWFLOW_BASE_URL. Without an SMTP URL, messages stay queued."""
-    from web.cli.runtime_cmds import _parse_now
-    from web.cli.web_cmds import _app
-    from web.database import bind
+    from web import create_app
+    from web.database import close_connection, open_connection
     from web.mailing import delivery_options
 
     if now_text and not once:
@@ -43,8 +52,9 @@ def worker(obj, interval: float, once: bool, now_text: str | None) -> None:
         settings = settings_from_env()
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    now = _parse_now(now_text) if now_text else None
-    app = _app(obj)
+    now = _parse_now(now_text)
+    app = create_app({"DATABASE_URL": obj.db_url,
+                      "LIBRARY_PATHS": [str(p) for p in obj.library_paths]})
     job = Worker(settings, interval, log=_log, **delivery_options(app))
     signal.signal(signal.SIGTERM, job.stop)
     signal.signal(signal.SIGINT, job.stop)
@@ -53,12 +63,11 @@ def worker(obj, interval: float, once: bool, now_text: str | None) -> None:
 
     def in_app(action):
         with app.app_context():
-            bind(app)
-            store.db.connect(reuse_if_open=True)
+            open_connection()
             try:
                 return action()
             finally:
-                store.close()
+                close_connection(None)
 
     with turn(obj.db_url, _log):
         if once:
