@@ -240,11 +240,12 @@ class Event(BaseModel):
 
 class MailStatus(StrEnum):
     """An outbox row waits (queued) until the SMTP server accepted it (sent), or said no for
-    good (failed, with its answer in ``error``)."""
+    good (failed, with its answer in ``error``), or it had nothing left to say (skipped)."""
 
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
+    SKIPPED = "skipped"  # its task was done or given away before the mail went (``error`` says)
 
 
 class Outbox(BaseModel):

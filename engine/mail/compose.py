@@ -67,6 +67,7 @@ class Letter:
     text: str
     html: str
     row_ids: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # row id -> why it says nothing
 
     def message(self, sender: str, message_id: str, now: datetime) -> bytes:
         """The MIME message (text and HTML alternatives) as bytes for SMTP."""
@@ -91,7 +92,7 @@ class Context:
         task_ids = {r.task_id for r in rows if r.task_id}
         self.tasks = {t.id: t for t in _chunks(Task, task_ids, (
             Task.id, Task.instance, Task.state, Task.task_key, Task.form_id, Task.due_at,
-            Task.assignee, Task.entry))}
+            Task.assignee, Task.entry, Task.status))}
         instance_ids = {r.instance_id for r in rows if r.instance_id}
         instance_ids |= {t.instance_id for t in self.tasks.values()}
         self.instances = {i.id: i for i in _chunks(Instance, instance_ids, (
@@ -140,10 +141,15 @@ class Composer:
     def __init__(self, ctx: Context):
         self.ctx = ctx
 
-    def letter(self, recipient: str, rows, voice: Voice = ENGLISH) -> Letter:
-        """Everything in ``rows`` (all for ``recipient``) as one letter."""
+    def letter(self, recipient: str, rows, voice: Voice = ENGLISH) -> Letter | None:
+        """Everything in ``rows`` (all for ``recipient``) as one letter; rows whose task
+        was done or given away meanwhile are left out (``skipped``). None when nothing is
+        left to say."""
         person = self.ctx.recipients.get(recipient)
-        items = [self._item(row, voice) for row in rows]
+        skipped = {r.id: why for r in rows if (why := self._stale(r, person)) is not None}
+        items = [self._item(row, voice) for row in rows if row.id not in skipped]
+        if not items:
+            return Letter(recipient, "", "", "", "", [], skipped)
         say = voice.say
         subject = say(items[0].subject)
         if len(items) > 1:
@@ -151,7 +157,20 @@ class Composer:
                               len(items) - 1, first=subject))
         name = person.name if person else ""
         return Letter(recipient, name, subject[:300], *self._bodies(name, items, voice),
-                      row_ids=[r.id for r in rows])
+                      row_ids=[r.id for r in rows if r.id not in skipped], skipped=skipped)
+
+    def _stale(self, row, person) -> str | None:
+        """Why a row about a task has nothing to say any more (or None)."""
+        if row.kind not in ("assigned", "sent-back", "reminder", "nudge", "escalation"):
+            return None
+        task = self.ctx.tasks.get(row.task_id) if row.task_id else None
+        if task is None:
+            return None
+        if task.status != "open":
+            return f"the task was {task.status} before the mail went"
+        if row.kind != "escalation" and (person is None or task.assignee_id != person.id):
+            return "the task was given to someone else before the mail went"
+        return None
 
     def _bodies(self, name: str, items: list[_Item], voice: Voice) -> tuple[str, str]:
         say = voice.say

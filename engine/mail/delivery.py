@@ -48,6 +48,7 @@ class DeliveryReport:
     retrying: list[str] = field(default_factory=list)  # "who: why", tried again later
     failed: list[str] = field(default_factory=list)  # "who: the server's answer", for good
     held: int = 0  # rows waiting for someone's daily summary
+    skipped: int = 0  # rows whose task was done or given away before their mail went
     unconfigured: bool = False  # no SMTP URL: nothing was sent
     waiting: int = 0  # rows due but not sent (no SMTP URL, server down, stopped)
     stopped: bool = False  # asked to stop before the round ended
@@ -58,7 +59,8 @@ class DeliveryReport:
 
     def as_dict(self) -> dict:
         return {"mails": self.mails, "rows": self.rows, "retrying": self.retrying,
-                "failed": self.failed, "held": self.held, "waiting": self.waiting,
+                "failed": self.failed, "held": self.held, "skipped": self.skipped,
+                "waiting": self.waiting,
                 "unconfigured": self.unconfigured, "stopped": self.stopped}
 
     def summary(self) -> str:
@@ -170,11 +172,19 @@ class Delivery:
                 self._send_rows(composer, ctx, recipient, rows)
 
     def _send_rows(self, composer: Composer, ctx: Context, recipient: str, rows) -> None:
-        first = rows[0]
-        message_id = f"<reviewflow.{first.id}.{first.attempts}@{self.settings.domain}>"
         letter = composer.letter(recipient, rows, self.voice_for(ctx.recipients.get(recipient)))
+        if letter.skipped:
+            with transaction():
+                for row_id, why in letter.skipped.items():
+                    Outbox.update(status=MailStatus.SKIPPED, error=why).where(
+                        Outbox.id == row_id).execute()
+            self.report.skipped += len(letter.skipped)
+        ids = letter.row_ids
+        if not ids:
+            return
+        first = next(r for r in rows if r.id == ids[0])
+        message_id = f"<reviewflow.{first.id}.{first.attempts}@{self.settings.domain}>"
         data = letter.message(self.settings.sender, message_id, self.now)
-        ids = [r.id for r in rows]
         try:
             self.transport.send(self.settings.sender, recipient, data)
         except DeliveryFailure as exc:
