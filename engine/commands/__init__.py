@@ -23,7 +23,7 @@ from engine.commands.base import (
     utc,
 )
 from engine.commands.launch import check_filters, launch, may_start, population, start
-from engine.commands.mail import queue_account_mail, queue_mail
+from engine.commands.mail import queue_account_mail, queue_mail, send_again
 from engine.commands.nudge import NudgeResult, nudge
 from engine.commands.people import save_person
 from engine.commands.tasks import choose_manual, fire, may_fire, save_draft, submit
@@ -32,6 +32,6 @@ __all__ = [
     "LAUNCH_BATCH", "STANDARD_FILTERS", "SYSTEM", "CommandResult", "LaunchResult", "NudgeResult",
     "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch", "locked_run",
     "may_fire", "may_start", "nudge", "population", "queue_account_mail", "queue_mail",
-    "reassign", "record_refusal",
-    "reveal_anonymous", "run_for", "save_draft", "save_person", "start", "submit", "utc",
+    "reassign", "record_refusal", "reveal_anonymous", "run_for", "save_draft", "save_person",
+    "send_again", "start", "submit", "utc",
 ]

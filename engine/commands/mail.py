@@ -8,7 +8,8 @@ from datetime import datetime
 
 from engine.clock import utc
 from engine.directory import normalize_email
-from engine.store import Outbox, db
+from engine.errors import Conflict, NotFound
+from engine.store import MailStatus, Outbox, db
 
 
 def queue_mail(recipient: str, kind: str, subject: str, body: str,
@@ -34,3 +35,20 @@ def queue_account_mail(recipient: str, kind: str, subject: str, body: str, actor
         DirectoryEvent.create(at=now, actor=normalize_email(actor), kind=f"{kind}-sent",
                               person=person.id if person else None, detail={"outbox": row.id})
     return row.id
+
+
+#: Rows HR may send again: those that went, failed, or were skipped.
+SENDABLE_AGAIN = (MailStatus.SENT, MailStatus.FAILED, MailStatus.SKIPPED)
+
+
+def send_again(row_id: int, now: datetime | None = None) -> None:
+    """Queue an outbox row again (due now; the next mail gets a new Message-ID, since the
+    row's try count is part of it). NotFound for no such row; a queued row is left as is."""
+    with db.atomic():
+        row = Outbox.get_or_none(Outbox.id == row_id)
+        if row is None:
+            raise NotFound(f"no outbox message {row_id}")
+        if row.status not in SENDABLE_AGAIN:
+            raise Conflict(f"outbox message {row_id} is already queued")
+        Outbox.update(status=MailStatus.QUEUED, next_attempt_at=utc(now), error=None) \
+            .where(Outbox.id == row_id).execute()

@@ -49,12 +49,13 @@ from engine.queries.items import (
     TaskItem,
     TriggerItem,
 )
+from engine.queries.outbox import OUTBOX_PAGE, OutboxItem, outbox, outbox_counts
 from engine.queries.starting import StartOptions, start_options
 from engine.store import EventKind, InstanceStatus, TaskStatus
 
 __all__ = [
-    "DASHBOARD_PAGE", "DECISION_LIMIT", "CycleItem", "CycleProgress", "DecisionItem",
-    "EventItem", "EventKind",
+    "DASHBOARD_PAGE", "DECISION_LIMIT", "OUTBOX_PAGE", "CycleItem", "CycleProgress",
+    "DecisionItem", "EventItem", "EventKind", "OutboxItem", "outbox", "outbox_counts",
     "Inbox", "InstanceDetail", "InstanceItem", "InstanceStatus", "PersonItem", "StartOptions",
     "SubmissionItem", "TaskItem", "TaskStatus", "TriggerItem", "about", "cycle",
     "cycle_instances", "cycle_named", "cycle_subject_ids", "cycles", "draft", "drafts",

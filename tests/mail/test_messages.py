@@ -183,3 +183,23 @@ def test_a_mail_link_brings_the_person_back_to_the_task_after_sign_in(org, libra
                                                       "password": "a long enough password"})
     assert back.status_code == 302 and back.headers["Location"] == path
     assert Outbox.get(Outbox.recipient == EVE).status == "sent"
+
+
+def test_mail_is_written_in_the_recipients_language(org, library, smtp, mail_settings,
+                                                    tmp_path):
+    from engine.store import Person
+    from web import create_app
+    from web.mailing import delivery_options
+
+    Person.update(language="da").where(Person.email == EVE).execute()
+    Person.update(language="sv-SE").where(Person.email == MIA).execute()
+    commands.start(library, "annual-review", EVE, HANA, now=T0)
+    commands.start(library, "annual-review", MIA, HANA, now=T0)
+    app = create_app({"DATABASE_URL": org, "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        report = deliver(mail_settings, T0, **delivery_options(app))
+    assert report.mails == 2
+    mails = {m.recipients[0]: m for m in smtp.received}
+    assert mails[EVE].subject == "Ny opgave: Skriv din selvevaluering om Eve Employee"
+    assert "Hej Eve Employee" in mails[EVE].text and "Åbn den" in mails[EVE].html
+    assert mails[MIA].subject.startswith("Ny uppgift: ") and "Öppna den" in mails[MIA].text
