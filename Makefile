@@ -32,8 +32,18 @@ system-deps:
 		apt-get update -q && apt-get install -y -q chromium graphviz; \
 	fi
 
+# The demo: the web app, a worker (timers and mail every 10 s) and a local SMTP server that
+# keeps every mail as a file under instance/mail/ (all three stop together on Ctrl-C).
+DEMO_MAIL ?= instance/mail
+DEMO_SMTP_PORT ?= 8025
 run: setup system-deps
 	$(PY) -m web.demo --db $(DEMO_DB) --fresh
+	@echo "mail: every message the demo sends is kept in $(CURDIR)/$(DEMO_MAIL)/ (.eml and .txt)"
+	@trap 'kill $$mailbox $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m web.demo.mailbox --port $(DEMO_SMTP_PORT) --dir $(DEMO_MAIL) & mailbox=$$!; \
+	REVIEWFLOW_SMTP_URL=smtp://127.0.0.1:$(DEMO_SMTP_PORT) REVIEWFLOW_MAIL_FROM=reviewflow@demo.test \
+	REVIEWFLOW_BASE_URL=http://127.0.0.1:5000 \
+	$(VENV)/bin/reviewflow --db sqlite:///$(DEMO_DB) worker --interval 10 & worker=$$!; \
 	$(VENV)/bin/reviewflow --db sqlite:///$(DEMO_DB) serve --host 127.0.0.1 --port 5000
 
 test: setup system-deps

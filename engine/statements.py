@@ -258,3 +258,16 @@ def row_id(value) -> int:
     if not 0 < number <= MAX_ROW_ID:
         raise ValueError(f"no row has id {value!r}")
     return number
+
+
+def update_sent(ids: list[int], now, message_id: str) -> None:
+    """Mark outbox rows ``ids`` sent at ``now`` with ``message_id`` (one reused statement;
+    the mailer's hot path, once per mail)."""
+    from engine.store import MailStatus, Outbox
+
+    sql = _sql(("sent", len(ids)), lambda p: (
+        'UPDATE "outbox" SET "status" = {p}, "sent_at" = {p}, "error" = NULL, '
+        '"message_id" = {p}, "attempts" = "attempts" + 1 WHERE "id" IN ({ids})'
+        .format(p=p, ids=", ".join([p] * len(ids)))))
+    sent_at = _values(Outbox, ("sent_at",), {"sent_at": now})[0]
+    db.execute_sql(sql, [MailStatus.SENT.value, sent_at, message_id, *ids])

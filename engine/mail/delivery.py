@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from engine import connection
+from engine import connection, statements
 from engine.clock import utc
 from engine.locking import transaction
 from engine.mail.compose import ENGLISH, URGENT, Composer, Context
@@ -193,10 +193,9 @@ class Delivery:
             if isinstance(exc, Unreachable):
                 raise
             return
-        with transaction():
-            Outbox.update(status=MailStatus.SENT, sent_at=self.now, error=None,
-                          message_id=message_id, attempts=Outbox.attempts + 1) \
-                .where(Outbox.id.in_(ids)).execute()
+        # One statement, committed by itself (or with the row locks on PostgreSQL): the
+        # rows are marked the moment the server has taken their mail.
+        statements.update_sent(ids, self.now, message_id)
         self.report.mails += 1
         self.report.rows += len(ids)
         self.sent(recipient, self.now)
