@@ -289,6 +289,15 @@ class DirectoryEvent(BaseModel):
         indexes = ((("person", "id"), False),)
 
 
+class Setting(BaseModel):
+    """A value every process of an installation shares (the library generation a Reload
+    bumps, so each web process knows to read the library again)."""
+
+    key = pw.CharField(max_length=100, unique=True)
+    value = pw.TextField()
+    updated_at = pw.DateTimeField()
+
+
 MODELS = (
     Person,
     PersonGroup,
@@ -301,6 +310,7 @@ MODELS = (
     Submission,
     Event,
     Outbox,
+    Setting,
 )
 
 

@@ -26,20 +26,30 @@ def _env_flag(name: str, default: bool) -> bool:
 def _secret_key(instance_path: str) -> str:
     """``REVIEWFLOW_SECRET_KEY``, else a random key kept in the instance folder (mode 0600).
 
-    Never a key in the repository: each installation makes its own on first start.
+    Never a key in the repository: each installation makes its own on first start. The key
+    is written to a file of its own and linked into place, so processes starting together
+    (gunicorn workers) all end up with the one key, and none reads a half-written file.
     """
     from_env = os.environ.get("REVIEWFLOW_SECRET_KEY")
     if from_env:
         return from_env
     path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
+    key = path.read_text().strip() if path.exists() else ""
+    if key:
+        return key
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    mine = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(mine, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
-        out.write(key)
-    return key
+        out.write(secrets.token_hex(32))
+    try:
+        os.link(mine, path)  # atomic, and refuses when another process was first
+    except FileExistsError:
+        if not path.read_text().strip():  # an empty key left by an older reviewflow
+            os.replace(mine, path)
+    finally:
+        mine.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 def default_config() -> dict:

@@ -1,17 +1,23 @@
 """The definition library the app runs from, loaded once at start and on HR's reload.
 
 A library with errors is never used half-loaded: pages that launch or show definitions
-say what is wrong (file:line:col) instead.
+say what is wrong (file:line:col) instead. A Reload stores a new *generation* in the
+database (``Setting`` ``library.generation``); every process compares it with the one it
+loaded on each request and reads the library again when it changed, so a Reload reaches
+every gunicorn worker, not just the one that served it.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass, field
 
 from flask import Flask, abort, current_app
 
+from engine import commands, queries
 from engine.errors import DefinitionError
+from web import database
 
 _KEY = "reviewflow.library"
 
@@ -24,6 +30,7 @@ class LibraryState:
     library: object | None = None
     problems: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    generation: str | None = None  # the stored generation this process loaded
 
     def load(self) -> None:
         """(Re)load the library from ``paths``; keep the problems if it has any, and
@@ -40,11 +47,39 @@ class LibraryState:
                 self.problems = list(error.problems)
 
 
+GENERATION = "library.generation"
+
+
 def init_app(app: Flask) -> None:
-    """Load the library named by ``LIBRARY_PATHS``."""
+    """Load the library named by ``LIBRARY_PATHS``, and follow Reloads made elsewhere."""
     state = LibraryState([str(p) for p in app.config["LIBRARY_PATHS"]])
+    with app.app_context():
+        database.open_connection()
+        try:
+            state.generation = queries.setting(GENERATION)  # before reading the files
+        finally:
+            database.close_connection(None)
     state.load()
     app.extensions[_KEY] = state
+    app.before_request(follow_reloads)
+
+
+def follow_reloads() -> None:
+    """Before a request: read the library again if a Reload happened in another process."""
+    found = state()
+    stored = queries.setting(GENERATION)
+    if stored != found.generation:
+        found.load()
+        found.generation = stored
+
+
+def reload() -> LibraryState:
+    """Read the definition files again here, and tell every other process to."""
+    found = state()
+    found.load()
+    found.generation = uuid.uuid4().hex
+    commands.put_setting(GENERATION, found.generation)
+    return found
 
 
 def state() -> LibraryState:

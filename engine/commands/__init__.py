@@ -26,12 +26,13 @@ from engine.commands.launch import check_filters, launch, may_start, population,
 from engine.commands.mail import queue_account_mail, queue_mail, send_again
 from engine.commands.nudge import NudgeResult, nudge
 from engine.commands.people import save_person
+from engine.commands.settings import put_setting
 from engine.commands.tasks import choose_manual, fire, may_fire, save_draft, submit
 
 __all__ = [
     "LAUNCH_BATCH", "STANDARD_FILTERS", "SYSTEM", "CommandResult", "LaunchResult", "NudgeResult",
     "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch", "locked_run",
-    "may_fire", "may_start", "nudge", "population", "queue_account_mail", "queue_mail",
-    "reassign", "record_refusal", "reveal_anonymous", "run_for", "save_draft", "save_person",
-    "send_again", "start", "submit", "utc",
+    "may_fire", "may_start", "nudge", "population", "put_setting", "queue_account_mail",
+    "queue_mail", "reassign", "record_refusal", "reveal_anonymous", "run_for", "save_draft",
+    "save_person", "send_again", "start", "submit", "utc",
 ]

@@ -17,10 +17,15 @@ def _app(ctx_obj, **extra):
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--debug", is_flag=True, help="Reload on code changes and show the debugger "
               "(never on a shared network).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="More than 1: run gunicorn with that many worker processes "
+                   "(what production uses; see docs/web.md).")
 @click.pass_obj
-def serve(obj, host: str, port: int, debug: bool) -> None:
-    """Serve the web front end (Werkzeug's threaded server; put a real one in front for
-    production, e.g. gunicorn 'web:create_app()')."""
+def serve(obj, host: str, port: int, debug: bool, workers: int) -> None:
+    """Serve the web front end: Werkzeug's threaded server, or with --workers N gunicorn
+    ('web:create_app()') with N processes."""
+    if workers > 1:
+        _gunicorn(obj, host, port, workers)
     app = _app(obj)
     problems = app.extensions["reviewflow.library"].problems
     if problems:
@@ -30,6 +35,23 @@ def serve(obj, host: str, port: int, debug: bool) -> None:
             click.echo(f"  {problem}", err=True)
     click.echo(f"reviewflow on http://{host}:{port}/  (database {obj.db_url})")
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=debug)
+
+
+def _gunicorn(obj, host: str, port: int, workers: int) -> None:
+    """Replace this process by gunicorn serving ``web:create_app()`` (settings passed on
+    in the environment, which ``create_app`` reads)."""
+    import os
+    import shutil
+    import sys
+
+    exe = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.environ["REVIEWFLOW_DATABASE_URL"] = obj.db_url
+    os.environ["REVIEWFLOW_LIBRARY"] = os.pathsep.join(str(p) for p in obj.library_paths)
+    click.echo(f"reviewflow on http://{host}:{port}/ with gunicorn, {workers} workers "
+               f"(database {obj.db_url})")
+    sys.stdout.flush()
+    os.execv(exe, [exe, "--workers", str(workers), "--bind", f"{host}:{port}",
+                   "--access-logfile", "-", "web:create_app()"])
 
 
 @click.group("users")

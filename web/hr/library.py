@@ -50,8 +50,7 @@ def index():
 @hr_required
 def reload():
     """Read the definition files again (after HR edited them)."""
-    state = library.state()
-    state.load()
+    state = library.reload()
     if state.problems:
         flash(f"The library has {len(state.problems)} problem(s); launching is disabled "
               "until they are fixed.", "error")
