@@ -36,6 +36,7 @@ WEB_MODELS = [*accounts.MODELS, *preferences.MODELS]
 def create_tables() -> None:
     """The engine's tables and the web's own (sign-in accounts, personal settings)."""
     store.create_tables()
+    store.add_missing_columns(WEB_MODELS)
     store.db.create_tables(WEB_MODELS, safe=True)
     _add_missing_columns(WEB_MODELS)
 

@@ -1,4 +1,5 @@
-"""Each person's own settings (the settings page): for now the language they read in.
+"""Each person's own settings (the settings page): the language they read in, and whether
+mail comes as it happens or as a daily summary.
 
 Kept apart from the directory: a directory import never overwrites what someone chose.
 One row per email, as for sign-in accounts; no row means "no choice made".
@@ -6,7 +7,7 @@ One row per email, as for sign-in accounts; no row means "no choice made".
 
 from __future__ import annotations
 
-from peewee import CharField, DateTimeField, Model
+from peewee import SQL, CharField, DateTimeField, Model
 
 from engine.store import db
 from web.accounts import normalize_email
@@ -18,6 +19,9 @@ class Preference(Model):
     email = CharField(unique=True)
     language = CharField(max_length=35, default="")  # "" = automatic
     updated_at = DateTimeField(null=True)
+    # "" = mail as it happens; "HH:MM" = a daily summary then (the organisation's zone)
+    digest = CharField(max_length=5, default="", constraints=[SQL("DEFAULT ''")])
+    digest_sent_at = DateTimeField(null=True)  # when the last summary went
 
     class Meta:
         database = db

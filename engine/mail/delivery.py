@@ -89,14 +89,14 @@ class Delivery:
 
     def __init__(self, settings: MailSettings | None, now: datetime | None = None, *,
                  transport=None, voice_for: Callable | None = None,
-                 hold: Callable[[str], bool] | None = None,
+                 hold: Callable[[str, datetime], bool] | None = None,
                  sent: Callable[[str, datetime], None] | None = None,
                  stop: Callable[[], bool] | None = None, zone: ZoneInfo | None = None):
         self.settings = settings
         self.now = utc(now)
         self.transport = transport or (SmtpTransport(settings) if settings else None)
         self.voice_for = voice_for or (lambda person: ENGLISH)
-        self.hold = hold or (lambda email: False)
+        self.hold = hold or (lambda email, now: False)
         self.sent = sent or (lambda email, now: None)
         self.stop = stop or (lambda: False)
         self.zone = zone
@@ -144,24 +144,26 @@ class Delivery:
                 self.report.stopped = True
                 self.report.waiting += sum(len(r) for _, r in page[position:])
                 return False
-            if self.hold(recipient):
+            held = self.hold(recipient, self.now)
+            if held:  # a daily summary not yet due: reminders and escalations go anyway
                 urgent = [r for r in rows if r.kind in URGENT]
                 self.report.held += len(rows) - len(urgent)
                 rows = urgent
                 if not rows:
                     continue
             try:
-                self._send_one(composer, ctx, recipient, rows)
+                self._send_one(composer, ctx, recipient, rows, summary=not held)
             except Unreachable as exc:
                 self.report.waiting += sum(len(r) for _, r in page[position:])
                 self.report.retrying.append(f"{recipient}: {exc.text}")
                 return False
         return True
 
-    def _send_one(self, composer: Composer, ctx: Context, recipient: str, rows) -> None:
+    def _send_one(self, composer: Composer, ctx: Context, recipient: str, rows,
+                  summary: bool = True) -> None:
         """One person's mail: lock its rows (PostgreSQL), send, mark them."""
         if not connection.is_postgres():
-            self._send_rows(composer, ctx, recipient, rows)
+            self._send_rows(composer, ctx, recipient, rows, summary)
             return
         with connection.db.atomic():  # the locks last until the rows are marked
             mine = {r[0] for r in Outbox.select(Outbox.id).where(
@@ -169,9 +171,10 @@ class Delivery:
                 .for_update("FOR UPDATE SKIP LOCKED").tuples()}
             rows = [r for r in rows if r.id in mine]
             if rows:  # else another worker has them
-                self._send_rows(composer, ctx, recipient, rows)
+                self._send_rows(composer, ctx, recipient, rows, summary)
 
-    def _send_rows(self, composer: Composer, ctx: Context, recipient: str, rows) -> None:
+    def _send_rows(self, composer: Composer, ctx: Context, recipient: str, rows,
+                   summary: bool) -> None:
         letter = composer.letter(recipient, rows, self.voice_for(ctx.recipients.get(recipient)))
         if letter.skipped:
             with transaction():
@@ -198,7 +201,8 @@ class Delivery:
         statements.update_sent(ids, self.now, message_id)
         self.report.mails += 1
         self.report.rows += len(ids)
-        self.sent(recipient, self.now)
+        if summary:  # everything due went (not only the urgent part of a held summary)
+            self.sent(recipient, self.now)
 
     def _failed_try(self, ids: list[int], message_id: str, exc: DeliveryFailure) -> None:
         """Record a refusal: for good (5xx, or too many tries), or try again later."""
