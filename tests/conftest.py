@@ -86,7 +86,9 @@ def _empty_postgres() -> None:
     from engine import store
 
     tables = [m._meta.table_name for m in reversed(store.MODELS)]
-    deletes = "; ".join(f'DELETE FROM "{t}"' for t in tables)
+    # the web's own tables too (sign-in accounts, settings), where a test's app made them
+    web = [t for t in store.db.get_tables() if t.startswith("web_")]
+    deletes = "; ".join(f'DELETE FROM "{t}"' for t in [*web, *tables])
     restarts = ", ".join(f"setval(pg_get_serial_sequence('\"{t}\"', 'id'), 1, false)"
                          for t in tables)
     store.db.execute_sql(f"{deletes}; SELECT {restarts}")
