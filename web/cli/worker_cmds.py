@@ -39,9 +39,10 @@ def worker(obj, interval: float, once: bool, now_text: str | None) -> None:
     """Run timers, reminders and escalations, then mail what is due, every --interval
     seconds until stopped (SIGTERM finishes the message being sent, then stops).
 
-    Mail goes to REVIEWFLOW_SMTP_URL (smtp://host:port, smtp+starttls://user:password@
-    host:587, smtps://user:password@host:465) from REVIEWFLOW_MAIL_FROM, with links to
-    REVIEWFLOW_BASE_URL. Without an SMTP URL, messages stay queued."""
+    Mail goes to REVIEWFLOW_SMTP_URL (smtp://host:port,
+    smtp+starttls://user:password@host:587 or smtps://user:password@host:465) from
+    REVIEWFLOW_MAIL_FROM, with links to REVIEWFLOW_BASE_URL. Without an SMTP URL, messages
+    stay queued (exit status 0)."""
     from web import create_app
     from web.database import close_connection, open_connection
     from web.mailing import delivery_options
