@@ -220,11 +220,19 @@ class Floor:
     def _create_task(self, instance_id, state, key, role, assignee_id, now, entry=1) -> None:
         form_id = key.split(":", 1)[1]
         due = datetime.fromisoformat(now) + DUE
-        self.db.execute(
+        cur = self.db.execute(
             "INSERT INTO task (instance_id, entry, state, task_key, form_id, role, assignee_id,"
             " status, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
             (instance_id, entry, state, key, form_id, role, assignee_id, now,
              due.isoformat(" ")),
+        )
+        # the engine tells the assignee: an outbox row naming the task (as engine.lifecycle)
+        self.db.execute(
+            "INSERT INTO outbox (recipient, subject, body, kind, created_at, instance_id,"
+            " task_id, status, attempts) SELECT email, ?, ?, 'assigned', ?, ?, ?, 'queued', 0"
+            " FROM person WHERE id = ?",
+            (f"{form_id} about someone", f"Your task '{form_id}'.", now, instance_id,
+             cur.lastrowid, assignee_id),
         )
 
     def _event(self, instance_id, now, actor, kind, trigger=None, from_state=None,
