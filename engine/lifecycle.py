@@ -292,8 +292,10 @@ class Run:
             self.set(timer_at=timer)
 
     def tell_deciders(self, state_name: str) -> None:
-        """A state of decisions only (no tasks): tell who may fire its manual transitions.
-        Transitions from every state (HR's "cancel" from ``*``) wait on nobody."""
+        """A state of decisions only (no tasks): tell the people whose role may fire its
+        manual transitions (a manager, a skip-level). Transitions from every state (HR's
+        "cancel" from ``*``) wait on nobody; a group's (HR's) decisions are in its console:
+        a mail to every member for every instance would drown them."""
         if self.spec.states[state_name].tasks:
             return
         everywhere = {s.name for s in self.spec.states.values() if not s.final}
@@ -302,6 +304,9 @@ class Run:
             if not t.manual or set(t.sources) >= everywhere and len(everywhere) > 1:
                 continue
             for role in roles.deciders(t):
+                spec = self.spec.roles.get(role)
+                if spec is None or spec.kind == "group":
+                    continue  # a group (HR) decides from its console, not one mail each
                 for email in self._players(role):
                     by_person.setdefault(email, []).append(t.trigger)
         for email, triggers in sorted(by_person.items()):
