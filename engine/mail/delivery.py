@@ -165,13 +165,19 @@ class Delivery:
         if not connection.is_postgres():
             self._send_rows(composer, ctx, recipient, rows, summary)
             return
+        unreachable = None
         with connection.db.atomic():  # the locks last until the rows are marked
             mine = {r[0] for r in Outbox.select(Outbox.id).where(
                 Outbox.id.in_([r.id for r in rows]) & (Outbox.status == MailStatus.QUEUED))
                 .for_update("FOR UPDATE SKIP LOCKED").tuples()}
             rows = [r for r in rows if r.id in mine]
-            if rows:  # else another worker has them
-                self._send_rows(composer, ctx, recipient, rows, summary)
+            try:
+                if rows:  # else another worker has them
+                    self._send_rows(composer, ctx, recipient, rows, summary)
+            except Unreachable as exc:  # commit what the failed try recorded, then stop
+                unreachable = exc
+        if unreachable is not None:
+            raise unreachable
 
     def _send_rows(self, composer: Composer, ctx: Context, recipient: str, rows,
                    summary: bool) -> None:

@@ -81,6 +81,9 @@ def test_server_down_leaves_all_queued_and_the_next_round_delivers_once(org, lib
     assert down.mails == 0 and down.waiting == 2 and len(down.retrying) == 1
     assert "cannot reach smtp://127.0.0.1" in down.retrying[0]
     assert {s for _, _, s in statuses()} == {"queued"}
+    tried = Outbox.get(Outbox.recipient == EVE)  # the first mail tried: HR sees why
+    assert tried.attempts == 1 and "Connection refused" in tried.error
+    assert tried.next_attempt_at == T0 + timedelta(minutes=1)
     server = SmtpServer(port).start()
     try:
         up = deliver(settings, T0 + timedelta(minutes=1))
