@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from peewee import CharField, DateTimeField, IntegerField, Model
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -131,9 +132,9 @@ def _account(email: str) -> Account:
 def password_problem(password: str) -> str | None:
     """Why ``password`` is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return _("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
     if password.strip() != password:
-        return "A password cannot start or end with a space."
+        return _("A password cannot start or end with a space.")
     return None
 
 

@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from engine import roles
@@ -165,8 +166,8 @@ def login():
             abort(400)
         address = request.remote_addr
         if _throttle().blocked(email, address):
-            flash("Too many failed attempts to sign in. Wait 15 minutes, or ask HR to send "
-                  "you a password reset.", "error")
+            flash(_("Too many failed attempts to sign in. Wait 15 minutes, or ask HR to send "
+                    "you a password reset."), "error")
             return render_template("auth/login.html", email=email), 429
         person = directory.person_by_email(email) if email else None
         account = accounts.check_password(email, password) if email and password else None
@@ -175,7 +176,7 @@ def login():
             _sign_in(person)
             return redirect(_safe_next(request.args.get("next")))
         _throttle().failed(email, address)
-        flash("That email and password do not match an account.", "error")
+        flash(_("That email and password do not match an account."), "error")
         return render_template("auth/login.html", email=email), 401
     return render_template("auth/login.html", email=email)
 
@@ -188,7 +189,7 @@ def logout():
         accounts.end_sessions(current_user.email)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -203,13 +204,13 @@ def accept_invite(token: str):
     if request.method == "POST":
         password = request.form.get("password", "")
         if password != request.form.get("confirm", ""):
-            error = "The two passwords are not the same."
+            error = _("The two passwords are not the same.")
         else:
             error = accounts.password_problem(password)
         if error is None:
             accounts.set_password(account.email, password)
             _sign_in(person)
-            flash("Your password is set. Welcome to reviewflow.", "success")
+            flash(_("Your password is set. Welcome to reviewflow."), "success")
             return redirect(url_for("inbox.index"))
     return render_template("auth/invite.html", person=person, error=error), (422 if error else 200)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine import commands, queries
@@ -61,13 +62,15 @@ def start():
                     current_user.email, refused.reason)
         raise
     title = spec.title or spec.id
-    about = "you" if subject.id == current_user.person_id else subject.name
+    about = _("you") if subject.id == current_user.person_id else subject.name
     task = _first_task(result.instance_id, current_user.email)
     if task is not None:
         step = _task_title(spec, task)
-        flash(f"“{title}” started for {about}. Your first step: {step}.", "success")
+        flash(_("“%(title)s” started for %(about)s. Your first step: %(step)s.", title=title,
+                about=about, step=step), "success")
         return redirect(url_for("tasks.show", task_id=task.id), code=303)
-    flash(f"“{title}” started for {about}.{_next_steps(spec, result.instance_id)}", "success")
+    flash(_("“%(title)s” started for %(about)s.", title=title, about=about)
+          + _next_steps(spec, result.instance_id), "success")
     return redirect(url_for("instances.show", instance_id=result.instance_id), code=303)
 
 
@@ -75,7 +78,7 @@ def _next_steps(spec, instance_id: int) -> str:
     """" Next: <task> (<holder>)." for the new instance's open tasks, or nothing."""
     open_tasks = [t for t in queries.open_tasks_of(instance_id) if t.assignee_email]
     steps = [f"{_task_title(spec, t)} ({_holder(t)})" for t in open_tasks]
-    return f" Next: {'; '.join(steps)}." if steps else ""
+    return " " + _("Next: %(steps)s.", steps="; ".join(steps)) if steps else ""
 
 
 def _holder(task: queries.TaskItem) -> str:

@@ -263,7 +263,7 @@ def _previous(acc, form):
 def _save_draft(acc, form):
     parsed = forms.parse_form(form, posted(), validate=False, previous=_previous(acc, form))
     commands.save_draft(acc.task.id, current_user.email, parsed.data or {})
-    flash("Draft saved. Only you can see it until you submit.", "success")
+    flash(_("Draft saved. Only you can see it until you submit."), "success")
     return redirect(url_for("tasks.show", task_id=acc.task.id), code=303)
 
 
@@ -322,14 +322,18 @@ def _after(acc, result, decision):
     detail = acc.detail
     state = _state_title(detail, result.state)
     about = detail.subject["name"]
-    done = f"“{decision.title or humanize(decision.trigger)}” recorded" if decision else "Submitted"
+    done = (_("“%(decision)s” recorded", decision=decision.title or humanize(decision.trigger))
+            if decision else _("Submitted"))
+    names = {"done": done, "process": detail.workflow_title, "about": about, "state": state}
     if result.status == "finished":
-        flash(f"{done}. The {detail.workflow_title} for {about} is complete ({state}).", "success")
+        flash(_("%(done)s. The %(process)s for %(about)s is complete (%(state)s).", **names),
+              "success")
     elif result.state != detail.state:
-        flash(f"{done}. The {detail.workflow_title} for {about} moved on to: {state}.", "success")
+        flash(_("%(done)s. The %(process)s for %(about)s moved on to: %(state)s.", **names),
+              "success")
     else:
-        flash(f"{done}. The {detail.workflow_title} for {about} is still at: {state}; "
-              "it moves on once the other tasks of this step are done.", "success")
+        flash(_("%(done)s. The %(process)s for %(about)s is still at: %(state)s; it moves on "
+                "once the other tasks of this step are done.", **names), "success")
     anonymous = acc.line is not None and acc.line.anonymous
     if anonymous or not access.may_view_instance(current_user, detail):
         return redirect(url_for("inbox.index"), code=303)
