@@ -103,6 +103,15 @@ def test_demo_company(tmp_path, capsys):
         assert hr_client.get(url).status_code == 200, url
     manager_client = sign_in(app.test_client(), app, manager)
     assert manager_client.get("/team/").status_code == 200
+    # some personas read it in Danish or Swedish, and the printed list says who
+    with app.app_context():
+        engineer = Person.get(Person.title == "Engineer")
+        marketing = Person.get(Person.title == "Marketing Manager")
+    assert (engineer.language, marketing.language) == ("da", "sv")
+    assert f"{engineer.email}  (reads it in dansk)" in out
+    assert f"{marketing.email}  (reads it in svenska)" in out
+    page = sign_in(app.test_client(), app, engineer.email).get("/").get_data(as_text=True)
+    assert '<html lang="da">' in page and "Dine opgaver" in page
     # Passwords work, and the demo refuses to overwrite without --fresh.
     response = app.test_client().post("/login", data={"email": hr, "password": demo.DEMO_PASSWORD})
     assert response.status_code == 302

@@ -25,7 +25,7 @@ from engine.store import Person, Task, TaskStatus
 from web import accounts
 from web.database import create_tables
 from web.demo.data import answers
-from web.demo.people import company_csv, people
+from web.demo.people import LANGUAGE_NAMES, company_csv, people
 
 DEMO_PASSWORD = "reviewflow-demo"
 DAY = timedelta(days=1)
@@ -213,7 +213,9 @@ def print_accounts(out=sys.stdout) -> None:
     for label, where in PERSONAS:
         match = next((r for r in rows if all(r[k] == v for k, v in where.items())), None)
         if match:
-            print(f"  {label:<28} {match['email']}", file=out)
+            language = LANGUAGE_NAMES.get(match.get("language", ""), "")
+            print(f"  {label:<28} {match['email']}" + (f"  (reads it in {language})"
+                                                       if language else ""), file=out)
     print(f"Every one of the {len(rows)} people has the password: {DEMO_PASSWORD}", file=out)
 
 

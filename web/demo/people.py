@@ -70,6 +70,13 @@ class _Names:
         return f"{first} {last}", f"{first}.{last}".lower() + f"@{DOMAIN}"
 
 
+#: Personas who read reviewflow in Danish or Swedish (the first person with the title):
+#: the directory's ``language`` column, which their pages and mails follow.
+PREFERS = {"Engineer": "da", "HR Business Partner": "da", "Marketing Manager": "sv",
+           "Sales Manager, Americas": "sv"}
+LANGUAGE_NAMES = {"da": "dansk", "sv": "svenska"}
+
+
 def people() -> list[dict]:
     """Every person of the demo company as a directory row (manager before reports)."""
     names = _Names()
@@ -93,6 +100,10 @@ def people() -> list[dict]:
                 add(title, department, manager, level)
         for title in directs:
             add(title, department, head, "L3", "hr" if title in HR_GROUP_TITLES else "")
+    for title, language in PREFERS.items():
+        first = next((r for r in rows if r["title"] == title), None)
+        if first is not None:
+            first["language"] = language
     return rows
 
 
@@ -100,8 +111,8 @@ def company_csv() -> str:
     """The directory as the CSV ``reviewflow people import`` and the HR console accept."""
     out = io.StringIO()
     columns = ["email", "name", "manager_email", "department", "title", "groups", "level",
-               "location"]
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+               "location", "language"]
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", restval="")
     writer.writeheader()
     writer.writerows(people())
     return out.getvalue()
