@@ -129,6 +129,14 @@ def status_pill(status: str) -> str:
     return STATUS_PILLS.get(status, "pill")
 
 
+def status_text(status: str) -> str:
+    """A task's or a process's status in the reader's language."""
+    words = {"open": _("open"), "submitted": _("submitted"), "cancelled": _("cancelled"),
+             "not needed": _("not needed"), "running": _("running"),
+             "finished": _("finished")}
+    return words.get(status, status)
+
+
 def _nav() -> dict:
     """Header data (inbox count, whether 'My team' shows), computed once per request."""
     if "nav" in g:
@@ -148,7 +156,7 @@ def init_app(app: Flask) -> None:
     """Register the filters and the ``nav`` global."""
     app.jinja_env.filters.update(when=when, day=day, relative_due=relative_due, due_text=due_text,
                                  humanize=humanize, status_pill=status_pill, days_left=days_left,
-                                 number=number,
+                                 number=number, status_text=status_text,
                                  task_title=task_title)
 
     @app.context_processor
