@@ -9,7 +9,7 @@ button, and how anonymous assignees are hidden in task lists and history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import abort
 
@@ -17,6 +17,7 @@ from engine import queries, roles, visibility
 from engine.definitions.specs import TaskSpec
 from engine.errors import NotFound
 from engine.queries import TaskStatus
+from web import i18n
 
 ANONYMOUS_LABEL = "An anonymous reviewer"
 
@@ -61,9 +62,18 @@ def may_view_instance(user, detail) -> bool:
 
 def _instance(instance_id):
     try:
-        return queries.instance_detail(instance_id)
+        detail = queries.instance_detail(instance_id)
     except NotFound:
         abort(404)
+    # the same rules, with the definition's texts in the reader's language
+    detail.spec = i18n.localized(detail.spec)
+    detail.workflow_title = detail.spec.title
+    state = detail.spec.states.get(detail.state)
+    detail.state_title = state.title if state else detail.state_title
+    titles = {t.trigger: t.title for t in detail.spec.transitions if t.title}
+    detail.triggers = [replace(t, title=titles.get(t.trigger, t.title))
+                       for t in detail.triggers]
+    return detail
 
 
 def load_instance_for(user, instance_id) -> queries.InstanceDetail:

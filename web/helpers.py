@@ -116,12 +116,23 @@ def task_title(task) -> str:
     from web.library import state
 
     library = state().library
-    spec = library.workflows.get(task.workflow_id) if library is not None else None
+    spec = i18n.localized(library.workflows.get(task.workflow_id)) if library else None
     st = spec.states.get(task.state) if spec is not None else None
     for line in st.tasks if st is not None else ():
         if line.key == task.task_key and line.form == task.form_id and line.title:
             return line.title
-    return task.form_title
+    form = i18n.localized(library.forms.get(task.form_id)) if library else None
+    return (form.title if form is not None and form.title else None) or task.form_title
+
+
+def workflow_title(item) -> str:
+    """The title of an item's workflow in the reader's language (from the loaded library;
+    the item's own title when the library no longer has it)."""
+    from web.library import state
+
+    library = state().library
+    spec = i18n.localized(library.workflows.get(item.workflow_id)) if library else None
+    return (spec.title if spec is not None and spec.title else None) or item.workflow_title
 
 
 def status_pill(status: str) -> str:
@@ -157,7 +168,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(when=when, day=day, relative_due=relative_due, due_text=due_text,
                                  humanize=humanize, status_pill=status_pill, days_left=days_left,
                                  number=number, status_text=status_text,
-                                 task_title=task_title)
+                                 task_title=task_title, workflow_title=workflow_title)
 
     @app.context_processor
     def _globals():

@@ -80,6 +80,12 @@ def language() -> str:
     return str(get_locale() or "en")
 
 
+def localized(spec):
+    """A workflow or form spec with its texts in the page's language (definitions may be
+    written per language: ``title: {en: ..., da: ...}``; the default language otherwise)."""
+    return spec.localized(language()) if spec is not None else None
+
+
 def translate(text) -> str:
     """``text`` in the page's language: an engine :class:`~engine.messages.Message` is looked
     up by its id and its numbers written the local way; any other text is returned as is."""

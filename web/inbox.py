@@ -6,6 +6,7 @@ from flask import Blueprint, g, render_template
 from flask_login import current_user, login_required
 
 from engine import queries, versions
+from web import i18n
 from web.helpers import humanize, utcnow
 
 bp = Blueprint("inbox", __name__)
@@ -33,7 +34,7 @@ def about_me(user) -> list[dict]:
     """Running processes whose subject is ``user``: where each stands."""
     out = []
     for item in queries.about(user.email, now=utcnow()):
-        spec = versions.version_for(item.definition_id).spec
+        spec = i18n.localized(versions.version_for(item.definition_id).spec)
         state = spec.states.get(item.state)
         out.append({"id": item.id, "title": spec.title, "since": item.entered_at,
                     "state_title": state.title if state and state.title

@@ -19,7 +19,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from engine import commands, queries, versions, visibility
 from engine.commands import pickers
 from engine.errors import Conflict, NotAllowed, ReviewflowError, SubmissionInvalid
-from web import access, answers, forms
+from web import access, answers, forms, i18n
 from web.errors import MESSAGES
 from web.forms.builder import root_node
 from web.forms.defaults import initial_data
@@ -30,7 +30,7 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 def form_of(detail, form_id: str):
     """The form as the instance's definition version has it."""
-    return versions.version_for(detail.definition_id).form(form_id)
+    return i18n.localized(versions.version_for(detail.definition_id).form(form_id))
 
 
 def trigger_prefix(trigger: str) -> str:
