@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from engine import commands, queries, versions
@@ -63,12 +64,14 @@ def waiting_on(tasks, now, names: int = 3) -> list[dict]:
         if task.anonymous:  # raters are named to nobody here, HR included (reveal first)
             group["anonymous"] += 1
         else:
-            group["who"].append(task.assignee_name or "nobody")
+            group["who"].append(task.assignee_name or _("nobody"))
         group["overdue"] |= task.overdue
     for group in groups.values():
         extra = len(group["who"]) - names
-        parts = [", ".join(group["who"][:names]) + (f" and {extra} more" if extra > 0
-                                                    else "")] if group["who"] else []
+        shown = ", ".join(group["who"][:names])
+        if extra > 0:
+            shown = _("%(names)s and %(num)d more", names=shown, num=extra)
+        parts = [shown] if group["who"] else []
         if group["anonymous"]:
             parts.append(_("%(num)d waiting", num=group["anonymous"]))
         group["text"] = "; ".join(parts)
@@ -126,9 +129,9 @@ def launch():
     preview, errors = None, []
     if request.method == "POST":
         if workflow_id not in lib.workflows:
-            errors.append("Choose a workflow.")
+            errors.append(_("Choose a workflow."))
         if not cycle_name:
-            errors.append("Give the cycle a name, for example “Annual review 2026”.")
+            errors.append(_("Give the cycle a name, for example “Annual review 2026”."))
         if not errors:
             preview = launching.preview(lib, workflow_id, cycle_name, where)
             if preview.problem:
@@ -137,8 +140,8 @@ def launch():
         if not errors and form.get("confirm") == "1":
             if form.get("previewed") == fingerprint:
                 return _launch(lib, workflow_id, cycle_name, where)
-            flash("The choice changed since the preview: check the new preview, then launch.",
-                  "warning")
+            flash(_("The choice changed since the preview: check the new preview, then "
+                    "launch."), "warning")
     return render_template("admin/launch.html", workflows=lib.workflows,
                            choices=launching.choices(), workflow_id=workflow_id,
                            cycle_name=cycle_name, form=form,
@@ -152,12 +155,14 @@ def _launch(lib, workflow_id: str, cycle_name: str, where):
         result = commands.launch(lib, workflow_id, cycle_name, where=where,
                                  actor=current_user.email)
     except ReviewflowError as error:
-        flash(f"Nothing was launched: {error}", "error")
+        flash(_("Nothing was launched: %(reason)s", reason=error), "error")
         return redirect(url_for("admin.launch", workflow=workflow_id), code=303)
-    flash(f"Launched “{result.cycle}”: {result.created} new process"
-          f"{'' if result.created == 1 else 'es'}"
-          + (f" ({result.existing} already running)" if result.existing else "") + ".",
-          "success")
+    text = ngettext("Launched “%(cycle)s”: %(num)d new process",
+                    "Launched “%(cycle)s”: %(num)d new processes", result.created,
+                    cycle=result.cycle)
+    if result.existing:
+        text += " " + _("(%(num)d already running)", num=result.existing)
+    flash(text + ".", "success")
     return redirect(url_for("admin.cycle", cycle_id=result.cycle_id), code=303)
 
 
@@ -175,5 +180,6 @@ def nudge(task_id: int):
         text = str(refused)
         flash(f"{text[:1].upper()}{text[1:]}: nothing was sent.", "error")
     else:
-        flash(f"A reminder is on its way to {result.recipient_name}.", "success")
+        flash(_("A reminder is on its way to %(name)s.", name=result.recipient_name),
+              "success")
     return redirect(safe_path(request.form.get("next"), url_for("admin.cycles")), code=303)
