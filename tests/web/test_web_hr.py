@@ -185,3 +185,12 @@ def test_one_yaml_typo_does_not_take_the_start_page_down(tmp_path):
     html = hana.get("/hr/library/").get_data(as_text=True)
     assert 'data-testid="library-problems"' in html and "pip.yaml:" in html
     assert hana.get("/hr/launch").status_code == 503
+
+
+def test_the_library_page_of_a_workflow_names_the_role_of_each_task(app):
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    html = hana.get("/hr/library/workflows/feedback-360").get_data(as_text=True)
+    steps = html.split("<h2>Steps</h2>", 1)[1].split("</section>", 1)[0]
+    # each task line: "<task> · <role>", e.g. the nomination is the employee's
+    assert re.search(r"Choose your reviewers</a> · employee\b", steps), steps[:600]
+    assert re.search(r"</a> · peers\b", steps)
