@@ -142,3 +142,23 @@ def test_engine_messages_are_english_text_that_the_web_translates(app):
         assert translate(plural) == "frist om 3 dage"
         assert translate(message) == "havde frist 3 Dec 2026"
         assert translate("plain text") == "plain text"
+
+
+def test_anonymous_summaries_speak_the_page_language_with_decimal_commas(app):
+    from engine.anonymity import aggregate
+    from web.forms import render_aggregate
+
+    with app.app_context():
+        from tests.web.webscenario import library
+
+        form = library(app).forms["peer-feedback"]
+    datas = [{"collaboration": 3}, {"collaboration": 4}, {"collaboration": 4},
+             {"collaboration": 3}]
+    summary = aggregate("peer-feedback", datas, threshold=3)
+    with app.test_request_context("/", headers={"Accept-Language": "da"}):
+        html = str(render_aggregate(form, summary))
+    assert "4 svar, samlet uden navne" in html and "Gennemsnit 3,50" in html
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert "Average 3.50" in str(render_aggregate(form, summary))
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        assert "Svaren visas" in str(render_aggregate(form, None))

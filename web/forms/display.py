@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -310,4 +311,10 @@ def render_aggregate(form: FormSpec, aggregate: Aggregate | None) -> Markup:
         "Fewer than %(num)d people answered this question, so its answers are not shown.",
         num=aggregate.threshold)
     return Markup(env.get_template("forms/aggregate.html").render(
-        aggregate=aggregate, form_title=form.title or form.id, withheld_text=withheld))
+        aggregate=aggregate, form_title=form.title or form.id, withheld_text=withheld,
+        mean_text=mean_text))
+
+
+def mean_text(value: float) -> str:
+    """An average with two decimals, written the page's way (``3.50``, ``3,50``)."""
+    return format_decimal(value, format="0.00")

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -34,7 +35,14 @@ ROOT_NAME = "__root__"
 env = Environment(
     loader=FileSystemLoader(str(TEMPLATES)),
     autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
 )
+# The forms' own words in the page's language (English outside a request: the CLI). Raw
+# look-ups, as Flask-Babel installs them: Jinja fills the %(name)s placeholders once.
+env.install_gettext_callables(
+    gettext=lambda text: get_translations().ugettext(text),
+    ngettext=lambda singular, plural, n: get_translations().ungettext(singular, plural, n),
+    newstyle=True)
 
 
 def macros():
