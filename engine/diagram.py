@@ -13,6 +13,7 @@ labels, so no name can resolve to a callback or shadow an attribute.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 from transitions import State
@@ -23,6 +24,27 @@ from engine.definitions.specs import TransitionSpec, WorkflowSpec
 from engine.durations import format_duration
 
 FORMATS = {"svg": "graphviz", "png": "graphviz", "dot": "graphviz", "mmd": "mermaid"}
+
+
+@dataclass(frozen=True)
+class DiagramWords:
+    """The diagram's own words, each a ``%``-format with ``%(…)s`` placeholders. English
+    here (the CLI's); the web passes them in the reader's language."""
+
+    end: str = "%(state)s (end)"
+    quorum: str = "%(role)s, quorum %(num)s"
+    due: str = ", due %(duration)s"
+    after: str = "%(name)s (after %(duration)s)"
+    auto: str = "%(name)s (auto)"
+    by: str = "%(name)s (%(who)s)"
+    nobody: str = "nobody"
+    condition: str = "%(label)s if %(conditions)s"
+    conjunction: str = " and "
+    negation: str = "not (%(condition)s)"
+    starts: str = "%(label)s, starts %(workflow)s"
+
+
+ENGLISH = DiagramWords()
 ALIASES = {"mermaid": "mmd", "graphviz": "dot", "gv": "dot"}
 
 
@@ -92,13 +114,14 @@ class _Blank:
 
 
 def diagram_source(spec: WorkflowSpec, fmt: str = "mmd",
-                   highlight_state: str | None = None) -> str | bytes:
+                   highlight_state: str | None = None,
+                   words: DiagramWords = ENGLISH) -> str | bytes:
     """The diagram in ``fmt``: ``mmd`` (Mermaid text), ``dot`` (text), ``svg`` (text) or
     ``png`` (bytes)."""
     fmt = ALIASES.get(fmt, fmt)
     if fmt not in FORMATS:
         raise ValueError(f"unknown diagram format {fmt!r}; use one of {', '.join(FORMATS)}")
-    graph = _graph(spec, FORMATS[fmt], highlight_state)
+    graph = _graph(spec, FORMATS[fmt], highlight_state, words)
     if fmt == "mmd":
         ends = [f"  s{i} --> [*]" for i, s in enumerate(spec.states.values()) if s.final]
         return "\n".join([graph.source, *ends]) + "\n"
@@ -108,10 +131,11 @@ def diagram_source(spec: WorkflowSpec, fmt: str = "mmd",
     return data.decode("utf-8") if fmt == "svg" else data
 
 
-def diagram_svg(spec: WorkflowSpec, highlight_state: str | None = None) -> str:
+def diagram_svg(spec: WorkflowSpec, highlight_state: str | None = None,
+                words: DiagramWords = ENGLISH) -> str:
     """An ``<svg>`` element of the workflow, ready to embed in a page, with
     ``highlight_state`` (an instance's current state) drawn in red."""
-    svg = diagram_source(spec, "svg", highlight_state)
+    svg = diagram_source(spec, "svg", highlight_state, words)
     return svg[svg.index("<svg"):]
 
 
@@ -129,14 +153,15 @@ def render_diagram(spec: WorkflowSpec, path: str | Path) -> Path:
     return path
 
 
-def _graph(spec: WorkflowSpec, engine: str, highlight_state: str | None):
+def _graph(spec: WorkflowSpec, engine: str, highlight_state: str | None,
+           words: DiagramWords = ENGLISH):
     ids = {name: f"s{i}" for i, name in enumerate(spec.states)}
     newline = r"\l" if engine == "graphviz" else r"\n"
-    states = [{"name": ids[name], "label": _state_label(spec, name, newline, engine)}
+    states = [{"name": ids[name], "label": _state_label(spec, name, newline, engine, words)}
               for name in spec.states]
     transitions = [
         {"trigger": f"t{t.index}", "source": ids[source], "dest": ids[t.dest],
-         "label": _transition_label(spec, t, engine)}
+         "label": _transition_label(spec, t, engine, words)}
         for t in spec.transitions for source in t.sources
     ]
     model = _Blank()
@@ -168,33 +193,37 @@ def _kind(t: TransitionSpec) -> str:
     return "auto" if t.auto else "default"
 
 
-def _state_label(spec: WorkflowSpec, name: str, newline: str, engine: str) -> str:
+def _state_label(spec: WorkflowSpec, name: str, newline: str, engine: str,
+                 words: DiagramWords = ENGLISH) -> str:
     state = spec.states[name]
     lines = [state.title or name]
     if state.final:
-        lines[0] += " (end)"
+        lines[0] = words.end % {"state": lines[0]}
     for task in state.tasks:
         who = task.role
         if task.quorum:
-            who += f", quorum {task.quorum}"
-        extra = f", due {format_duration(task.due)}" if task.due else ""
+            who = words.quorum % {"role": who, "num": task.quorum}
+        extra = words.due % {"duration": format_duration(task.due)} if task.due else ""
         lines.append(f"- {task.title or task.form}: {who}{extra}")
     return _not_html(newline.join(_clean(line, engine) for line in lines), engine)
 
 
-def _transition_label(spec: WorkflowSpec, t: TransitionSpec, engine: str) -> str:
+def _transition_label(spec: WorkflowSpec, t: TransitionSpec, engine: str,
+                      words: DiagramWords = ENGLISH) -> str:
     name = t.title or t.trigger
     if t.after is not None:
-        label = f"{name} (after {format_duration(t.after)})"
+        label = words.after % {"name": name, "duration": format_duration(t.after)}
     elif t.auto:
-        label = f"{name} (auto)"
+        label = words.auto % {"name": name}
     else:
-        label = f"{name} ({', '.join(t.allowed) if t.allowed else 'nobody'})"
+        label = words.by % {"name": name,
+                            "who": ", ".join(t.allowed) if t.allowed else words.nobody}
     if t.conditions or t.unless:
-        parts = list(t.conditions) + [f"not ({u})" for u in t.unless]
-        label += " if " + " and ".join(parts)
+        parts = list(t.conditions) + [words.negation % {"condition": u} for u in t.unless]
+        label = words.condition % {"label": label,
+                                   "conditions": words.conjunction.join(parts)}
     if t.start:
-        label += f", starts {t.start}"
+        label = words.starts % {"label": label, "workflow": t.start}
     if engine == "graphviz":  # Graphviz wraps nothing itself; Mermaid labels stay one line
         return _not_html("\n".join(textwrap.wrap(_clean(label, engine), 36,
                                                   break_on_hyphens=False)), engine)

@@ -11,9 +11,11 @@ import dataclasses
 import functools
 import xml.etree.ElementTree as ET
 
+from flask import has_request_context
+from flask_babel import gettext as _
 from markupsafe import Markup
 
-from engine.diagram import diagram_svg
+from engine.diagram import ENGLISH, DiagramWords, diagram_svg
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ALLOWED_TAGS = {"svg", "g", "title", "path", "polygon", "polyline", "ellipse", "text", "tspan",
@@ -60,9 +62,22 @@ def plain_spec(spec):
     return dataclasses.replace(spec, transitions=moves)
 
 
+def words() -> DiagramWords:
+    """The diagram's words in the page's language (English outside a request)."""
+    if not has_request_context():
+        return ENGLISH
+    return DiagramWords(
+        end=_("%(state)s (end)"), quorum=_("%(role)s, quorum %(num)s"),
+        due=_(", due %(duration)s"), after=_("%(name)s (after %(duration)s)"),
+        auto=_("%(name)s (auto)"), by=_("%(name)s (%(who)s)"), nobody=_("nobody"),
+        condition=_("%(label)s if %(conditions)s"), conjunction=_(" and "),
+        negation=_("not (%(condition)s)"), starts=_("%(label)s, starts %(workflow)s"))
+
+
 @functools.lru_cache(maxsize=256)
-def _cached(spec, state: str | None, plain: bool) -> str:
-    return sanitize_svg(diagram_svg(plain_spec(spec) if plain else spec, highlight_state=state))
+def _cached(spec, state: str | None, plain: bool, diagram_words: DiagramWords) -> str:
+    return sanitize_svg(diagram_svg(plain_spec(spec) if plain else spec, highlight_state=state,
+                                    words=diagram_words))
 
 
 def instance_diagram(spec, state: str | None, *, plain: bool = True) -> Markup:
@@ -70,7 +85,7 @@ def instance_diagram(spec, state: str | None, *, plain: bool = True) -> Markup:
     and state: Graphviz takes tens of milliseconds). ``plain`` leaves the conditions'
     expressions out (for participants); the HR library draws them."""
     try:
-        return Markup(_cached(spec, state, plain))
+        return Markup(_cached(spec, state, plain, words()))
     except (OSError, RuntimeError, ValueError, ET.ParseError):  # no Graphviz: page without drawing
         return Markup("")
 

@@ -162,3 +162,16 @@ def test_anonymous_summaries_speak_the_page_language_with_decimal_commas(app):
         assert "Average 3.50" in str(render_aggregate(form, summary))
     with app.test_request_context("/", headers={"Accept-Language": "sv"}):
         assert "Svaren visas" in str(render_aggregate(form, None))
+
+
+def test_the_process_diagram_speaks_the_page_language(app):
+    from tests.web import webscenario as scenario
+
+    with app.app_context():
+        iid = scenario.start_360(app)
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    danish = hana.get(f"/instances/{iid}", headers={"Accept-Language": "da"})
+    svg = danish.get_data(as_text=True).split('data-testid="diagram"', 1)[1]
+    assert "(slut)" in svg and "(end)" not in svg
+    english = hana.get(f"/instances/{iid}", headers={"Accept-Language": "en"})
+    assert "(end)" in english.get_data(as_text=True).split('data-testid="diagram"', 1)[1]
