@@ -1,7 +1,8 @@
 """Danish and Swedish in a real browser: Sam reads reviewflow in Danish, his manager Bob in
-Swedish, the organisation keeps Copenhagen time. Sam's nomination with a mistake gets its
-messages in Danish, Bob approves in Swedish, the inbox shows the due date as a Danish date
-in Copenhagen, and no text of these pages is an English message left untranslated."""
+Swedish, the organisation keeps Copenhagen time. Sam's nomination with a mistake and his
+empty self assessment get their messages in Danish, Bob approves in Swedish, the inbox
+shows the due date as a Danish date in Copenhagen, and no text of these pages is an
+English message left untranslated."""
 
 from __future__ import annotations
 
@@ -143,6 +144,18 @@ def test_a_danish_nomination_and_a_swedish_approval(browser, site):
     assert _left_in_english(bob, "sv") == []
     bob.click("[data-testid=decide-approve]")
     assert "registrerat" in bob.locator(".flash").first.inner_text()
+    context.close()
+
+    # Sam's self assessment, sent with nothing filled in: every message in Danish
+    context, sam = _sign_in(browser, url, "sam@acme.test")
+    sam.locator("[data-testid=open-tasks] a", has_text="Vurdér dig selv").first.click()
+    sam.wait_for_selector("[data-testid=submit]")
+    sam.click("[data-testid=submit]")
+    summary = sam.locator("[data-testid=error-summary]").inner_text()
+    assert "Ret venligst 5 fejl nedenfor" in summary
+    errors = sam.locator(".rf-errors").all_inner_texts()
+    assert errors and all("Dette felt skal udfyldes." in e for e in errors)
+    assert _left_in_english(sam, "da") == []
     context.close()
     with app.app_context():
         assert Task.select().where((Task.instance == iid) & (Task.form_id == "peer-feedback")
