@@ -26,10 +26,13 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel -q compile -d web/translations
 	$(PY) -m web.catalogues check
 
-# Debian packages the tests need: Chromium for browser tests, Graphviz for diagrams.
+# Debian packages the tests need: Chromium for browser tests, Graphviz for diagrams, Pango
+# and a font for WeasyPrint's PDFs (the review packet).
+SYSTEM_PACKAGES := chromium graphviz libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null; then \
-		apt-get update -q && apt-get install -y -q chromium graphviz; \
+	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null \
+		|| ! dpkg -s $(filter-out chromium graphviz,$(SYSTEM_PACKAGES)) >/dev/null 2>&1; then \
+		apt-get update -q && apt-get install -y -q $(SYSTEM_PACKAGES); \
 	fi
 
 # The demo: the web app, a worker (timers and mail every 10 s) and a local SMTP server that

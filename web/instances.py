@@ -1,9 +1,22 @@
 """The instance page: where the process is (diagram), its tasks, what the viewer may read,
-its history, and the buttons for the manual triggers the viewer may fire."""
+its history, and the buttons for the manual triggers the viewer may fire; and its review
+packet (a printable page and a PDF of what the viewer may read, for a personnel file)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,6 +29,7 @@ from web.helpers import humanize
 from web.tasks import form_of, posted, trigger_prefix
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
+PACKET_CSS = Path(__file__).resolve().parent / "static" / "packet.css"
 
 
 def _state_title(detail, state: str) -> str:
@@ -263,3 +277,38 @@ def cancel(instance_id: int):
     commands.cancel(instance_id, current_user.email, reason)
     flash("The process was cancelled. Its open tasks were withdrawn.", "success")
     return redirect(url_for("instances.show", instance_id=instance_id), code=303)
+
+
+def _packet_html(detail, pdf: bool) -> str:
+    """The review packet: the answers the viewer may read (anonymous ones combined), the
+    history and the outcome, laid out for paper. A PDF gets its style sheet inlined
+    (WeasyPrint fetches nothing); the page links it (the site allows no inline style)."""
+    css = (PACKET_CSS.read_text(encoding="utf-8") if pdf else None)
+    return render_template(
+        "instances/packet.html", detail=detail, inline_css=css,
+        state_title=_state_title(detail, detail.state),
+        final=bool(detail.spec.states.get(detail.state)
+                   and detail.spec.states[detail.state].final),
+        submissions=_submissions(current_user, detail),
+        timeline=history.timeline(current_user, detail))
+
+
+@bp.route("/<int:instance_id>/packet")
+@login_required
+def packet(instance_id: int):
+    """The review packet as a printable page (print CSS)."""
+    return _packet_html(access.load_instance_for(current_user, instance_id), pdf=False)
+
+
+@bp.route("/<int:instance_id>/packet.pdf")
+@login_required
+def packet_pdf(instance_id: int):
+    """The review packet as a PDF (WeasyPrint), for a personnel file."""
+    detail = access.load_instance_for(current_user, instance_id)
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError):  # no WeasyPrint, or no Pango: `make setup` installs them
+        abort(503, description=_("PDFs cannot be made here: WeasyPrint or Pango is missing."))
+    pdf = HTML(string=_packet_html(detail, pdf=True), base_url=request.host_url).write_pdf()
+    name = f"{detail.workflow_id}-{detail.id}.pdf"
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name)
