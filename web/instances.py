@@ -195,7 +195,7 @@ def fire(instance_id: int, trigger: str):
         abort(403)
     task = decision_task(current_user, detail)
     if task is not None:  # decide on the task, with its form, not around it
-        flash("Make this decision on your task, together with its form.", "info")
+        flash(_("Make this decision on your task, together with its form."), "info")
         return redirect(url_for("tasks.show", task_id=task.id), code=303)
     data = None
     if chosen.form:
@@ -212,11 +212,11 @@ def fire(instance_id: int, trigger: str):
     except SubmissionInvalid as invalid:
         return _page(detail, {trigger: data}, {trigger: invalid.errors}, 422)
     except NotAllowed as refused:
-        flash(f"That was refused: {refused.reason}", "error")
+        flash(_("That was refused: %(reason)s", reason=refused.reason), "error")
         return redirect(url_for("instances.show", instance_id=detail.id), code=303)
     title = chosen.title or humanize(trigger)
-    flash(f"“{title}” done. The process is now at: {_state_title(detail, result.state)}.",
-          "success")
+    flash(_("“%(decision)s” done. The process is now at: %(state)s.", decision=title,
+            state=_state_title(detail, result.state)), "success")
     return redirect(url_for("instances.show", instance_id=detail.id), code=303)
 
 
@@ -232,15 +232,16 @@ def reassign(instance_id: int, task_id: int):
         abort(403)
     to = request.form.get("to", "").strip()
     if not to:
-        flash("Give the email of the person who should take the task.", "error")
+        flash(_("Give the email of the person who should take the task."), "error")
         return redirect(url_for("tasks.show", task_id=task_id), code=303)
     try:
         commands.reassign(task_id, to, current_user.email,
                           reason=request.form.get("reason", "").strip() or None)
     except NotFound:
-        flash(f"Nobody active with the email {to} is in the directory.", "error")
+        flash(_("Nobody active with the email %(email)s is in the directory.", email=to),
+              "error")
         return redirect(url_for("tasks.show", task_id=task_id), code=303)
-    flash(f"The task now belongs to {to}.", "success")
+    flash(_("The task now belongs to %(email)s.", email=to), "success")
     return redirect(url_for("instances.show", instance_id=instance_id), code=303)
 
 
@@ -272,10 +273,10 @@ def cancel(instance_id: int):
         abort(403)
     reason = request.form.get("reason", "").strip()
     if not reason:
-        flash("Give a reason for cancelling; it is kept in the history.", "error")
+        flash(_("Give a reason for cancelling; it is kept in the history."), "error")
         return redirect(url_for("instances.show", instance_id=instance_id), code=303)
     commands.cancel(instance_id, current_user.email, reason)
-    flash("The process was cancelled. Its open tasks were withdrawn.", "success")
+    flash(_("The process was cancelled. Its open tasks were withdrawn."), "success")
     return redirect(url_for("instances.show", instance_id=instance_id), code=303)
 
 

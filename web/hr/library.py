@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import CombinedMultiDict
 
 from engine.definitions.library import check_library, discover
@@ -52,10 +54,11 @@ def reload():
     """Read the definition files again (after HR edited them)."""
     state = library.reload()
     if state.problems:
-        flash(f"The library has {len(state.problems)} problem(s); launching is disabled "
-              "until they are fixed.", "error")
+        flash(ngettext("The library has %(num)d problem; launching is disabled until it is "
+                       "fixed.", "The library has %(num)d problems; launching is disabled "
+                       "until they are fixed.", len(state.problems)), "error")
     else:
-        flash("The library was reloaded and is valid.", "success")
+        flash(_("The library was reloaded and is valid."), "success")
     return redirect(url_for("hr_library.index"), code=303)
 
 
@@ -64,8 +67,9 @@ def reload():
 def check():
     """Check the files without replacing the library in use."""
     _, problems = check_library(library.state().paths)
-    flash("All definitions are valid." if not problems
-          else f"{len(problems)} problem(s) found.", "success" if not problems else "error")
+    flash(_("All definitions are valid.") if not problems
+          else ngettext("%(num)d problem found.", "%(num)d problems found.", len(problems)),
+          "success" if not problems else "error")
     return redirect(url_for("hr_library.index"), code=303)
 
 
