@@ -194,3 +194,12 @@ def test_the_library_page_of_a_workflow_names_the_role_of_each_task(app):
     # each task line: "<task> · <role>", e.g. the nomination is the employee's
     assert re.search(r"Choose your reviewers</a> · employee\b", steps), steps[:600]
     assert re.search(r"</a> · peers\b", steps)
+
+
+def test_checking_the_library_says_so_in_the_reader_language(app):
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    page = hana.post("/hr/library/check", follow_redirects=True).get_data(as_text=True)
+    assert "All definitions are valid." in page
+    danish = hana.post("/hr/library/check", headers={"Accept-Language": "da"},
+                       follow_redirects=True)
+    assert "Alle definitioner er gyldige." in danish.get_data(as_text=True)

@@ -66,7 +66,7 @@ def reload():
 @hr_required
 def check():
     """Check the files without replacing the library in use."""
-    _, problems = check_library(library.state().paths)
+    _checked, problems = check_library(library.state().paths)
     flash(_("All definitions are valid.") if not problems
           else ngettext("%(num)d problem found.", "%(num)d problems found.", len(problems)),
           "success" if not problems else "error")
