@@ -74,15 +74,6 @@ def group_names() -> list[str]:
             .order_by(PersonGroup.group)]
 
 
-def groups_by_person(ids: Iterable[int]) -> dict[int, list[str]]:
-    """Group names of each of the people ``ids`` (one query)."""
-    ids = sorted(set(ids))
-    out: dict[int, list[str]] = {}
-    if ids:
-        for row in (PersonGroup.select().where(PersonGroup.person.in_(ids))
-                    .order_by(PersonGroup.group)):
-            out.setdefault(row.person_id, []).append(row.group)
-    return out
 
 
 def people_by_id(ids: Iterable[int | None]) -> dict[int, PersonItem]:
@@ -93,9 +84,6 @@ def people_by_id(ids: Iterable[int | None]) -> dict[int, PersonItem]:
     return {p.id: person_item(p) for p in Person.select().where(Person.id.in_(wanted))}
 
 
-def headcount() -> int:
-    """Everybody in the directory, people who left included."""
-    return Person.select().count()
 
 
 #: People on one page of the HR console's directory.
