@@ -25,8 +25,6 @@ ALLOWED_ATTRS = {"width", "height", "viewBox", "transform", "id", "class", "fill
                  "ry", "x1", "y1", "x2", "y2", "r", "text-anchor", "font-family", "font-size",
                  "font-weight", "font-style", "fill-opacity", "stroke-opacity", "opacity"}
 
-ET.register_namespace("", SVG_NS)
-
 
 def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1]
@@ -52,6 +50,12 @@ def sanitize_svg(text: str) -> str:
         raise ValueError("not an SVG document")
     _clean(root)
     root.set("role", "img")
+    # Plain tag names and an explicit xmlns, rather than ElementTree's global prefix map:
+    # another library (WeasyPrint, for XHTML) may take the empty prefix, and an inlined
+    # "<ns0:svg>" draws nothing.
+    for element in root.iter():
+        element.tag = _local(element.tag)
+    root.set("xmlns", SVG_NS)
     return ET.tostring(root, encoding="unicode")
 
 

@@ -314,3 +314,15 @@ def test_the_inbox_says_where_processes_about_me_stand(app):
     assert f'href="/instances/{iid}"' in html and "now at Collecting feedback" in html
     bob = sign_in(app.test_client(), app, "bob@acme.test")
     assert 'data-testid="about-me"' not in bob.get("/").get_data(as_text=True)
+
+
+def test_the_diagram_stays_plain_svg_after_another_library_takes_the_default_namespace(app):
+    """WeasyPrint (the review packet's PDF) registers its own default XML namespace; the
+    diagram must still be ``<svg>``, which a browser draws, not ``<ns0:svg>``."""
+    import xml.etree.ElementTree as ET
+
+    from web.diagrams import sanitize_svg
+
+    ET.register_namespace("", "http://www.w3.org/1999/xhtml")
+    svg = sanitize_svg('<svg xmlns="http://www.w3.org/2000/svg"><g><text>x</text></g></svg>')
+    assert svg.startswith("<svg") and "ns0:" not in svg and "<text>x</text>" in svg
