@@ -41,6 +41,7 @@ DEMO_MAIL ?= instance/mail
 DEMO_SMTP_PORT ?= 8025
 run: setup system-deps
 	$(PY) -m web.demo --db $(DEMO_DB) --fresh
+	$(VENV)/bin/reviewflow --db sqlite:///$(DEMO_DB) db upgrade
 	@echo "mail: every message the demo sends is kept in $(CURDIR)/$(DEMO_MAIL)/ (.eml and .txt)"
 	@trap 'kill $$mailbox $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m web.demo.mailbox --port $(DEMO_SMTP_PORT) --dir $(DEMO_MAIL) & mailbox=$$!; \

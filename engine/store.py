@@ -14,6 +14,7 @@ from enum import StrEnum
 
 import peewee as pw
 
+from engine import schema
 from engine.connection import (  # noqa: F401  (re-exported: the store's public API)
     BUSY_TIMEOUT_S,
     close,
@@ -314,32 +315,23 @@ MODELS = (
 )
 
 
+#: The engine's tables and the steps that brought them to their present shape. A release
+#: that adds a column to an existing table adds a step at the end (see docs/runtime.md,
+#: "Upgrading the database"): ``schema.Step(2, "add task.x", schema.add_column(Task, "x"))``.
+#: A new table is a new model in MODELS plus ``schema.create_table(Model)``.
+ENGINE = schema.Part("engine", MODELS, (
+    schema.Step(1, "catch up with the tables of releases before schema versions",
+                schema.catch_up(MODELS)),
+))
+
+
 def create_tables() -> None:
-    """Create every table, column and index that is missing (idempotent)."""
-    add_missing_columns(MODELS)  # first: the indexes below may name the new columns
-    db.create_tables(MODELS, safe=True)
-
-
-def add_missing_columns(models) -> None:
-    """Add the columns a model gained since its table was created (a database made by an
-    older reviewflow), then its missing indexes. New columns are nullable or have a
-    DEFAULT, which both backends accept in ``ALTER TABLE ... ADD COLUMN``."""
-    for model in models:
-        table = model._meta.table_name
-        if not db.table_exists(table):
-            continue
-        have = {c.name for c in db.get_columns(table)}
-        missing = [f for f in model._meta.sorted_fields if f.column_name not in have]
-        if not missing:
-            continue
-        with db.atomic():
-            for f in missing:
-                ctx = db.get_sql_context()
-                ddl = ctx.sql(f.ddl(ctx)).query()[0]
-                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN {ddl}')
+    """Create the tables of a fresh database, or upgrade an older one (idempotent)."""
+    schema.upgrade(ENGINE)
 
 
 def drop_tables() -> None:
     """Drop every table of the runtime (tests and ``db init --fresh``)."""
     db.drop_tables(MODELS, safe=True, cascade=is_postgres())
+    schema.forget(ENGINE)
     run_reset_hooks()

@@ -61,8 +61,11 @@ def _error_payload(exc: ReviewflowError) -> dict:
     return payload
 
 
-def runtime(func):
-    """Connect to the database, run, and turn engine errors into stderr + exit code."""
+def runtime(func=None, *, create_tables: bool = True):
+    """Connect to the database (creating or upgrading its tables unless told not to), run,
+    and turn engine errors into stderr + exit code."""
+    if func is None:
+        return functools.partial(runtime, create_tables=create_tables)
 
     @functools.wraps(func)
     @click.pass_obj
@@ -70,7 +73,8 @@ def runtime(func):
         as_json = kwargs.get("as_json", False)
         try:
             store.connect(obj.db_url)
-            store.create_tables()
+            if create_tables:
+                store.create_tables()
             return func(obj, *args, **kwargs)
         except ReviewflowError as exc:
             if as_json:
@@ -153,6 +157,32 @@ def db_init(obj, fresh: bool, as_json: bool) -> None:
         store.create_tables()
     emit({"database": obj.db_url, "tables": [m._meta.table_name for m in store.MODELS]},
          as_json, f"database ready: {obj.db_url}")
+
+
+@db_group.command("upgrade")
+@json_option
+@runtime(create_tables=False)
+def db_upgrade(obj, as_json: bool) -> None:
+    """Bring the tables to this release's schema (idempotent).
+
+    A fresh database gets the newest tables; an older one runs the steps it has not had,
+    in order, each in its own transaction. Every other command does the same before it
+    starts; run this one after installing a new release to see what changed.
+    """
+    from web import database
+
+    done = database.upgrade()
+    lines = []
+    for part in done:
+        if part.from_version is None:
+            lines.append(f"{part.part}: created at version {part.to_version}")
+        elif not part.changed:
+            lines.append(f"{part.part}: version {part.to_version}, up to date")
+        else:
+            lines.append(f"{part.part}: version {part.from_version} -> {part.to_version}")
+            lines += [f"  applied {name}" for name in part.applied]
+    emit({"database": obj.db_url, "parts": [dataclasses.asdict(p) for p in done]}, as_json,
+         "\n".join(lines))
 
 
 @click.group("people")

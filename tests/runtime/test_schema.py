@@ -1,0 +1,176 @@
+"""Schema versions: a database made by an older reviewflow upgrades in place, keeping its
+rows, on SQLite and PostgreSQL (each test on an empty database of its own)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from urllib.parse import urlparse, urlunparse
+
+import peewee as pw
+import pytest
+from click.testing import CliRunner
+
+from engine import schema, store
+from engine.store import db
+from tests.conftest import PG_ADMIN_URL, _admin_connection
+
+T0 = datetime(2026, 3, 2, 9, 0)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_db(request, tmp_path):
+    """An empty, connected database of this test alone (the shared one keeps its shape)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        store.connect(url)
+        yield url
+        store.close()
+        return
+    try:
+        admin = _admin_connection()
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc.__class__.__name__})")
+    name = f"reviewflow_test_schema{os.environ.get('PYTEST_XDIST_WORKER', '')}_{os.getpid()}"
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    url = urlunparse(urlparse(PG_ADMIN_URL)._replace(path="/" + name))
+    store.connect(url)
+    yield url
+    store.close()
+    store.db.obj.close_all() if hasattr(store.db.obj, "close_all") else None
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def columns(table: str) -> set[str]:
+    return {c.name for c in db.get_columns(table)}
+
+
+def test_a_fresh_database_gets_the_newest_tables_stamped_with_the_latest_version(empty_db):
+    done = schema.upgrade(store.ENGINE)
+    assert (done.from_version, done.to_version, done.applied) == (None, store.ENGINE.latest, [])
+    for model in store.MODELS:
+        assert columns(model._meta.table_name) == {f.column_name for f in
+                                                    model._meta.sorted_fields}
+    assert [r.version for r in schema.history(store.ENGINE)] == \
+        list(range(1, store.ENGINE.latest + 1))
+    again = schema.upgrade(store.ENGINE)
+    assert not again.changed and again.applied == []
+
+
+def _pre_versions_database() -> None:
+    """The shape of a release before schema versions and before the mailer and languages:
+    no ``schema_version``, no ``person.language``, no outbox delivery columns."""
+    db.create_tables(store.MODELS)
+    db.execute_sql('DROP INDEX "outbox_status_recipient_id"')
+    for table, column in [("person", "language"), ("outbox", "status"),
+                          ("outbox", "attempts"), ("outbox", "params")]:
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    db.execute_sql("INSERT INTO person (email, name, department, title, attributes, active) "
+                   "VALUES ('ann@x.com', 'Ann', 'Sales', 'Rep', '{}', %s)"
+                   .replace("%s", "TRUE" if store.is_postgres() else "1"))
+    db.execute_sql("INSERT INTO outbox (recipient, subject, body, kind, created_at) "
+                   "VALUES ('ann@x.com', 'Hello', 'Body', 'assigned', '2026-03-02 09:00:00')")
+
+
+def test_a_database_made_before_schema_versions_upgrades_and_keeps_its_rows(empty_db):
+    _pre_versions_database()
+    assert schema.current_version(store.ENGINE) == 0
+    done = schema.upgrade(store.ENGINE, now=T0)
+    assert done.from_version == 0 and done.to_version == store.ENGINE.latest
+    assert done.applied[0] == "1: catch up with the tables of releases before schema versions"
+    assert {"language"} <= columns("person")
+    assert {"status", "attempts", "params"} <= columns("outbox")
+    assert "outbox_status_recipient_id" in {i.name for i in db.get_indexes("outbox")}
+    ann = store.Person.get(store.Person.email == "ann@x.com")
+    assert (ann.name, ann.language) == ("Ann", "")  # the old row, with the column's default
+    mail = store.Outbox.get()
+    assert (mail.subject, mail.status, mail.attempts) == ("Hello", "queued", 0)
+    assert schema.current_version(store.ENGINE) == store.ENGINE.latest
+
+
+class Widget(pw.Model):
+    """A table of a made-up part, to upgrade through steps of our own."""
+
+    name = pw.CharField()
+    colour = pw.CharField(max_length=20, default="blue",
+                          constraints=[pw.SQL("DEFAULT 'blue'")])
+    size = pw.IntegerField(null=True)
+
+    class Meta:
+        database = db
+        table_name = "widget"
+
+
+def _part(*steps):
+    return schema.Part("widgets", [Widget], steps)
+
+
+STEP1 = schema.Step(1, "catch up", schema.catch_up([Widget]))
+STEP2 = schema.Step(2, "add widget.colour", schema.add_column(Widget, "colour"))
+STEP3 = schema.Step(3, "add widget.size", schema.add_column(Widget, "size"))
+
+
+def _widgets_at_version_1():
+    db.execute_sql('CREATE TABLE "widget" (id INTEGER PRIMARY KEY, name VARCHAR(255) NOT NULL)'
+                   if not store.is_postgres() else
+                   'CREATE TABLE "widget" (id SERIAL PRIMARY KEY, name VARCHAR(255) NOT NULL)')
+    schema.SchemaVersion.create_table()
+    schema.SchemaVersion.create(part="widgets", version=1, name="catch up", applied_at=T0)
+    db.execute_sql("INSERT INTO widget (name) VALUES ('one'), ('two')")
+
+
+def test_steps_after_the_stored_version_run_in_order_and_keep_the_rows(empty_db):
+    _widgets_at_version_1()
+    done = schema.upgrade(_part(STEP1, STEP2, STEP3), now=T0)
+    assert (done.from_version, done.to_version) == (1, 3)
+    assert done.applied == ["2: add widget.colour", "3: add widget.size"]
+    rows = [(w.name, w.colour, w.size) for w in Widget.select().order_by(Widget.id)]
+    assert rows == [("one", "blue", None), ("two", "blue", None)]
+    assert [(r.version, r.name) for r in schema.history(_part())] == \
+        [(1, "catch up"), (2, "add widget.colour"), (3, "add widget.size")]
+    assert schema.upgrade(_part(STEP1, STEP2, STEP3)).applied == []
+
+
+def test_a_failing_step_leaves_the_table_and_the_version_as_they_were(empty_db):
+    _widgets_at_version_1()
+
+    def broken(migrator):
+        schema.add_column(Widget, "size")(migrator)
+        raise RuntimeError("the step's data fix failed")
+
+    bad = schema.Step(3, "add widget.size and fail", broken)
+    with pytest.raises(RuntimeError, match="data fix failed"):
+        schema.upgrade(_part(STEP1, STEP2, bad), now=T0)
+    store.close()
+    store.db.connect()
+    assert columns("widget") == {"id", "name"}
+    assert schema.current_version(_part()) == 1
+    assert schema.upgrade(_part(STEP1, STEP2, STEP3)).applied == \
+        ["2: add widget.colour", "3: add widget.size"]
+
+
+def test_steps_must_be_numbered_from_one_in_order():
+    with pytest.raises(ValueError, match=r"numbered 1..n in order, not \[1, 3\]"):
+        _part(STEP1, STEP3)
+
+
+def test_cli_db_upgrade_says_what_it_did_and_then_that_nothing_is_left(empty_db):
+    from web.cli import main
+
+    _pre_versions_database()
+    store.close()
+    runner = CliRunner()
+    first = runner.invoke(main, ["--db", empty_db, "db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    assert f"engine: version 0 -> {store.ENGINE.latest}" in first.output
+    assert "applied 1: catch up with the tables" in first.output
+    assert "web: created at version 1" in first.output
+    second = runner.invoke(main, ["--db", empty_db, "db", "upgrade"])
+    assert second.output.splitlines() == [f"engine: version {store.ENGINE.latest}, up to date",
+                                          "web: version 1, up to date"]
+    store.connect(empty_db)
+    assert store.Person.get().email == "ann@x.com"
