@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import peewee as pw
 from playhouse.migrate import SchemaMigrator
 
 from engine import connection
+from engine.clock import utc
 from engine.connection import db
 
 TABLE = "schema_version"
@@ -195,7 +196,7 @@ def upgrade(part: Part, now: datetime | None = None) -> Upgrade:
     before = current_version(part)
     if before == part.latest:
         return Upgrade(part.name, before, before)
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now = utc(now)
     with _locked():
         SchemaVersion.create_table(safe=True)
         before = current_version(part)  # another process may have done it meanwhile
