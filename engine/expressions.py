@@ -12,7 +12,8 @@ Names (see docs/definitions.md):
 
 - ``subject``: the subject's directory attributes (``subject.department``).
 - ``forms``: form id -> the latest submission's data; a list for a form with many tasks.
-- ``count(form)``: how many submissions of the form exist.
+- ``count(form)``: how many submissions of the form exist in the instance, every visit of
+  its state counted (``counts`` in the context; without it, those in ``forms``).
 - ``avg(form, field)``, ``min(form, field)``, ``max(form, field)``, ``sum(form, field)``:
   over the numeric values of ``field`` in every submission of ``form`` (``None`` when
   there are none). With other arguments ``min``/``max``/``sum`` are Python's.
@@ -139,7 +140,7 @@ class Expression:
         functions are added here, bound to ``context["forms"]``.
         """
         names = {name: context.get(name) for name in DATA_NAMES}
-        names.update(_functions(context.get("forms") or {}))
+        names.update(_functions(context.get("forms") or {}, context.get("counts")))
         try:
             return self._compiled(**names)
         except Exception as exc:  # any failure of HR's expression is reported, never raised raw
@@ -321,9 +322,11 @@ def _values(forms: dict, form_id: str, field: str) -> list:
     return out
 
 
-def _functions(forms: dict) -> dict:
+def _functions(forms: dict, counts: dict | None = None) -> dict:
     def count(form_id):
-        """Number of submissions of ``form_id``."""
+        """Number of submissions of ``form_id`` in the instance (all visits when known)."""
+        if counts is not None:
+            return counts.get(form_id, 0)
         return len(submissions_of(forms, form_id))
 
     def avg(form_id, field):

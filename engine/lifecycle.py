@@ -112,9 +112,24 @@ def _find_many_forms(spec: WorkflowSpec) -> frozenset[str]:
 
 def load_forms(spec: WorkflowSpec, instance_id: int) -> dict:
     """Form id -> the latest submission's data (a list of the latest visit's for many)."""
+    return forms_from_rows(spec, submission_rows(instance_id))
+
+
+def submission_rows(instance_id: int) -> list[tuple[str, dict, int]]:
+    """(form_id, data, entry) of every submission of the instance, in order."""
     query = (Submission.select(Submission.form_id, Submission.data, Submission.entry)
              .where(Submission.instance == instance_id).order_by(Submission.id))
-    return forms_from_rows(spec, [(s.form_id, s.data, s.entry) for s in query])
+    return [(s.form_id, s.data, s.entry) for s in query]
+
+
+def counts_from_rows(rows) -> dict[str, int]:
+    """Form id -> how many submissions it has in the instance, every visit counted: the
+    ``count(form)`` of expressions (a loop "until 4 check-ins" re-enters its state, and
+    ``forms`` keeps only the latest visit's)."""
+    out: dict[str, int] = {}
+    for form_id, *_ in rows:
+        out[form_id] = out.get(form_id, 0) + 1
+    return out
 
 
 def forms_from_rows(spec: WorkflowSpec, rows: list[tuple[str, dict, int]]) -> dict:
@@ -156,6 +171,7 @@ class Run:
         self.pending = pending
         self._tasks: list[Task] | None = [] if new else None
         self._forms: dict | None = forms_from_rows(self.spec, []) if new else None
+        self._counts: dict | None = {} if new else None
         self._earlier: dict | None = None  # (state, task line, author) -> last answers
         self.dirty: dict = {}
         self.fired: list[str] = []
@@ -200,13 +216,24 @@ class Run:
     def forms(self) -> dict:
         """The ``forms`` name of expressions (loaded once per command)."""
         if self._forms is None:
-            self._forms = load_forms(self.spec, self.row.id)
+            rows = submission_rows(self.row.id)
+            self._forms = forms_from_rows(self.spec, rows)
+            self._counts = counts_from_rows(rows)
         return self._forms
 
+    def counts(self) -> dict[str, int]:
+        """Form id -> its submissions in the instance, every visit (``count(form)``)."""
+        if self._counts is None:
+            self._forms = None
+            self.forms()
+        return self._counts
+
     def note_submission(self, form_id: str, data: dict) -> None:
-        """Keep ``forms`` true after a submission made in this command."""
+        """Keep ``forms`` (and the counts) true after a submission made in this command."""
         if self._forms is None:
             return
+        if self._counts is not None:
+            self._counts[form_id] = self._counts.get(form_id, 0) + 1
         if form_id in many_forms(self.spec):
             self._forms = None  # rebuilt from rows: the list belongs to the latest visit
         else:
@@ -221,6 +248,7 @@ class Run:
         return {
             "subject": subject_view(subject, self.people, self.people.groups_of(subject.id)),
             "forms": self.forms(),
+            "counts": self.counts(),
             "now": aware(self.now),
             "instance": {
                 "id": self.row.id, "state": self.row.state, "workflow": self.spec.id,
