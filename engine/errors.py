@@ -93,13 +93,37 @@ class NotFound(ReviewflowError):
 
 
 class NotAllowed(ReviewflowError):
-    """An actor tried something the definition does not allow; the attempt is recorded."""
+    """An actor tried something the definition does not allow; the attempt is recorded.
+
+    ``messages`` are the definition's own words for a refusal by ``conditions`` or
+    ``unless`` (``{when: ..., message: ...}``), as :class:`Refusal` texts: a front end shows
+    them, in the reader's language, instead of the expressions in ``reason``.
+    """
 
     http_status = 403
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, messages: tuple = ()):
         self.reason = reason
+        self.messages = tuple(messages)
         super().__init__(reason)
+
+
+class Refusal(str):
+    """Why a transition does not apply (``condition 'x' does not hold``), remembering the
+    definition's message for it and where that message is written: ``ref`` is
+    ``(transition index, "conditions" or "unless", expression index)``, so a front end
+    can read the message in another language from the localized spec."""
+
+    message: str | None
+    ref: tuple | None
+
+    def __new__(cls, text: str, message: str | None = None, ref: tuple | None = None):
+        self = super().__new__(cls, text)
+        self.message, self.ref = message, ref
+        return self
+
+    def __reduce__(self):
+        return (Refusal, (str(self), self.message, self.ref))
 
 
 class Conflict(ReviewflowError):

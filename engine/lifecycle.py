@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from engine import roles, statements
 from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
+from engine.errors import Refusal
 from engine.expressions import ExpressionError, compile_expression
 from engine.machine import move
 from engine.store import (
@@ -479,12 +480,13 @@ class Run:
             return True, None
         context = self.context()
         try:
-            for text in transition.conditions:
+            for i, text in enumerate(transition.conditions):
                 if not compile_expression(text).evaluate(context):
-                    return False, f"condition {text!r} does not hold"
-            for text in transition.unless:
+                    return False, refusal(transition, "conditions", i,
+                                          f"condition {text!r} does not hold")
+            for i, text in enumerate(transition.unless):
                 if compile_expression(text).evaluate(context):
-                    return False, f"unless {text!r} holds"
+                    return False, refusal(transition, "unless", i, f"unless {text!r} holds")
         except ExpressionError as exc:
             self.event(EventKind.EXPRESSION_ERROR, trigger=transition.trigger, error=str(exc))
             return False, str(exc)
@@ -575,6 +577,15 @@ class Run:
         self.cancel_open_tasks()
         self.set(status=InstanceStatus.CANCELLED, finished_at=self.now, timer_at=None)
         self.event(EventKind.CANCELLED, actor, from_state=self.row.state, reason=reason)
+
+
+def refusal(transition: TransitionSpec, kind: str, index: int, text: str) -> Refusal:
+    """Why ``transition`` does not apply, with the definition's message when it has one
+    (kept in history next to the expression: ``... does not hold: MESSAGE``)."""
+    message = transition.refusal_message(kind, index)
+    if message:
+        text = f"{text}: {message}"
+    return Refusal(text, message, (transition.index, kind, index))
 
 
 def outbox_row(recipient: str, kind: str, subject: str, body: str, now: datetime,

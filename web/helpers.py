@@ -135,6 +135,21 @@ def workflow_title(item) -> str:
     return (spec.title if spec is not None and spec.title else None) or item.workflow_title
 
 
+def refusal_messages(spec, refused) -> list[str]:
+    """The definition's own words for a refused button (``conditions: [{when: ...,
+    message: ...}]``) in the page's language (``spec`` is the localized workflow), or []
+    when the conditions that refused carry none."""
+    out = []
+    for reason in getattr(refused, "messages", ()):
+        text = reason.message
+        index, kind, i = reason.ref or (None, None, None)
+        if spec is not None and index is not None and index < len(spec.transitions):
+            text = spec.transitions[index].refusal_message(kind, i) or text
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
 def status_pill(status: str) -> str:
     """The CSS class of a status pill."""
     return STATUS_PILLS.get(status, "pill")

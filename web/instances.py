@@ -25,7 +25,7 @@ from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
 from web import access, answers, diagrams, forms, history
 from web.forms.builder import root_node
 from web.forms.defaults import initial_data
-from web.helpers import humanize
+from web.helpers import humanize, refusal_messages
 from web.tasks import form_of, posted, trigger_prefix
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
@@ -212,7 +212,11 @@ def fire(instance_id: int, trigger: str):
     except SubmissionInvalid as invalid:
         return _page(detail, {trigger: data}, {trigger: invalid.errors}, 422)
     except NotAllowed as refused:
-        flash(_("That was refused: %(reason)s", reason=refused.reason), "error")
+        told = refusal_messages(detail.spec, refused)
+        if told:  # the definition's own words, not its expressions
+            flash(_("That was refused: %(reason)s", reason=" ".join(told)), "error")
+        else:
+            flash(_("That was refused: %(reason)s", reason=refused.reason), "error")
         return redirect(url_for("instances.show", instance_id=detail.id), code=303)
     title = chosen.title or humanize(trigger)
     flash(_("“%(decision)s” done. The process is now at: %(state)s.", decision=title,

@@ -23,7 +23,7 @@ from web import access, answers, forms, i18n
 from web.errors import MESSAGES
 from web.forms.builder import root_node
 from web.forms.defaults import initial_data
-from web.helpers import humanize
+from web.helpers import humanize, refusal_messages
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -117,7 +117,7 @@ def _own_submission(acc: access.TaskAccess):
 
 
 def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, status=200,
-          refusal: str | None = None):
+          refusal: str | None = None, told=()):
     """Render the task page (again, after a failed submit, with everything typed kept)."""
     user = current_user
     detail, task = acc.detail, acc.task
@@ -159,6 +159,7 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
         may_open_instance=access.may_view_instance(user, detail),
         hr=visibility.is_hr(user.email, detail),
         state_title=_state_title(detail, task.state), refusal=refusal,
+        refusal_messages=told,
         people_picker=people_picker, unsaved=data is not None,
     ), status
 
@@ -299,7 +300,8 @@ def _submit(acc, form, parsed, trigger: str | None, typed: dict):
     except Conflict as moved:  # someone else moved the process on meanwhile
         return _moved_on(acc, str(moved), parsed.data)
     except NotAllowed as refused:  # e.g. a decision whose conditions do not hold yet
-        return _page(acc, parsed.data, {}, trigger_data, None, 403, refusal=refused.reason)
+        return _page(acc, parsed.data, {}, trigger_data, None, 403, refusal=refused.reason,
+                     told=refusal_messages(acc.detail.spec, refused))
     return _after(acc, result, decision)
 
 

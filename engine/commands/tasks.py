@@ -200,7 +200,8 @@ def choose_manual(run: Run, trigger: str, actor: str) -> TransitionSpec:
         if ok:
             return t
         reasons.append(reason)
-    raise NotAllowed(f"'{trigger}' refused: {'; '.join(r for r in reasons if r)}")
+    messages = tuple(r for r in reasons if getattr(r, "message", None))
+    raise NotAllowed(f"'{trigger}' refused: {'; '.join(r for r in reasons if r)}", messages)
 
 
 def may_fire(run: Run, transition: TransitionSpec, actor: str) -> bool:

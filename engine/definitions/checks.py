@@ -149,9 +149,13 @@ def check_trigger(ctx: Context, value, owner) -> Iterator[Issue]:
 
 def check_expressions(ctx: Context, value, owner) -> Iterator[Issue]:
     known = ctx.workflow_forms()
-    for i, text in enumerate(as_list(value)):
+    for i, item in enumerate([value] if isinstance(value, dict) else as_list(value)):
         sub = (i,) if isinstance(value, list) else ()
-        for message, hint in expression_issues(text, known):
+        if isinstance(item, dict):  # {when: EXPRESSION, message: TEXT}
+            item, sub = item.get("when"), sub + ("when",)
+            if item is None:
+                continue  # the structure check reported the missing 'when'
+        for message, hint in expression_issues(item, known):
             yield Issue(sub, message, hint)
 
 

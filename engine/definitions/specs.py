@@ -106,6 +106,15 @@ class TransitionSpec:
     conditions: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     start: str | None = None
+    # what a person is told when the condition (or unless) at the same index refuses
+    # their button; None: the expression itself is reported
+    condition_messages: tuple[str | None, ...] = ()
+    unless_messages: tuple[str | None, ...] = ()
+
+    def refusal_message(self, kind: str, index: int) -> str | None:
+        """The message of ``conditions[index]`` (``kind="conditions"``) or ``unless[index]``."""
+        messages = self.condition_messages if kind == "conditions" else self.unless_messages
+        return messages[index] if 0 <= index < len(messages) else None
 
     @property
     def manual(self) -> bool:

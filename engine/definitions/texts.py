@@ -74,6 +74,18 @@ def workflow_text_paths(data) -> Iterator[tuple]:
     for i, transition in enumerate(transitions if isinstance(transitions, list) else ()):
         if isinstance(transition, dict):
             yield from _keys(("transitions", i), transition, _TRANSITION_TEXTS)
+            yield from _refusal_texts(("transitions", i), transition)
+
+
+def _refusal_texts(path: tuple, transition: dict) -> Iterator[tuple]:
+    """``conditions``/``unless`` items written ``{when: ..., message: TEXT}``."""
+    for key in ("conditions", "unless"):
+        value = transition.get(key)
+        if isinstance(value, dict) and "message" in value:
+            yield path + (key, "message")
+        for j, item in enumerate(value if isinstance(value, list) else ()):
+            if isinstance(item, dict) and "message" in item:
+                yield path + (key, j, "message")
 
 
 def form_text_paths(data) -> Iterator[tuple]:

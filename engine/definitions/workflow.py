@@ -145,10 +145,26 @@ def build_transition(index: int, item: dict, data: dict) -> TransitionSpec:
         allowed=tuple(as_list(item.get("allowed"))),
         form=item.get("form"),
         after=_duration(item.get("after")),
-        conditions=tuple(as_list(item.get("conditions"))),
-        unless=tuple(as_list(item.get("unless"))),
+        conditions=expression_texts(item.get("conditions")),
+        unless=expression_texts(item.get("unless")),
         start=item.get("start"),
+        condition_messages=refusal_messages(item.get("conditions")),
+        unless_messages=refusal_messages(item.get("unless")),
     )
+
+
+def expression_texts(value) -> tuple[str, ...]:
+    """``conditions``/``unless`` as expression texts (``{when: X, message: M}`` -> X)."""
+    return tuple(e["when"] if isinstance(e, dict) else e for e in _expressions(value))
+
+
+def refusal_messages(value) -> tuple[str | None, ...]:
+    """The ``message`` of each expression of ``conditions``/``unless`` (None: none)."""
+    return tuple(e.get("message") if isinstance(e, dict) else None for e in _expressions(value))
+
+
+def _expressions(value) -> list:
+    return [value] if isinstance(value, dict) else as_list(value)
 
 
 def build_workflow(doc: WorkflowDoc, file: str) -> WorkflowSpec:
