@@ -81,6 +81,7 @@ class EventKind(StrEnum):
     AUTO_LOOP_STOPPED = "auto-loop-stopped"  # MAX_AUTO_STEPS reached in one command
     ANONYMITY_REVEALED = "anonymity-revealed"  # HR looked at anonymous authors
     EXPORTED = "exported"  # HR exported answers with private fields (engine.exports)
+    MIGRATED = "migrated"  # HR moved the instance to another version of its definition
 
 
 class JSONField(pw.TextField):

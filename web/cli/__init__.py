@@ -46,12 +46,13 @@ def _register() -> None:
         form_cmds,
         report_cmds,
         runtime_cmds,
+        version_cmds,
         web_cmds,
         worker_cmds,
     )
 
-    for module in (definitions_cmds, runtime_cmds, report_cmds, form_cmds, web_cmds,
-                   worker_cmds):
+    for module in (definitions_cmds, runtime_cmds, report_cmds, form_cmds, version_cmds,
+                   web_cmds, worker_cmds):
         module.register(main)
 
 

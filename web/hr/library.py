@@ -1,7 +1,8 @@
 """HR console: the definition library (validation status, diagrams) and form previews.
 
 A form preview posts to itself and shows the errors and the parsed data; nothing is
-stored anywhere.
+stored anywhere. A workflow's page counts its running processes per version; the migrate
+page moves them to the library's version (:mod:`engine.commands.migrate`), after a dry run.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import json
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
+from engine import commands
 from engine.definitions.library import check_library, discover
+from engine.errors import NotAllowed, NotFound
 from web import diagrams, forms, library
 from web.auth import hr_required
 from web.forms.builder import root_node
@@ -82,7 +86,58 @@ def workflow(workflow_id: str):
     if spec is None:
         abort(404)
     return render_template("admin/workflow.html", spec=spec,
-                           diagram=diagrams.instance_diagram(spec, None, plain=False))
+                           diagram=diagrams.instance_diagram(spec, None, plain=False),
+                           running=commands.running_versions(workflow_id))
+
+
+def _mapping() -> dict[str, str]:
+    """``map-OLD=NEW`` fields of the migrate form (an empty choice maps nothing)."""
+    return {key[4:]: value for key, value in request.values.items()
+            if key.startswith("map-") and value}
+
+
+@bp.route("/workflows/<workflow_id>/migrate", methods=["GET", "POST"])
+@hr_required
+def migrate(workflow_id: str):
+    """Move running processes to the library's version: a dry run first (GET, nothing
+    changes), then the move itself (POST, one transaction per process)."""
+    lib = library.current()
+    spec = lib.workflows.get(workflow_id)
+    if spec is None:
+        abort(404)
+    mapping = _mapping()
+    if request.method == "POST":
+        return _migrate(lib, spec, mapping)
+    report, problem = None, None
+    try:
+        report = commands.migrate(workflow_id, spec.version, current_user.email,
+                                  mapping=mapping, dry_run=True, library=lib)
+    except (NotFound, NotAllowed) as error:
+        problem = str(error)
+    unmapped = sorted({p.from_state for p in report.plans if p.from_state not in spec.states}
+                      | set(mapping)) if report else sorted(mapping)
+    targets = [name for name, st in spec.states.items() if not st.final]
+    return render_template("admin/migrate.html", spec=spec, report=report, problem=problem,
+                           mapping=mapping, unmapped=unmapped, targets=targets)
+
+
+def _migrate(lib, spec, mapping: dict[str, str]):
+    back = url_for("hr_library.migrate", workflow_id=spec.id,
+                   **{f"map-{k}": v for k, v in mapping.items()})
+    try:
+        report = commands.migrate(spec.id, spec.version, current_user.email, mapping=mapping,
+                                  library=lib)
+    except (NotFound, NotAllowed) as error:
+        flash(_("Nothing was moved: %(reason)s", reason=error), "error")
+        return redirect(back, code=303)
+    flash(ngettext("%(num)d process moved to version %(version)d.",
+                   "%(num)d processes moved to version %(version)d.", len(report.moved),
+                   version=spec.version), "success")
+    if report.refused:
+        flash(ngettext("%(num)d process could not move; the list below says why.",
+                       "%(num)d processes could not move; the list below says why.",
+                       len(report.refused)), "warning")
+    return redirect(back, code=303)
 
 
 @bp.route("/forms/<form_id>", methods=["GET", "POST"])
