@@ -189,7 +189,40 @@ def expression_issues(text: str, known_forms) -> list[tuple[str, str | None]]:
     return [(m, h) for m, _n, h in _problems(text, set(known_forms))]
 
 
-def _problems(text: str, known_forms: set | None) -> list[tuple[str, str | None, str | None]]:
+def formula_issues(text: str, names) -> list[tuple[str, str | None]]:
+    """Problems of a form's computed value or rule (``row.actual / row.target``) as
+    ``(message, hint)`` pairs: the same syntax, sandbox and cost bound as conditions, with
+    ``names`` (the form's fields, ``row``, ``data``) and :data:`FORMULA_FUNCTIONS`."""
+    allowed = tuple(names) + FORMULA_FUNCTIONS
+    return [(m, h) for m, _n, h in _problems(text, None, allowed)]
+
+
+def compile_formula(text: str) -> Expression:
+    """Compile a computed value or rule checked by :func:`formula_issues` (cached)."""
+    return _compile_formula(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile_formula(text: str) -> Expression:
+    return Expression(text)
+
+
+#: Functions of computed values and form rules (Python's, over plain numbers and lists).
+FORMULA_FUNCTIONS = ("min", "max", "sum", "len", "abs", "round")
+_FORMULA_BUILTINS = {name: getattr(builtins, name) for name in FORMULA_FUNCTIONS}
+
+
+def evaluate_formula(expression: Expression, names: dict) -> Any:
+    """Run a compiled formula with ``names`` (the data it reads) and the formula functions;
+    raise :class:`ExpressionError` if it fails (a missing field, a division by zero)."""
+    try:
+        return expression._compiled(**{**names, **_FORMULA_BUILTINS})
+    except Exception as exc:  # any failure of HR's formula is reported, never raised raw
+        raise ExpressionError(f"expression {expression.text!r} failed: {exc}") from exc
+
+
+def _problems(text: str, known_forms: set | None,
+              names: tuple = NAMES) -> list[tuple[str, str | None, str | None]]:
     if not isinstance(text, str) or not text.strip():
         return [("an expression must be a non-empty string", None, None)]
     try:
@@ -205,9 +238,9 @@ def _problems(text: str, known_forms: set | None) -> list[tuple[str, str | None,
     if cost:
         out.append((f"expression {text!r} is too costly: {cost}", None,
                     "keep numbers and texts small; the bound is the same when it runs"))
-    for name in sorted(meta.find_undeclared_variables(tree) - set(NAMES)):
+    for name in sorted(meta.find_undeclared_variables(tree) - set(names)):
         out.append((f"unknown name '{name}' in expression", name,
-                    did_you_mean(name, NAMES) or "names: " + ", ".join(NAMES)))
+                    did_you_mean(name, names) or "names: " + ", ".join(names)))
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         attr = _attr_name(node)
         if isinstance(attr, str) and attr.startswith("_"):

@@ -23,6 +23,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import validator_for
 
+from engine import computed
 from engine.definitions.specs import FormSpec
 from engine.errors import SubmissionInvalid
 from engine.form_schema import (  # noqa: F401  (DRAFT7, parse_field_path: re-exported)
@@ -311,6 +312,9 @@ def submission_errors(form: FormSpec, data: Any) -> dict[str, list[str]]:
                 found = errors.setdefault(path, [])
                 if message not in found:
                     found.append(message)
+    for path, messages in computed.rule_errors(form, data).items():  # the form's rules
+        found = errors.setdefault(path, [])
+        found.extend(m for m in messages if m not in found)
     return errors
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
 
-from engine import commands, queries, versions, visibility
+from engine import commands, computed, queries, versions, visibility
 from engine.commands import pickers
 from engine.errors import Conflict, NotAllowed, ReviewflowError, SubmissionInvalid
 from web import access, answers, forms, i18n
@@ -209,6 +209,22 @@ def act(task_id: int):
         return _page(acc, parsed.data, {}, _kept(typed))
     trigger = request.form.get("_trigger") or None
     return _submit(acc, form, parsed, trigger, typed)
+
+
+@bp.route("/<int:task_id>/computed", methods=["POST"])
+@login_required
+def computed_values(task_id: int):
+    """The form's computed values for what is typed so far, as JSON ``{input name: text}``
+    (the page's script shows them as the person types; nothing is stored, and the engine
+    works them out again on submit)."""
+    acc = access.load_task_for(current_user, task_id)
+    if not acc.can_act:
+        abort(403)
+    form = form_of(acc.detail, acc.task.form_id)
+    if not form.computed:
+        abort(404)
+    parsed = forms.parse_form(form, posted(), validate=False, previous=_previous(acc, form))
+    return jsonify(computed.shown(form, parsed.data))
 
 
 @bp.route("/<int:task_id>/nudge", methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from engine import connection, roles, statements
+from engine import computed, connection, roles, statements
 from engine.commands.base import (
     CommandResult,
     instance_id_of,
@@ -133,7 +133,7 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
     instance_id = instance_of_task(task_id)
     with locked_run(instance_id, actor, now, trigger, int(task_id)) as run:
         task, form = _answerable_task(run, task_id, actor)
-        data = strip_unknown(form, _payload(data))
+        data = computed.apply(form, strip_unknown(form, _payload(data)))  # never as posted
         check_submission(form, data)
         check_named_people(run.spec, task.form_id, data, run.people, run.row.subject_id)
         _record_submission(run, task, actor, data, trigger)
@@ -228,7 +228,7 @@ def fire(instance_id, trigger: str, actor: str, data: dict | None = None,
 
 def _transition_form(run: Run, transition: TransitionSpec, actor: str, data) -> None:
     form = run.version.form(transition.form)
-    data = strip_unknown(form, _payload(data if data is not None else {}))
+    data = computed.apply(form, strip_unknown(form, _payload(data if data is not None else {})))
     check_submission(form, data)
     author = run.people.find(actor)
     Submission.create(instance=run.row.id, task=None, form_id=form.id, author=author.id,

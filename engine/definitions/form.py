@@ -20,7 +20,8 @@ from jsonschema.validators import validator_for
 from jsonschema_specifications import REGISTRY as META_SCHEMAS
 
 from engine.definitions import texts
-from engine.definitions.specs import FormSpec, frozen_map
+from engine.definitions.computed_checks import computed_issues, mark_read_only
+from engine.definitions.specs import FormSpec, RuleSpec, frozen_map
 from engine.definitions.structure import structure_issues
 from engine.definitions.ui_schema import ui_schema_issues
 from engine.source import Issue, SourceDoc, did_you_mean, read_document, read_json
@@ -66,6 +67,8 @@ def read_form(path: Path) -> FormDoc:
         doc.issues += schema_issues
         if not schema_issues:
             doc.warnings += list(unshown_issues(doc.data["schema"], ("schema",)))
+        if not schema_issues:
+            doc.issues += list(computed_issues(doc.data))
         ui = doc.data.get("uiSchema")
         if isinstance(ui, dict) and not schema_issues:
             doc.issues += [_prefix("uiSchema", i) for i in ui_schema_issues(ui, doc.data["schema"])]
@@ -277,7 +280,8 @@ def build_form(doc: FormDoc, file: str) -> FormSpec:
 
 def _build_form(doc: FormDoc, file: str, data: dict, translations=None,
                 language: str = "en") -> FormSpec:
-    schema = data["schema"]
+    computed = tuple((data.get("computed") or {}).items())
+    schema = mark_read_only(data["schema"], computed)
     uri, _cls = dialect_of(schema)
     title = data.get("title") or schema.get("title") or data.get("name") or doc.id
     return FormSpec(
@@ -294,4 +298,7 @@ def _build_form(doc: FormDoc, file: str, data: dict, translations=None,
         languages=doc.languages,
         translations=translations if translations is not None else frozen_map({}),
         language=language,
+        computed=computed,
+        rules=tuple(RuleSpec(r["field"], r["check"], r["message"])
+                    for r in data.get("rules") or ()),
     )

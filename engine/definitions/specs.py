@@ -123,6 +123,16 @@ class TransitionSpec:
 
 
 @dataclass(frozen=True)
+class RuleSpec:
+    """A form rule: ``check`` must hold, else ``message`` is shown at ``field``
+    (``objectives`` or ``objectives[].target``: at each row's)."""
+
+    field: str
+    check: str
+    message: str
+
+
+@dataclass(frozen=True)
 class FormSpec:
     """A JSON-Schema form with its optional react-jsonschema-form uiSchema."""
 
@@ -139,6 +149,9 @@ class FormSpec:
     languages: tuple[str, ...] = ("en",)  # the languages its texts are in, default first
     translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     language: str = "en"  # the language of this spec's texts
+    # (field path, expression) in the order written: values the engine works out
+    computed: tuple[tuple[str, str], ...] = ()
+    rules: tuple[RuleSpec, ...] = ()
 
     def localized(self, language: str | None) -> FormSpec:
         """This form with its texts in ``language`` (the default language's when the form

@@ -99,6 +99,10 @@ def form_text_paths(data) -> Iterator[tuple]:
         yield from _schema_texts(data["schema"], ("schema",))
     if isinstance(data.get("uiSchema"), dict):
         yield from _ui_texts(data["uiSchema"], ("uiSchema",))
+    rules = data.get("rules")
+    for i, rule in enumerate(rules if isinstance(rules, list) else ()):
+        if isinstance(rule, dict):
+            yield from _keys(("rules", i), rule, ("message",))
 
 
 def _keys(path: tuple, node: dict, keys) -> Iterator[tuple]:

@@ -41,7 +41,10 @@ transitions:
     allowed: [manager]
     unless:
       when: "subject.department == 'Engineering'"
-      message: {en: Engineering reviews cannot be stopped., da: Ingeniørsamtaler kan ikke stoppes., sv: Ingenjörssamtal kan inte stoppas.}
+      message:
+        en: Engineering reviews cannot be stopped.
+        da: Ingeniørsamtaler kan ikke stoppes.
+        sv: Ingenjörssamtal kan inte stoppas.
 """
 NOTE = '{"schema": {"type": "object", "properties": {"text": {"type": "string"}}}}'
 

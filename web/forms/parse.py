@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import submissions
+from engine import computed, submissions
 from engine.definitions.specs import FormSpec
 from engine.form_schema import field_path, parse_field_path
 from engine.messages import N_
@@ -434,8 +434,9 @@ def parse_form(form: FormSpec, formdata: Any, *, validate: bool = True,
         data = keep_readonly(root, data, previous)
     action = parser.action()
     if action is not None:
-        data = apply_action(root, data, action)
+        data = computed.apply(form, apply_action(root, data, action))
         return ParseResult(data=data, errors=parser.errors, action=action)
+    data = computed.apply(form, data)  # shown as the engine will store them
     errors = parser.errors
     if validate:
         errors = merge_errors(errors, submissions.submission_errors(form, data))

@@ -99,7 +99,36 @@
     });
   }
 
+  // Computed values (a score, each row's achievement) follow the typing: the server works
+  // them out from what is typed (nothing is stored) and the read-only fields show them.
+  // Without JavaScript they are worked out when the form is saved or submitted.
+  function computedValues() {
+    document.querySelectorAll("form[data-computed]").forEach(function (form) {
+      var url = form.getAttribute("data-computed"), timer = null, asked = 0;
+      var refresh = function () {
+        var mine = ++asked;
+        fetch(url, {method: "POST", body: new FormData(form), credentials: "same-origin",
+                    headers: {"Accept": "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (values) {
+            if (!values || mine !== asked) { return; }  // a later answer is on its way
+            Object.keys(values).forEach(function (name) {
+              var field = form.querySelector('[name="' + CSS.escape(name) + '"]');
+              if (field && field.readOnly) { field.value = values[name]; }
+            });
+          })
+          .catch(function () {});
+      };
+      form.addEventListener("input", function (e) {
+        if (e.target.readOnly) { return; }
+        window.clearTimeout(timer);
+        timer = window.setTimeout(refresh, 250);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    computedValues();
     confirmations();
     alternatives();
     unsavedWarning();
