@@ -56,6 +56,22 @@ def _form_key(form: FormSpec) -> tuple:
     return (form.id, form.sha256 or json.dumps(form.schema, sort_keys=True, default=str))
 
 
+_TIME_OF_DAY = re.compile(
+    r"^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?$",
+    re.IGNORECASE)
+
+
+def _format_checker(cls) -> jsonschema.FormatChecker:
+    """The dialect's format checker, but a ``time`` may leave out its offset: a time of day
+    ("the 1:1 is at 09:30:00") is a clock reading, kept as typed, as RJSF (ajv-formats)
+    does; RFC 3339's full-time would force a "Z" onto it."""
+    checker = jsonschema.FormatChecker()
+    checker.checkers = dict(cls.FORMAT_CHECKER.checkers)
+    checker.checks("time")(lambda value: not isinstance(value, str)
+                           or _TIME_OF_DAY.match(value) is not None)
+    return checker
+
+
 def validator_for_form(form: FormSpec):
     """The form's jsonschema validator (its dialect, formats checked), built once per version."""
     key = _form_key(form)
@@ -65,7 +81,7 @@ def validator_for_form(form: FormSpec):
             _validators.move_to_end(key)
             return found
     cls = validator_for({"$schema": dialect_of(form)}, default=jsonschema.Draft7Validator)
-    validator = cls(form.schema, format_checker=cls.FORMAT_CHECKER)
+    validator = cls(form.schema, format_checker=_format_checker(cls))
     with _lock:
         _validators[key] = validator
         while len(_validators) > _CACHE_SIZE:

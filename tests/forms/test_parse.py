@@ -41,7 +41,7 @@ def test_values_are_typed():
                    ("tags", "c"), ("start", "2026-11-26T09:30"), ("at", "08:15")])
     assert result.data == {"rating": 4, "score": 2.5, "summary": "Good\nyear", "share": True,
                            "level": 2, "tags": ["a", "c"], "start": "2026-11-26T09:30:00Z",
-                           "at": "08:15:00Z"}
+                           "at": "08:15:00"}
     assert result.errors == {}
 
 
@@ -295,9 +295,28 @@ def test_date_times_and_times_keep_their_offset(data):
     assert result.errors == {} and result.data == data
 
 
-def test_a_new_moment_says_it_is_utc():
+def test_a_new_date_time_says_it_is_utc():
     html = str(render_form(MOMENTS, {}))
-    assert html.count('class="rf-offset"') == 2 and "UTC" in html
+    assert "UTC" in html
+
+
+def test_a_new_time_comes_back_as_typed_without_an_added_offset():
+    # A time of day is a clock reading ("the 1:1 is at 09:30"), not a moment: RJSF keeps
+    # it as typed, and so do we; no "Z" (which would make 09:30 in Copenhagen 10:30).
+    html = str(render_form(MOMENTS, {}))
+    assert html.count('class="rf-offset"') == 1  # only the date-time says its clock
+    form = MultiDict({"at": "09:30", "start": "2026-11-26T09:30"})
+    result = parse_form(MOMENTS, form)
+    assert result.errors == {}
+    assert result.data == {"at": "09:30:00", "start": "2026-11-26T09:30:00Z"}
+    assert submissions.submission_errors(MOMENTS, result.data) == {}
+    again = parse_form(MOMENTS, post_back(str(render_form(MOMENTS, result.data))))
+    assert again.data == result.data
+
+
+def test_a_time_that_is_no_time_is_still_refused():
+    assert submissions.submission_errors(MOMENTS, {"at": "25:99:00"})
+    assert submissions.submission_errors(MOMENTS, {"at": "half past nine"})
 
 
 ALTERNATIVES = make_form({"type": "object", "properties": {

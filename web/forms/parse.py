@@ -106,10 +106,12 @@ def _datetime(text: str, offset: str = "") -> str:
 
 
 def _time(text: str, offset: str = "") -> str:
+    # A time input posts "09:30": seconds added, the offset only where the answer had one
+    # (a time of day is a clock reading; no "Z" is made up for it).
     if re.match(r"^\d{2}:\d{2}$", text):
         text += ":00"
-    if re.match(r"^\d{2}:\d{2}:\d{2}(\.\d+)?$", text):
-        text += offset or "Z"
+    if offset and re.match(r"^\d{2}:\d{2}:\d{2}(\.\d+)?$", text):
+        text += offset
     return text
 
 

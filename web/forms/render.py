@@ -326,10 +326,10 @@ class Renderer:
                     'value="1"> {}</label>').format(
                     control_name(self.prefix, "answered", path),
                     _("Give this value (%(value)s)", value=untouched))
-        if widget in ("datetime", "time") and not (self.readonly or node.readonly):
+        offset = offset_of(value)
+        if (widget == "datetime" or offset) and not (self.readonly or node.readonly):
             # The clock the answer is on: kept from the answer (posted back with it), UTC for
-            # a new one; said next to the input either way.
-            offset = offset_of(value)
+            # a new date-time; said next to the input either way. A new time of day has none.
             if offset:
                 control += Markup('<input type="hidden" name="{}" value="{}">').format(
                     control_name(self.prefix, "offset", path), offset)
