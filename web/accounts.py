@@ -185,6 +185,15 @@ def create_invite(email: str, now: datetime | None = None, *, reset: bool = Fals
     return token
 
 
+def token_for_mail(email: str, kind: str, now: datetime | None = None) -> str | None:
+    """The token of an invite or password-reset mail, made as the mail goes (the mailer's
+    ``sign_in_token``): None for an invite to someone who has a password by now."""
+    try:
+        return create_invite(email, now, reset=kind == "password-reset")
+    except AccountHasPassword:
+        return None
+
+
 def account_for_invite(token: str, now: datetime | None = None) -> Account | None:
     """The account a still-valid invite token belongs to, or None."""
     if not token:

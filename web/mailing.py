@@ -82,12 +82,13 @@ class Summaries:
 
 
 def delivery_options(app: Flask) -> dict:
-    """What :func:`engine.mail.deliver` needs from the web: voices, the time zone and the
-    daily summaries people chose."""
+    """What :func:`engine.mail.deliver` needs from the web: voices, the time zone, the
+    daily summaries people chose, and the accounts that make sign-in links."""
+    from web.accounts import token_for_mail
     from web.i18n import zone
 
     with app.app_context():
         tz = zone()
     summaries = Summaries(tz)
     return {"voice_for": voice_for, "zone": tz, "hold": summaries.hold,
-            "sent": summaries.sent}
+            "sent": summaries.sent, "sign_in_token": token_for_mail}

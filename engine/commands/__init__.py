@@ -24,7 +24,12 @@ from engine.commands.base import (
     utc,
 )
 from engine.commands.launch import check_filters, launch, may_start, population, start
-from engine.commands.mail import queue_account_mail, queue_mail, send_again
+from engine.commands.mail import (
+    queue_account_mail,
+    queue_mail,
+    record_directory_event,
+    send_again,
+)
 from engine.commands.migrate import (
     InstancePlan,
     MigrationReport,
@@ -42,6 +47,7 @@ __all__ = [
     "MigrationReport", "NudgeResult", "migrate", "parse_mapping", "running_versions",
     "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch", "locked_run",
     "may_fire", "may_start", "nudge", "population", "put_setting", "queue_account_mail",
-    "queue_mail", "reassign", "record_refusal", "reveal_anonymous", "run_for", "save_draft",
+    "queue_mail", "reassign", "record_directory_event", "record_refusal", "reveal_anonymous",
+    "run_for", "save_draft",
     "save_person", "send_again", "start", "submit", "utc",
 ]

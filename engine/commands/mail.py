@@ -22,19 +22,32 @@ def queue_mail(recipient: str, kind: str, subject: str, body: str,
 
 
 def queue_account_mail(recipient: str, kind: str, subject: str, body: str, actor: str,
-                       now: datetime | None = None) -> int:
+                       now: datetime | None = None, params: dict | None = None) -> int:
     """Queue a sign-in mail (an invite, a password reset) to ``recipient`` and record in
-    the directory's history who sent it (``<kind>-sent``), in one transaction."""
-    from engine.store import DirectoryEvent, Person
-
+    the directory's history who sent it (``<kind>-sent``), in one transaction. The row
+    holds no link: the mailer has one made as the mail goes (engine.mail.compose.SIGN_IN)."""
     now = utc(now)
     with db.atomic():
         row = Outbox.create(recipient=normalize_email(recipient), kind=kind, subject=subject,
-                            body=body, created_at=now)
-        person = Person.get_or_none(Person.email == normalize_email(recipient))
-        DirectoryEvent.create(at=now, actor=normalize_email(actor), kind=f"{kind}-sent",
-                              person=person.id if person else None, detail={"outbox": row.id})
+                            body=body, created_at=now, params=params)
+        _directory_event(f"{kind}-sent", recipient, actor, now, {"outbox": row.id})
     return row.id
+
+
+def record_directory_event(kind: str, email: str, actor: str, now: datetime | None = None,
+                           detail: dict | None = None) -> None:
+    """Record in the directory's history that ``actor`` did ``kind`` for ``email``'s
+    account (e.g. ``invite-shown``: HR was shown an invite link to pass on)."""
+    with db.atomic():
+        _directory_event(kind, email, actor, utc(now), detail or {})
+
+
+def _directory_event(kind: str, email: str, actor: str, now: datetime, detail: dict) -> None:
+    from engine.store import DirectoryEvent, Person
+
+    person = Person.get_or_none(Person.email == normalize_email(email))
+    DirectoryEvent.create(at=now, actor=normalize_email(actor), kind=kind,
+                          person=person.id if person else None, detail=detail)
 
 
 #: Rows HR may send again: those that went, failed, or were skipped.

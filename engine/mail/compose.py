@@ -13,6 +13,7 @@ import binascii
 import functools
 import html
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
@@ -28,6 +29,9 @@ from engine.store import Instance, Person, Task
 COMPOSED = ("assigned", "sent-back", "reminder", "escalation", "decision", "readable", "nudge")
 #: Kinds that never wait for a daily summary.
 URGENT = ("reminder", "escalation")
+#: Sign-in mails: their link is made as the mail goes (see :class:`Composer`), so no row
+#: ever holds a way into someone's account.
+SIGN_IN = ("invite", "password-reset")
 
 _SUBJECTS = {
     "assigned": N_("New task: %(task)s about %(name)s"),
@@ -37,6 +41,21 @@ _SUBJECTS = {
     "decision": N_("Your decision: %(task)s about %(name)s"),
     "readable": N_("Ready to read: %(task)s about %(name)s"),
     "nudge": N_("Reminder from HR: %(task)s about %(name)s"),
+    "invite": N_("Your reviewflow sign-in"),
+    "password-reset": N_("Reset your reviewflow password"),
+}
+_SIGN_IN_TEXTS = {
+    "invite": N_("%(by)s invited you to reviewflow. Choose your password with this link; "
+                 "it works once, for 7 days."),
+    "password-reset": N_("%(by)s (HR) sent you a link to choose a new reviewflow password. "
+                         "It works once, for 7 days; until you use it your password stays "
+                         "as it is. If you did not ask for it, ignore this mail."),
+}
+#: Why a sign-in row was not sent, when no link could be made for it.
+NO_SIGN_IN_LINK = {
+    "invite": "the person already has a password (an invite never replaces one; send a "
+              "password reset)",
+    "password-reset": "no sign-in link could be made for this person",
 }
 
 
@@ -174,10 +193,16 @@ class _Item:
 
 
 class Composer:
-    """Turns one person's rows into a :class:`Letter` in that person's voice."""
+    """Turns one person's rows into a :class:`Letter` in that person's voice.
 
-    def __init__(self, ctx: Context):
+    ``sign_in_token(email, kind)`` makes the token of an invite or a password reset as its
+    mail is written (the front end keeps only a hash); None when it makes no token (the
+    person has a password now), and then the row is skipped, with why."""
+
+    def __init__(self, ctx: Context, sign_in_token: Callable[[str, str], str | None] | None
+                 = None):
         self.ctx = ctx
+        self.sign_in_token = sign_in_token or (lambda email, kind: None)
 
     def letter(self, recipient: str, rows, voice: Voice = ENGLISH) -> Letter | None:
         """Everything in ``rows`` (all for ``recipient``) as one letter; rows whose task
@@ -185,7 +210,16 @@ class Composer:
         left to say."""
         person = self.ctx.recipients.get(recipient)
         skipped = {r.id: why for r in rows if (why := self._stale(r, person)) is not None}
-        items = [self._item(row, voice) for row in rows if row.id not in skipped]
+        tokens = {}
+        for row in rows:
+            if row.kind in SIGN_IN and row.id not in skipped:
+                token = self.sign_in_token(recipient, row.kind)
+                if token is None:
+                    skipped[row.id] = NO_SIGN_IN_LINK[row.kind]
+                else:
+                    tokens[row.id] = token
+        items = [self._sign_in_item(row, tokens[row.id]) if row.kind in SIGN_IN
+                 else self._item(row, voice) for row in rows if row.id not in skipped]
         if not items:
             return Letter(recipient, "", "", "", "", [], skipped)
         say = voice.say
@@ -248,6 +282,11 @@ class Composer:
         return "\n".join(text) + "\n", body
 
     # ------------------------------------------------------------------ one row
+
+    def _sign_in_item(self, row, token: str) -> _Item:
+        by = (row.params or {}).get("by") or "HR"
+        return _Item(_SUBJECTS[row.kind], N_(_SIGN_IN_TEXTS[row.kind].msgid, by=by), None,
+                     self.ctx.link(f"/invite/{token}"))
 
     def _item(self, row, voice: Voice) -> _Item:
         if row.kind not in COMPOSED:

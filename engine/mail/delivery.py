@@ -91,7 +91,8 @@ class Delivery:
                  transport=None, voice_for: Callable | None = None,
                  hold: Callable[[str, datetime], bool] | None = None,
                  sent: Callable[[str, datetime], None] | None = None,
-                 stop: Callable[[], bool] | None = None, zone: ZoneInfo | None = None):
+                 stop: Callable[[], bool] | None = None, zone: ZoneInfo | None = None,
+                 sign_in_token: Callable[[str, str, datetime], str | None] | None = None):
         self.settings = settings
         self.now = utc(now)
         self.transport = transport or (SmtpTransport(settings) if settings else None)
@@ -100,6 +101,8 @@ class Delivery:
         self.sent = sent or (lambda email, now: None)
         self.stop = stop or (lambda: False)
         self.zone = zone
+        # makes an invite's or a reset's token as its mail goes (the front end's accounts)
+        self.sign_in_token = sign_in_token
         self.report = DeliveryReport()
 
     def run(self) -> DeliveryReport:
@@ -138,7 +141,8 @@ class Delivery:
     def _send_page(self, page) -> bool:
         """Send one mail per recipient of the page; False when the round must end."""
         ctx = Context([r for _, rows in page for r in rows], self.settings.base_url, self.zone)
-        composer = Composer(ctx)
+        mint = self.sign_in_token
+        composer = Composer(ctx, mint and (lambda email, kind: mint(email, kind, self.now)))
         for position, (recipient, rows) in enumerate(page):
             if self.stop():
                 self.report.stopped = True

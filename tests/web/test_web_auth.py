@@ -74,9 +74,8 @@ def test_invite_from_the_hr_console(app):
     response = hana.post(f"/hr/people/{bob_id}/invite", follow_redirects=True)
     html = response.get_data(as_text=True)
     link = re.search(r"http://localhost/invite/[\w-]+", html).group(0)
-    with app.app_context():
-        mail = Outbox.get(Outbox.recipient == "bob@acme.test")
-        assert link in mail.body
+    with app.app_context():  # no mail set up here: the link is HR's to pass on, not queued
+        assert Outbox.select().where(Outbox.recipient == "bob@acme.test").count() == 0
     path = link.replace("http://localhost", "")
     bob = app.test_client()
     assert "Welcome, Bob Boss" in bob.get(path).get_data(as_text=True)

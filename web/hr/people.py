@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from engine import commands, directory, queries
 from engine.errors import ImportRefused, ImportRejected, SubmissionInvalid
+from engine.mail import settings_from_env
 from web import accounts
 from web.auth import hr_required
 
@@ -145,26 +146,39 @@ def _counts(preview: directory.ImportSummary) -> str:
             f"{preview.deactivated_hr}:{preview.open_tasks}")
 
 
+def _mail_is_set_up() -> bool:
+    try:
+        return settings_from_env() is not None
+    except ValueError:  # a broken URL delivers nothing either (the outbox page says why)
+        return False
+
+
 @bp.route("/<int:person_id>/invite", methods=["POST"])
 @hr_required
 def invite(person_id: int):
-    """Make a sign-in link for someone (valid 7 days) and queue it to them by email."""
+    """Invite someone without a password (a link valid 7 days). With mail set up it goes to
+    them by mail, its link made as the mail goes (only a hash is ever kept, so HR never sees
+    it); without mail, HR is shown the link to pass on, and it is recorded."""
     person = queries.people.person(person_id)
     if person is None or not person.active:
         abort(404)
-    try:  # only for someone without a password: an invite must not take over an account
-        token = accounts.create_invite(person.email)
-    except accounts.AccountHasPassword:
+    if accounts.has_password(person.email):  # an invite must not take over an account
         abort(409, description=_("%(name)s already has a password. Send them a password "
                                  "reset instead: it goes to them by mail.", name=person.name))
+    if _mail_is_set_up():
+        commands.queue_account_mail(
+            person.email, "invite", "Your reviewflow sign-in",
+            f"{current_user.name} invited you to reviewflow (the sign-in link is made when "
+            "this mail goes, and works once, for 7 days).",
+            actor=current_user.email, params={"by": current_user.name})
+        return render_template("admin/invite_sent.html", person=person, link=None,
+                               kind="invite")
+    token = accounts.create_invite(person.email)
+    commands.record_directory_event("invite-shown", person.email, actor=current_user.email)
     base = current_app.config.get("BASE_URL") or request.host_url
-    link = accounts.invite_link(token, base)
-    commands.queue_account_mail(person.email, "invite", "Your reviewflow sign-in",
-                                f"{current_user.name} invited you to reviewflow. Choose your "
-                                f"password here (the link works for 7 days):\n{link}\n",
-                                actor=current_user.email)
     # shown on this page only, never flashed: a flash would keep the link in the cookie
-    return render_template("admin/invite_sent.html", person=person, link=link)
+    return render_template("admin/invite_sent.html", person=person, kind="invite",
+                           link=accounts.invite_link(token, base))
 
 
 @bp.route("/<int:person_id>/reset", methods=["POST"])
@@ -175,12 +189,10 @@ def reset(person_id: int):
     person = queries.people.person(person_id)
     if person is None or not person.active:
         abort(404)
-    token = accounts.create_invite(person.email, reset=True)
-    base = current_app.config.get("BASE_URL") or request.host_url
     commands.queue_account_mail(
         person.email, "password-reset", "Reset your reviewflow password",
-        f"{current_user.name} (HR) sent you a link to choose a new reviewflow password. It "
-        f"works for 7 days; until you use it your password stays as it is. If you did not "
-        f"ask for it, ignore this mail.\n{accounts.invite_link(token, base)}\n",
-        actor=current_user.email)
-    return render_template("admin/invite_sent.html", person=person, link=None)
+        f"{current_user.name} (HR) sent a link to choose a new reviewflow password (made "
+        "when this mail goes; it works once, for 7 days).",
+        actor=current_user.email, params={"by": current_user.name})
+    return render_template("admin/invite_sent.html", person=person, link=None,
+                           kind="password-reset")
