@@ -556,11 +556,24 @@ class Run:
         return None
 
     def start_child(self, workflow_id: str, actor: str) -> None:
-        """``start:``: launch ``workflow_id`` for the same subject, linked to this instance."""
-        from engine import versions
+        """``start:``: launch ``workflow_id`` for the same subject, linked to this instance.
+
+        While another instance of it runs for the subject (a PIP HR started by hand), that
+        one is linked instead of a second one created, as :func:`engine.commands.start`
+        does; the subject's row is locked for the check, so racing starts make one."""
+        from engine import connection, versions
 
         version = versions.version_for(versions.latest(workflow_id).id)
         spec = version.spec
+        statements.get_row(Person, self.row.subject_id, for_update=connection.is_postgres())
+        running = (Instance.select(Instance.id).where(
+            (Instance.workflow_id == spec.id) & (Instance.subject == self.row.subject_id)
+            & (Instance.status == InstanceStatus.RUNNING) & (Instance.id != self.row.id))
+            .order_by(Instance.id).first())
+        if running is not None:
+            self.event(EventKind.STARTED, actor, child=running.id, workflow=spec.id,
+                       running=True)
+            return
         row = Instance.create(
             definition=version.definition_id, workflow_id=spec.id, cycle=None,
             subject=self.row.subject_id, state=spec.initial, status=InstanceStatus.RUNNING,

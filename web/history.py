@@ -179,6 +179,9 @@ class _Story:
             return _("A new “%(task)s” was created (the task repeats).",
                      task=self.task(event)), ""
         if kind == EventKind.STARTED:
+            if d.get("running"):  # one of it was already running for the person
+                return _("started a follow-up process; one was already running for this "
+                         "person, so it is linked instead of a second one."), ""
             return _("started a follow-up process."), ""
         if kind == EventKind.EXPORTED:
             return _("exported the answers, private fields included."), ", ".join(

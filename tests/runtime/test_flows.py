@@ -171,6 +171,21 @@ def test_start_launches_a_linked_child_and_repeat_creates_weekly_tasks(org, libr
     assert commands.fire(child.id, "succeed", "hal@x.com", now=T0 + 31 * DAY).state == "passed"
 
 
+def test_start_links_to_the_running_instance_instead_of_a_second_one(org, library):
+    running = commands.start(library, "pip", "bob@x.com", "hal@x.com", now=T0).instance_id
+    commands.launch(library, "review", "r", where=[("email", "bob@x.com")], now=T0)
+    commands.submit(task_of("bob@x.com", "self-review").id, "bob@x.com",
+                    {"rating": 1, "summary": "hard year"}, now=T0)
+    parent = Instance.get(Instance.workflow_id == "review")
+    assert commands.fire(parent.id, "start_pip", "mia@x.com", now=T0).status == "finished"
+    pips = Instance.select().where((Instance.workflow_id == "pip")
+                                   & (Instance.subject == parent.subject_id))
+    assert [p.id for p in pips] == [running]  # one plan per person at a time
+    (started,) = events(parent.id, "started")
+    assert started.detail["child"] == running and started.detail["running"] is True
+    assert Instance.get_by_id(running).parent_id is None  # it keeps its own origin
+
+
 def test_a_changed_definition_under_the_same_version_is_refused(org, tmp_path):
     root = copy_library(tmp_path)
     commands.launch(library_at(root), "review", "r", where=[("email", "bob@x.com")], now=T0)
