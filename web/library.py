@@ -31,11 +31,12 @@ class LibraryState:
     problems: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     generation: str | None = None  # the stored generation this process loaded
+    partial: bool = False  # serving only the sound part of a library with problems
 
     def load(self) -> None:
         """(Re)load the library from ``paths``; keep the problems if it has any, and
-        then the library loaded before (None when none ever loaded)."""
-        from engine.definitions.library import load_library
+        then the library loaded before, or, when none ever loaded, its sound part."""
+        from engine.definitions.library import load_library, sound_part
 
         with self.lock:
             try:
@@ -43,8 +44,14 @@ class LibraryState:
                 self.problems = []
             except DefinitionError as error:
                 # a typo in one file must not take the pages down: the last library that
-                # loaded keeps serving (HR sees the problems in the console)
+                # loaded keeps serving (HR sees the problems in the console); at start,
+                # every file that is sound on its own serves
                 self.problems = list(error.problems)
+                if self.library is None or self.partial:
+                    self.library = sound_part(self.paths)[0]
+                    self.partial = True
+                return
+            self.partial = False
 
 
 GENERATION = "library.generation"

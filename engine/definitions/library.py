@@ -30,6 +30,31 @@ def load_library(paths: Iterable[Path | str]) -> Library:
     return library
 
 
+def sound_part(paths: Iterable[Path | str]) -> tuple[Library | None, list[Problem]]:
+    """The library of every file in ``paths`` that has no problem and needs none that has
+    (a workflow using a broken form, or starting a broken workflow), with the problems of
+    the whole library; ``(None, problems)`` when no file is sound.
+
+    For a server starting on a library with a typo, which has no earlier library to keep
+    serving: the rest of the organisation's processes go on. Launching still waits for a
+    library without problems."""
+    paths = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
+    library, problems = check_library(paths)
+    if not problems:
+        return library, []
+    workflow_files, form_files, _ = discover(paths)
+    files = workflow_files + form_files
+    broken = {p.file for p in problems}
+    while True:  # dropping a file can break what needed it: until nothing more breaks
+        sound = [f for f in files if display_name(f) not in broken]
+        if not sound:
+            return None, problems
+        library, more = check_library(sound)
+        if not more:
+            return library, problems
+        broken |= {p.file for p in more}
+
+
 def check_library(paths: Iterable[Path | str], other_workflows: Iterable[str] = (),
                   strict: bool = False) -> tuple[Library | None, list[Problem]]:
     """``(library, [])``, or ``(None, problems)`` listing every problem of every file.

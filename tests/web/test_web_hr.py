@@ -187,6 +187,39 @@ def test_one_yaml_typo_does_not_take_the_start_page_down(tmp_path):
     assert hana.get("/hr/launch").status_code == 503
 
 
+def test_a_library_broken_when_the_server_starts_still_serves_its_sound_part(tmp_path):
+    """Nothing loaded before to fall back on: every file without a problem serves (and
+    what depends on a broken file is left out too); HR sees the problems."""
+    import shutil
+
+    from tests.web.conftest import HERE
+
+    lib = tmp_path / "lib"
+    shutil.copytree(HERE / "library", lib)
+    path = lib / "workflows" / "pip.yaml"
+    path.write_text(path.read_text().replace("states:", "states:\n  oops: [", 1))
+    app = make_app(tmp_path / "t.sqlite3",
+                   LIBRARY_PATHS=[str(lib / "workflows"), str(lib / "forms")])
+    from engine.directory import import_csv
+
+    with app.app_context():
+        import_csv(ORG)
+        from web import library
+
+        served = library.state().library
+        assert "pip" not in served.workflows and "feedback-360" in served.workflows
+        # the annual review starts a PIP: it depends on the broken file, so it waits too
+        assert "annual-review" not in served.workflows
+    bob = sign_in(app.test_client(), app, "bob@acme.test")  # Sam's manager
+    start = bob.get("/start/")
+    assert start.status_code == 200 and "<h1>Start a process</h1>" in start.get_data(
+        as_text=True)
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    html = hana.get("/hr/library/").get_data(as_text=True)
+    assert 'data-testid="library-problems"' in html and "pip.yaml:" in html
+    assert hana.get("/hr/launch").status_code == 503  # launching waits for a sound library
+
+
 def test_the_library_page_of_a_workflow_names_the_role_of_each_task(app):
     hana = sign_in(app.test_client(), app, "hana@acme.test")
     html = hana.get("/hr/library/workflows/feedback-360").get_data(as_text=True)
