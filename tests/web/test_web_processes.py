@@ -1,5 +1,6 @@
 """Several web processes: gunicorn with 3 workers on loopback follows a library Reload in
-every worker; processes starting together share one secret key."""
+every worker and counts failed sign-ins across them; processes starting together share one
+secret key."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -71,32 +73,47 @@ class Browser:
             return response.status
 
 
-@pytest.mark.slow
-def test_gunicorn_with_3_workers_serves_the_new_library_after_a_reload(tmp_path, project_root):
+def _gunicorn(tmp_path, project_root, env: dict):
+    """``reviewflow serve --workers 3`` on a copy of the library and a fresh SQLite file
+    (Hana of HR, password "hana's password 1"); returns (process, base URL, library)."""
+    from web import accounts, create_app
+
     library = tmp_path / "library"
     for kind in ("workflows", "forms"):
         shutil.copytree(project_root / kind, library / kind)
     url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
-    store.connect(url)
-    store.create_tables()
-    directory.import_csv(PEOPLE)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "k", "INSTANCE_PATH": str(tmp_path),
+                      "LIBRARY_PATHS": [str(library / "workflows"), str(library / "forms")]})
+    with app.app_context():
+        directory.import_csv(PEOPLE)
+        accounts.set_password("hana@acme.test", "hana's password 1")
     store.close()
     port = _free_port()
-    env = {**os.environ, "REVIEWFLOW_TRUSTED_HEADER": "X-User", "REVIEWFLOW_SECRET_KEY": "k"}
     server = subprocess.Popen(
         [str(REVIEWFLOW), "--db", url, "--library", str(library / "workflows"), "--library",
          str(library / "forms"), "serve", "--workers", "3", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+        env={**os.environ, "REVIEWFLOW_SECRET_KEY": "k", **env}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=30).read()
+            return server, base, library
+        except OSError:
+            if time.monotonic() > end:
+                server.terminate()
+                raise AssertionError("gunicorn did not start") from None
+            time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_gunicorn_with_3_workers_serves_the_new_library_after_a_reload(tmp_path, project_root):
+    server, base, library = _gunicorn(tmp_path, project_root, {
+        "REVIEWFLOW_TRUSTED_HEADER": "X-User"})
     try:
-        browser = Browser(f"http://127.0.0.1:{port}")
-        end = time.monotonic() + 60
-        while True:
-            try:
-                page = browser.get("/hr/library/")
-                break
-            except OSError:
-                assert time.monotonic() < end, "gunicorn did not start"
-                time.sleep(0.2)
+        browser = Browser(base)
+        page = browser.get("/hr/library/")
         for _ in range(12):  # every worker has the old library loaded
             assert "Annual performance review" in browser.get("/hr/library/")
         path = library / "workflows" / "annual-review.yaml"
@@ -109,6 +126,44 @@ def test_gunicorn_with_3_workers_serves_the_new_library_after_a_reload(tmp_path,
             page = fresh.get("/hr/library/")
             assert "Annual review (reloaded)" in page
             assert "Annual performance review" not in page
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def _sign_in(base: str, password: str) -> int:
+    """One sign-in from a new client (new connection, new session): its HTTP status."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+        _NoRedirect())
+    with opener.open(base + "/login", timeout=30) as response:
+        token = re.search(r'name="csrf_token" value="([^"]+)"',
+                          response.read().decode()).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "email": "hana@acme.test",
+                                   "password": password}).encode()
+    try:
+        with opener.open(base + "/login", data, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as answer:
+        return answer.code
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.mark.slow
+def test_eleven_wrong_passwords_spread_over_3_workers_trip_the_sign_in_limit(
+        tmp_path, project_root):
+    server, base, _ = _gunicorn(tmp_path, project_root, {})
+    try:
+        # each attempt on a new connection, which any of the 3 workers may take: a limit
+        # kept in one process's memory would count 3 or 4 of them and never trip
+        statuses = [_sign_in(base, f"wrong guess {n}") for n in range(10)]
+        assert statuses == [401] * 10  # the form again, with its error
+        assert _sign_in(base, "wrong guess 10") == 429
+        assert _sign_in(base, "hana's password 1") == 429  # even the right one, for now
     finally:
         server.terminate()
         server.communicate(timeout=30)
