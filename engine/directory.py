@@ -28,6 +28,7 @@ from engine import statements
 from engine.clock import utcnow
 from engine.errors import ImportRefused, ImportRejected, NotFound
 from engine.locking import transaction
+from engine.messages import N_
 from engine.store import DirectoryEvent, Person, PersonGroup, Task, TaskStatus
 
 REQUIRED_COLUMNS = ("email", "name", "manager_email", "department", "title", "groups")
@@ -115,9 +116,10 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ImportRejected([(line, f"column {column}: the file is not UTF-8 text "
-                                     f"(byte 0x{data[exc.start]:02x} cannot be read); save "
-                                     "it as \"CSV UTF-8\" and import it again")]) from None
+        raise ImportRejected([(line, N_(
+            "column %(column)d: the file is not UTF-8 text (byte 0x%(byte)s cannot be read); "
+            "save it as \"CSV UTF-8\" and import it again", column=column,
+            byte=format(data[exc.start], "02x")))]) from None
 
 
 def import_people(path: str | Path, now: datetime | None = None, *, sync: bool = False,
@@ -184,13 +186,14 @@ def _parse(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except csv.Error as exc:
-        raise ImportRejected([(1, f"unreadable CSV: {exc}")]) from None
+        raise ImportRejected([(1, N_("unreadable CSV: %(problem)s", problem=str(exc)))]) \
+            from None
     _check_header(header, delimiter)
     errors: list[tuple[int, str]] = []
     rows = _read_rows(reader, header, errors)
     if not rows and not errors:
-        raise ImportRejected([(1, "the file has only the header line and no people; "
-                                  "nothing was imported")])
+        raise ImportRejected([(1, N_("the file has only the header line and no people; "
+                                     "nothing was imported"))])
     return rows, errors
 
 
@@ -198,8 +201,8 @@ def _sniff(text: str) -> str:
     """The delimiter the header line uses: the one of ``,`` and ``;`` naming more columns."""
     first = text.split("\n", 1)[0].rstrip("\r")
     if not first.strip():
-        raise ImportRejected([(1, "the file is empty (expected a header line: "
-                                  f"{','.join(REQUIRED_COLUMNS)})")])
+        raise ImportRejected([(1, N_("the file is empty (expected a header line: "
+                                     "%(columns)s)", columns=",".join(REQUIRED_COLUMNS)))])
     best, best_known = None, 0
     for delimiter in DELIMITERS:
         cells = next(csv.reader([first], delimiter=delimiter))
@@ -208,9 +211,10 @@ def _sniff(text: str) -> str:
             best, best_known = delimiter, known
     if best is None:
         shown = first if len(first) <= 80 else first[:77] + "..."
-        raise ImportRejected([(1, "the header line is not a directory header: expected the "
-                                  f"columns {','.join(REQUIRED_COLUMNS)} separated by ',' or "
-                                  f"';' (found {shown!r})")])
+        raise ImportRejected([(1, N_(
+            "the header line is not a directory header: expected the columns %(columns)s "
+            "separated by ',' or ';' (found %(found)s)", columns=",".join(REQUIRED_COLUMNS),
+            found=repr(shown)))])
     return best
 
 
@@ -218,14 +222,16 @@ def _check_header(header: list[str], delimiter: str) -> None:
     first: dict[str, int] = {}
     for column, name in enumerate(header, start=1):
         if name and name in first:
-            raise ImportRejected([(1, f"column {column}: the column {name!r} appears twice "
-                                      f"(first as column {first[name]}); keep one of them")])
+            raise ImportRejected([(1, N_(
+                "column %(column)d: the column %(name)s appears twice (first as column "
+                "%(first)d); keep one of them", column=column, name=repr(name),
+                first=first[name]))])
         first.setdefault(name, column)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ImportRejected([(1, f"missing column(s): {', '.join(missing)} "
-                                  f"(the header must be "
-                                  f"{delimiter.join(REQUIRED_COLUMNS)})")])
+        raise ImportRejected([(1, N_("missing column(s): %(missing)s (the header must be "
+                                     "%(header)s)", missing=", ".join(missing),
+                                     header=delimiter.join(REQUIRED_COLUMNS)))])
 
 
 def _read_rows(reader, header: list[str], errors: list) -> list[_Row]:
@@ -241,41 +247,45 @@ def _read_rows(reader, header: list[str], errors: list) -> list[_Row]:
                 continue
             if row.email in seen:
                 first = seen[row.email]
-                errors.append((line, f"duplicate email {row.email} (first on line {first})"))
+                errors.append((line, N_("duplicate email %(email)s (first on line "
+                                        "%(first)d)", email=row.email, first=first)))
                 continue
             seen[row.email] = line
             rows.append(row)
     except csv.Error as exc:
-        errors.append((reader.line_num, f"unreadable CSV: {exc}"))
+        errors.append((reader.line_num, N_("unreadable CSV: %(problem)s", problem=str(exc))))
     return rows
 
 
 def _row(line: int, header: list[str], values: list[str], errors: list) -> _Row | None:
     if len(values) != len(header):
-        errors.append((line, f"expected {len(header)} columns, found {len(values)}"))
+        errors.append((line, N_("expected %(expected)d columns, found %(found)d",
+                                expected=len(header), found=len(values))))
         return None
     cells = {h: v.strip() for h, v in zip(header, values, strict=True)}
     email = normalize_email(cells["email"])
     problems = []
     if not email:
-        problems.append("email is missing")
+        problems.append(N_("email is missing"))
     elif not EMAIL.match(email):
-        problems.append(f"malformed email {cells['email']!r}")
+        problems.append(N_("malformed email %(email)s", email=repr(cells["email"])))
     if not cells["name"]:
-        problems.append("name is empty")
+        problems.append(N_("name is empty"))
     manager = normalize_email(cells["manager_email"])
     if manager and not EMAIL.match(manager):
-        problems.append(f"malformed manager_email {cells['manager_email']!r}")
+        problems.append(N_("malformed manager_email %(email)s",
+                           email=repr(cells["manager_email"])))
     start = None
     if cells.get("start_date"):
         try:
             start = date.fromisoformat(cells["start_date"])
         except ValueError:
-            problems.append(f"start_date {cells['start_date']!r} is not a date (use YYYY-MM-DD)")
+            problems.append(N_("start_date %(value)s is not a date (use YYYY-MM-DD)",
+                               value=repr(cells["start_date"])))
     language = cells.get("language", "").replace("_", "-")
     if language and not LANGUAGE_TAG.match(language):
-        problems.append(f"language {cells['language']!r} is not a language tag "
-                        "(use e.g. da, sv or en-GB)")
+        problems.append(N_("language %(value)s is not a language tag (use e.g. da, sv or "
+                           "en-GB)", value=repr(cells["language"])))
     errors.extend((line, p) for p in problems)
     if problems:
         return None
@@ -308,16 +318,18 @@ def _check_managers(rows: list[_Row], outside: dict[str, str], errors: list,
         for row in rows:
             if row.manager_email and row.manager_email not in by_email \
                     and row.manager_email not in known:
-                where = ("a row of the same file" if not known else
-                         "a row of the same file or an active person of the directory")
-                errors.append((row.line, f"unknown manager {row.manager_email} (the manager "
-                                         f"must be {where})"))
+                errors.append((row.line, N_(
+                    "unknown manager %(email)s (the manager must be a row of the same file)",
+                    email=row.manager_email) if not known else N_(
+                    "unknown manager %(email)s (the manager must be a row of the same file or "
+                    "an active person of the directory)", email=row.manager_email)))
     chain_of = dict(outside)
     chain_of.update({r.email: r.manager_email for r in rows})
     for row in rows:
         cycle = _cycle_from(row.email, chain_of)
         if cycle:
-            errors.append((row.line, "cycle in the manager chain: " + " -> ".join(cycle)))
+            errors.append((row.line, N_("cycle in the manager chain: %(chain)s",
+                                        chain=" -> ".join(cycle))))
 
 
 def _cycle_from(email: str, manager_of: dict[str, str]) -> list[str] | None:
@@ -381,13 +393,16 @@ def _plan(rows: list[_Row], errors: list, sync: bool, actor: str | None) -> _Pla
             for chunk in _chunks(ids, _BATCH))
     me = normalize_email(actor) if actor else None
     if me and me in gone:
-        plan.refusal = (f"the sync would mark you ({me}) as left: add your own row to the "
-                        "file; nothing was changed")
+        plan.refusal = N_("the sync would mark you (%(me)s) as left: add your own row to "
+                          "the file; nothing was changed", me=me)
     elif hr_before and not hr_after:
-        what = "sync" if sync else "import"
-        plan.refusal = (f"the {what} would leave no active HR member (nobody would be in "
-                        f"the group {HR_GROUP}): keep the group {HR_GROUP} on at least one "
-                        "person of the file; nothing was changed")
+        plan.refusal = N_(
+            "the sync would leave no active HR member (nobody would be in the group "
+            "%(group)s): keep the group %(group)s on at least one person of the file; "
+            "nothing was changed", group=HR_GROUP) if sync else N_(
+            "the import would leave no active HR member (nobody would be in the group "
+            "%(group)s): keep the group %(group)s on at least one person of the file; "
+            "nothing was changed", group=HR_GROUP)
     return plan
 
 

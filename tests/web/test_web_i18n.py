@@ -175,3 +175,20 @@ def test_the_process_diagram_speaks_the_page_language(app):
     assert "(slut)" in svg and "(end)" not in svg
     english = hana.get(f"/instances/{iid}", headers={"Accept-Language": "en"})
     assert "(end)" in english.get_data(as_text=True).split('data-testid="diagram"', 1)[1]
+
+
+def test_hrs_people_page_and_the_imports_row_messages_speak_the_page_language(app):
+    import io
+
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    page = hana.get("/hr/people/", headers={"Accept-Language": "da"}).get_data(as_text=True)
+    assert "Importér medarbejderoversigten" in page and "personer i medarbejderoversigten" in page
+    bad = ("email;name;manager_email;department;title;groups\n"
+           "ny@acme.test;;nobody@acme.test;Salg;Sælger;\n")
+    answer = hana.post("/hr/people/import", headers={"Accept-Language": "sv"},
+                       data={"file": (io.BytesIO(bad.encode()), "ny.csv"), "mode": "add"},
+                       content_type="multipart/form-data")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "Inget importerades från ny.csv" in html and "namnet är tomt" in html
+    assert "1 rad måste rättas" in html and "name is empty" not in html
