@@ -327,21 +327,43 @@ class Run:
         a mail to every member for every instance would drown them."""
         if self.spec.states[state_name].tasks:
             return
+        for email, triggers in sorted(self._deciders(
+                self.spec.transitions_from(state_name)).items()):
+            self.notify([email], "decision", f"A decision about {self.subject.name}",
+                        f"{self.spec.title} about {self.subject.name} waits for your "
+                        f"decision ({', '.join(triggers)}).", triggers=triggers)
+
+    def remind_deciders(self, transitions) -> int:
+        """A transition's ``remind:`` time came and its decision still waits: remind the
+        people who may make it (as :meth:`tell_deciders` told them) of every choice of the
+        state that is theirs, and record it."""
+        due = self._deciders(transitions)
+        choices = self._deciders(self.spec.transitions_from(self.row.state))
+        deciders = {email: choices.get(email, triggers) for email, triggers in due.items()}
+        for email, triggers in sorted(deciders.items()):
+            self.notify([email], "decision-reminder",
+                        f"Reminder: a decision about {self.subject.name}",
+                        f"{self.spec.title} about {self.subject.name} still waits for your "
+                        f"decision ({', '.join(triggers)}).", triggers=triggers)
+            self.event(EventKind.REMINDED, triggers=triggers, recipients=[email])
+        return len(deciders)
+
+    def _deciders(self, transitions) -> dict[str, list[str]]:
+        """Who may fire which of ``transitions`` by hand: {email: [trigger, ...]}, for the
+        personal roles (a group, HR, decides from its console, not one mail each), leaving
+        out the transitions from every state (HR's "cancel" waits on nobody)."""
         everywhere = {s.name for s in self.spec.states.values() if not s.final}
         by_person: dict[str, list[str]] = {}
-        for t in self.spec.transitions_from(state_name):
+        for t in transitions:
             if not t.manual or set(t.sources) >= everywhere and len(everywhere) > 1:
                 continue
             for role in roles.deciders(t):
                 spec = self.spec.roles.get(role)
                 if spec is None or spec.kind == "group":
-                    continue  # a group (HR) decides from its console, not one mail each
+                    continue
                 for email in self._players(role):
                     by_person.setdefault(email, []).append(t.trigger)
-        for email, triggers in sorted(by_person.items()):
-            self.notify([email], "decision", f"A decision about {self.subject.name}",
-                        f"{self.spec.title} about {self.subject.name} waits for your "
-                        f"decision ({', '.join(triggers)}).", triggers=triggers)
+        return by_person
 
     def tell_readers(self, state_name: str) -> None:
         """``readers: {role: after STATE}``: on entering STATE, tell the role that the
@@ -367,11 +389,19 @@ class Run:
         return self.hr() if role == roles.HR_GROUP else []
 
     def timer_after(self, after: datetime | None = None) -> datetime | None:
-        """When the next ``after:`` timer of the current state is due (strictly after ``after``)."""
-        times = [self.row.entered_at + t.after for t in self.spec.transitions_from(self.row.state)
-                 if t.after is not None]
-        times = [t for t in times if after is None or t > after]
+        """When the next ``after:`` timer or decision reminder of the current state is due
+        (strictly after ``after``)."""
+        times = [t for t in timer_times(self.spec, self.row.state, self.row.entered_at)
+                 if after is None or t > after]
         return min(times) if times else None
+
+    def reminders_due(self, since: datetime, now: datetime) -> list[TransitionSpec]:
+        """The manual transitions of the current state with a ``remind:`` time in
+        [``since``, ``now``]: the instance's timer was at ``since``, so the times before
+        it were handled by earlier rounds (one reminder per round, however many passed)."""
+        entered = self.row.entered_at
+        return [t for t in self.spec.transitions_from(self.row.state) if t.manual
+                and any(since <= entered + r <= now for r in t.remind)]
 
     def create_tasks(self, line: TaskSpec) -> None:
         """One task per person of the line's role; unassigned (and HR told) for nobody."""
@@ -610,7 +640,16 @@ def outbox_row(recipient: str, kind: str, subject: str, body: str, now: datetime
             "error": None, "message_id": None, "params": params}
 
 
-def first_timer(spec: WorkflowSpec, state: str, entered: datetime) -> datetime | None:
-    """When the first ``after:`` timer of ``state`` entered at ``entered`` is due."""
+def timer_times(spec: WorkflowSpec, state: str, entered: datetime) -> list[datetime]:
+    """When ``state``, entered at ``entered``, has something to do by itself: its
+    ``after:`` timers, and the ``remind:`` times of its manual transitions."""
     times = [entered + t.after for t in spec.transitions_from(state) if t.after is not None]
+    times += [entered + r for t in spec.transitions_from(state) if t.manual for r in t.remind]
+    return times
+
+
+def first_timer(spec: WorkflowSpec, state: str, entered: datetime) -> datetime | None:
+    """When the first timer (or decision reminder) of ``state`` entered at ``entered`` is
+    due."""
+    times = timer_times(spec, state, entered)
     return min(times) if times else None

@@ -79,7 +79,10 @@ def _timers(instance_id: int, now: datetime, report: TickReport) -> None:
                 report.fired.append((row.id, transition.trigger))
                 break
             run.event(EventKind.TIMER_HELD, trigger=transition.trigger, reason=reason)
-        else:
+        else:  # still in the state: remind whoever a waiting decision is on
+            reminders = run.reminders_due(row.timer_at, now)
+            if reminders:
+                report.reminders += run.remind_deciders(reminders)
             run.set(timer_at=run.timer_after(now))
         run.save()
         run.pending.flush()

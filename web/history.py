@@ -154,6 +154,12 @@ class _Story:
                         _("handed “%(task)s” on to %(to)s.", task=self.task(event),
                           to=self.person(to)))
             return text, "" if event.task_id in self.hidden else str(d.get("reason") or "")
+        if kind == EventKind.REMINDED and d.get("triggers"):  # a decision's remind: time
+            sent_to = d.get("recipients") or []
+            return _("A reminder of the decision waiting on them (%(choices)s) was sent to "
+                     "%(holder)s.", choices=", ".join(
+                         _trigger_title(detail, t) for t in d["triggers"]),
+                     holder=", ".join(self.person(e) for e in sent_to)), ""
         if kind == EventKind.REMINDED:
             sent_to = d.get("recipients")
             sent_to = sent_to[0] if isinstance(sent_to, list) and sent_to else sent_to

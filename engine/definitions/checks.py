@@ -231,6 +231,18 @@ TASK_CHECKERS = {
 }
 
 
+def check_decision_remind(ctx: Context, value, owner) -> Iterator[Issue]:
+    """A transition's ``remind`` reminds whoever may fire it by hand: only a manual one
+    has such people."""
+    if owner.get("auto") or owner.get("after") is not None:
+        yield Issue((), "'remind' on a transition that fires by itself reminds nobody",
+                    "put remind on a manual transition, a decision someone makes; a "
+                    "task's reminders go on the task, with its due")
+    for i, item in enumerate(as_list(value)):
+        for issue in check_duration(ctx, item, owner):
+            yield Issue((i,) if isinstance(value, list) else (), issue.message, issue.hint)
+
+
 TRANSITION_CHECKERS = {
     "trigger": check_trigger,
     "source": check_source,
@@ -241,6 +253,7 @@ TRANSITION_CHECKERS = {
     "conditions": check_expressions,
     "unless": check_expressions,
     "start": check_start,
+    "remind": check_decision_remind,
 }
 
 

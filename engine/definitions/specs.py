@@ -110,6 +110,9 @@ class TransitionSpec:
     # their button; None: the expression itself is reported
     condition_messages: tuple[str | None, ...] = ()
     unless_messages: tuple[str | None, ...] = ()
+    # reminders to the people who may fire a manual transition, this long after its source
+    # state was entered, while the decision waits
+    remind: tuple[timedelta, ...] = ()
 
     def refusal_message(self, kind: str, index: int) -> str | None:
         """The message of ``conditions[index]`` (``kind="conditions"``) or ``unless[index]``."""

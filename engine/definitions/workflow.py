@@ -150,6 +150,7 @@ def build_transition(index: int, item: dict, data: dict) -> TransitionSpec:
         start=item.get("start"),
         condition_messages=refusal_messages(item.get("conditions")),
         unless_messages=refusal_messages(item.get("unless")),
+        remind=tuple(parse_duration(r) for r in as_list(item.get("remind"))),
     )
 
 

@@ -26,9 +26,10 @@ from engine.store import Instance, Person, Task
 
 #: Kinds the composer writes itself; any other row (an invite, "unassigned") is sent with
 #: the subject and body it was queued with.
-COMPOSED = ("assigned", "sent-back", "reminder", "escalation", "decision", "readable", "nudge")
+COMPOSED = ("assigned", "sent-back", "reminder", "escalation", "decision", "decision-reminder",
+            "readable", "nudge")
 #: Kinds that never wait for a daily summary.
-URGENT = ("reminder", "escalation")
+URGENT = ("reminder", "escalation", "decision-reminder")
 #: Sign-in mails: their link is made as the mail goes (see :class:`Composer`), so no row
 #: ever holds a way into someone's account.
 SIGN_IN = ("invite", "password-reset")
@@ -39,6 +40,7 @@ _SUBJECTS = {
     "reminder": N_("Reminder: %(task)s about %(name)s"),
     "escalation": N_("Overdue: %(task)s about %(name)s"),
     "decision": N_("Your decision: %(task)s about %(name)s"),
+    "decision-reminder": N_("Reminder, your decision: %(task)s about %(name)s"),
     "readable": N_("Ready to read: %(task)s about %(name)s"),
     "nudge": N_("Reminder from HR: %(task)s about %(name)s"),
     "invite": N_("Your reviewflow sign-in"),
@@ -343,6 +345,10 @@ class Composer:
         for trigger in params.get("triggers", ()):
             found = next((t for t in spec.transitions if t.trigger == trigger), None)
             titles.append(found.title if found and found.title else trigger)
+        if row.kind == "decision-reminder":
+            return _Item(subject_line, N_("%(task)s about %(name)s still waits for your "
+                                          "decision: %(choices)s.", choices=", ".join(titles),
+                                          **names), None, link)
         return _Item(subject_line, N_("%(task)s about %(name)s waits for your decision: "
                                       "%(choices)s.", choices=", ".join(titles), **names),
                      None, link)

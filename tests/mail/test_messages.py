@@ -203,3 +203,29 @@ def test_mail_is_written_in_the_recipients_language(org, library, smtp, mail_set
     assert mails[EVE].subject == "Ny opgave: Skriv din selvevaluering om Eve Employee"
     assert "Hej Eve Employee" in mails[EVE].text and "Åbn den" in mails[EVE].html
     assert mails[MIA].subject.startswith("Ny uppgift: ") and "Öppna den" in mails[MIA].text
+
+
+def test_a_waiting_decision_is_reminded_to_the_manager_until_it_is_made(org, library, post):
+    pip = commands.start(library, "pip", EVE, HANA, now=T0).instance_id
+    submit(pip, "pip-plan", MIA, {**p.PIP_PLAN, "duration_days": 30}, T0)
+    submit(pip, "pip-hr-review", HANA, p.PIP_HR_OK, T0 + days(1), trigger="approve")
+    submit(pip, "pip-acknowledgement", EVE, p.PIP_ACK, T0 + days(2))
+    tick(T0 + days(32))
+    submit(pip, "pip-review", MIA, p.pip_review("continue"), T0 + days(33))
+    decided_at = T0 + days(33)  # the plan has run its length: the outcome waits
+    post.round(decided_at)
+    tick(decided_at + days(2.9))
+    assert MIA not in post.round(decided_at + days(2.9))
+    assert tick(decided_at + days(3)).reminders == 1  # remind: [3d, 7d] on "successful"
+    got = post.round(decided_at + days(3))
+    assert list(got) == [MIA]  # HR decides from its console: no mail to each member
+    assert got[MIA].subject.startswith("Reminder, your decision: ")
+    assert "still waits for your decision: Close as successful, Extend the plan, " \
+        "Continue the plan as agreed." in got[MIA].text
+    assert f"{BASE}/instances/{pip}" in got[MIA].text
+    assert tick(decided_at + days(4)).reminders == 0  # once per remind: time
+    assert tick(decided_at + days(9)).reminders == 1  # the worker was away at 7d: one, late
+    fire(pip, "successful", MIA, decided_at + days(10), data=p.PIP_OUTCOME)
+    assert tick(decided_at + days(30)).reminders == 0
+    reminded = Outbox.select().where(Outbox.kind == "decision-reminder")
+    assert [r.recipient for r in reminded] == [MIA, MIA]
