@@ -515,6 +515,7 @@ class People:
         self._groups: dict[str, list[Person]] = {}
         self._member_of: dict[int, set[str]] = {}
         self._unknown: set[str] = set()  # emails looked up and not in the directory
+        self._reports: dict[int, list[Person]] = {}
 
     def add(self, people: Iterable[Person]) -> None:
         """Remember rows fetched elsewhere."""
@@ -564,6 +565,31 @@ class People:
             ids = [p.manager_id for p in layer if p.manager_id]
             self.load_ids(ids)
             layer = [self.by_id[i] for i in ids if i in self.by_id]
+
+    def reports(self, person_id: int) -> list[Person]:
+        """Active direct reports of ``person_id``, by email (cached)."""
+        if person_id not in self._reports:
+            found = list(Person.select().where((Person.manager == person_id)
+                                               & (Person.active == True))  # noqa: E712
+                         .order_by(Person.email))
+            self.add(found)
+            self._reports[person_id] = found
+        return self._reports[person_id]
+
+    def under(self, person_id: int) -> list[Person]:
+        """Active people under ``person_id`` at any depth (one query per level), by email.
+
+        An inactive person between two levels still links them: a manager who left does
+        not cut their team off from the one above."""
+        found: dict[int, Person] = {}
+        layer, seen = [person_id], {person_id}
+        while layer:
+            rows = list(Person.select().where(Person.manager.in_(layer)))
+            self.add(rows)
+            layer = [p.id for p in rows if p.id not in seen]
+            seen.update(layer)
+            found.update((p.id, p) for p in rows if p.active)
+        return sorted(found.values(), key=lambda p: p.email)
 
     def group(self, name: str) -> list[Person]:
         """Active members of directory group ``name``, by email."""

@@ -2,6 +2,11 @@
 
 - ``subject``: the instance's subject.
 - ``subject.manager.manager`` (``chain``): up the subject's manager chain.
+- ``subject.reports`` / ``subject.all_reports`` / ``subject.manager.reports``
+  (``reports``): the direct reports, everyone under, the peers by manager (the people
+  under the person the ``.manager`` steps reach, the subject never among them).
+- ``subject.hrbp`` (``column``): the person whose email is in the subject's directory
+  column ``hrbp_email`` (an extra column of the people import).
 - ``group:hr``: every member of the directory group.
 - ``field:peer-nomination.peers``: the emails submitted in that field (a string, a list of
   strings, or a list of objects with an ``email`` key).
@@ -168,6 +173,99 @@ class Chain(Kind):
         return reports_at(len(role.steps)), [me.id]
 
 
+def _head(role: RoleSpec, facts: Facts, out: Resolved) -> Person | None:
+    """The person a role's ``.manager`` steps reach (the subject for none), or None with
+    the problem said."""
+    depth = len(role.steps)
+    head_id = facts.subject_id if depth == 0 else facts.manager_id(depth)
+    if head_id is None:
+        out.problems.append(f"{role.source}: subject{'.manager' * depth} is nobody")
+        return None
+    return facts.people.get(head_id)
+
+
+class Reports(Kind):
+    def collect(self, role, facts, out):
+        head = _head(role, facts, out)
+        if head is None:
+            return
+        people = (facts.people.reports(head.id) if role.reach == "reports"
+                  else facts.people.under(head.id))
+        for person in people:
+            if person.id != facts.subject_id:  # peers by manager: everyone but the subject
+                out.add(person, role.source)
+        if not out.people:
+            out.problems.append(f"{role.source}: nobody (no one reports to {head.email})")
+
+    def holds(self, role, person, facts):
+        head_id = facts.subject_id if not role.steps else facts.manager_id(len(role.steps))
+        if head_id is None or person.id == facts.subject_id:
+            return False
+        if role.reach == "reports":
+            return person.manager_id == head_id
+        return head_id in _managers_of(person, facts.people)
+
+    def sql(self, role, me, groups):
+        # instances whose "head" (the subject, or its k-th manager) is my manager (reports)
+        # or any manager above me (all_reports)
+        above = [me.manager_id] if role.reach == "reports" else [
+            i for i in _manager_ids(me) if i is not None]
+        if not above:
+            return None
+        marks = ", ".join("{p}" for _ in above)
+        if not role.steps:
+            return f'i."subject_id" IN ({marks})', above
+        return reports_at(len(role.steps)).replace("= {p}", f"IN ({marks})"), above
+
+
+def _managers_of(person: Person, people: People) -> list[int]:
+    """Ids up ``person``'s manager chain (a cycle in a directory stops the walk)."""
+    out, current = [], person
+    while current is not None and current.manager_id and current.manager_id not in out:
+        out.append(current.manager_id)
+        current = people.get(current.manager_id)
+    return out
+
+
+def _manager_ids(me: Person) -> list[int]:
+    return _managers_of(me, People())
+
+
+class Column(Kind):
+    def collect(self, role, facts, out):
+        head = _head(role, facts, out)
+        if head is None:
+            return
+        email = column_email(head, role.column)
+        if not email:
+            out.problems.append(f"{role.source}: {head.email} has no {role.column}_email in "
+                                "the directory")
+            return
+        out.add(facts.people.find(email), f"{role.source} ({email})")
+
+    def holds(self, role, person, facts):
+        found = Resolved()
+        self.collect(role, facts, found)
+        return any(p.id == person.id for p in found.people)
+
+    def sql(self, role, me, groups):
+        # over-selects (LIKE on the JSON text); holds() decides
+        depth = len(role.steps)
+        if depth == 0:
+            return ('i."subject_id" IN (SELECT "id" FROM "person" '
+                    'WHERE LOWER("attributes") LIKE {p})', [f"%{me.email}%"])
+        joins = "".join(f' JOIN "person" r{k} ON r{k - 1}."manager_id" = r{k}."id"'
+                        for k in range(1, depth + 1))
+        return (f'i."subject_id" IN (SELECT r0."id" FROM "person" r0{joins} '
+                f'WHERE LOWER(r{depth}."attributes") LIKE {{p}})', [f"%{me.email}%"])
+
+
+def column_email(person: Person, column: str | None) -> str:
+    """The email in ``person``'s directory column ``COLUMN_email`` (or "")."""
+    value = (person.attributes or {}).get(f"{column}_email")
+    return normalize_email(value) if isinstance(value, str) else ""
+
+
 class Group(Kind):
     def collect(self, role, facts, out):
         for person in facts.people.group(role.group):
@@ -213,8 +311,8 @@ class Fixed(Kind):
 
 #: Role kind (:data:`engine.definitions.specs.RoleKind`) -> how it names people.
 KINDS: dict[str, Kind] = {
-    "subject": Subject(), "chain": Chain(), "group": Group(), "field": Field(),
-    "person": Fixed(),
+    "subject": Subject(), "chain": Chain(), "reports": Reports(), "column": Column(),
+    "group": Group(), "field": Field(), "person": Fixed(),
 }
 
 
@@ -343,7 +441,8 @@ def _emails_in(value) -> list[str]:
 
 
 def chain_depth(spec: WorkflowSpec, names: Iterable[str] | None = None) -> int:
-    """The longest manager chain a workflow's roles (or only ``names``) follow."""
+    """The longest manager chain a workflow's roles (or only ``names``) follow (the
+    ``.manager`` steps of chains, and those before ``.reports`` or a column)."""
     chosen = spec.roles.values() if names is None else [
         spec.roles[n] for n in names if n in spec.roles]
-    return max((len(r.steps) for r in chosen if r.kind == "chain"), default=0)
+    return max((len(r.steps) for r in chosen), default=0)

@@ -11,11 +11,11 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
-RoleKind = Literal["subject", "chain", "group", "field", "person"]
+RoleKind = Literal["subject", "chain", "reports", "column", "group", "field", "person"]
 #: The directory group that is HR (who decides when a transition names no ``allowed``).
 HR_GROUP = "hr"
 #: Kinds that may stand for several people (one task each; ``quorum`` counts them).
-MULTI_KINDS = ("group", "field")
+MULTI_KINDS = ("group", "field", "reports")
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,11 @@ class RoleSpec:
 
     - ``subject``: the instance's subject.
     - ``chain``: ``subject.manager.manager`` -> ``steps=("manager", "manager")``.
+    - ``reports``: ``subject.reports`` (direct reports), ``subject.all_reports`` (everyone
+      under), ``subject.manager.reports`` (peers by manager): ``steps`` go up first,
+      ``reach`` is ``reports`` or ``all_reports``; the subject is never one of them.
+    - ``column``: ``subject.hrbp`` -> the person whose email is in the directory column
+      ``hrbp_email`` of the subject (``steps`` up first: ``subject.manager.hrbp``).
     - ``group``: ``group:hr`` -> every directory member of group ``hr``.
     - ``field``: ``field:peer-nomination.peers`` -> emails submitted in that form field.
     - ``person``: ``person:ceo@example.com`` -> one fixed person of the directory.
@@ -36,6 +41,8 @@ class RoleSpec:
     form: str | None = None
     field: str | None = None
     email: str | None = None
+    reach: str | None = None  # reports: "reports" (direct) or "all_reports" (every level)
+    column: str | None = None  # column: "hrbp" reads the directory column hrbp_email
     source: str = ""
 
     @property

@@ -199,9 +199,10 @@ def test_role_syntax(text, fields):
 
 @pytest.mark.parametrize("text, message, hint", [
     ("manager", "unknown role syntax 'manager'", "write subject, subject.manager[.manager...], "
-     "group:NAME, field:FORM.FIELD, person:EMAIL"),
-    ("subject.boss", "unknown step 'boss' in 'subject.boss'",
-     "only '.manager' steps follow 'subject'"),
+     "subject.reports, subject.all_reports, subject.manager.reports, subject.COLUMN (the "
+     "directory column COLUMN_email), group:NAME, field:FORM.FIELD, person:EMAIL"),
+    ("subject.manger", "unknown step 'manger' in 'subject.manger'",
+     "did you mean 'manager'?"),
     ("gruop:hr", "unknown role kind 'gruop:' in 'gruop:hr'", "did you mean 'group'?"),
     ("field:peers", "bad field reference in 'field:peers'",
      "write field:FORM.FIELD, e.g. field:peer-nomination.peers"),
