@@ -77,6 +77,17 @@ def test_small_integer_range_is_a_rating_scale_with_labels():
     assert 'checked id="rf-f-3" name="f" type="radio" value="4"' in html
 
 
+@pytest.mark.parametrize("widget", ["radio", "select"])
+def test_a_radio_or_select_on_a_number_without_choices_is_its_scale_or_a_number(widget):
+    # e.g. {"ui:widget": "radio"} on a 1-5 rating: no enum to list, the range is the choice
+    # (this page answered 500 before: a choice widget with no choices)
+    scale = one({"type": "integer", "minimum": 1, "maximum": 5}, {"ui:widget": widget}, 2)
+    assert scale.count('type="radio"') == 5
+    assert 'checked id="rf-f-1" name="f" type="radio" value="2"' in scale
+    wide = element(one({"type": "integer"}, {"ui:widget": widget}), "input", "f")
+    assert 'type="number"' in wide
+
+
 def test_wide_integer_range_is_a_number_input_with_bounds():
     tag = element(one({"type": "integer", "minimum": 0, "maximum": 1000}), "input", "f")
     assert 'min="0"' in tag and 'max="1000"' in tag and 'type="number"' in tag

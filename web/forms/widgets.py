@@ -63,6 +63,8 @@ def choose_widget(node: Node) -> str:
     if main == "boolean":
         return asked if asked in ("radio", "select") else "checkbox"
     if main in ("integer", "number"):
+        if asked in ("radio", "select"):  # a choice with no enum: the range is the choice
+            return "rating" if _small_range(node) else "number"
         if asked in _NUMBER_WIDGETS:
             return asked
         return "rating" if _small_range(node) else "number"
