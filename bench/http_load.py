@@ -207,9 +207,12 @@ class Figures:
     errors: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def timed(self, page: str, call, ok: tuple[int, ...]):
+    def timed(self, page: str, ok: tuple[int, ...], client: Client, path: str,
+              data: list | None = None):
+        """``client.call(path, data)``, timed under ``page``; an answer not in ``ok`` is an
+        error."""
         start = time.perf_counter()
-        status, text = call()
+        status, text = client.call(path, data)
         took = time.perf_counter() - start
         with self.lock:
             self.times.setdefault(page, []).append(took)
@@ -224,22 +227,21 @@ def person_loop(base: str, mine: list, figures: Figures, until: float) -> None:
         if time.perf_counter() > until:
             return
         client = Client(base, email)
-        figures.timed("inbox", lambda: client.call("/"), (200,))
-        status, page = figures.timed("task", lambda: client.call(f"/tasks/{task_id}"), (200,))
+        figures.timed("inbox", (200,), client, "/")
+        status, page = figures.timed("task", (200,), client, f"/tasks/{task_id}")
         token = CSRF.search(page)
         if status != 200 or token is None:
             continue
         fields = [("csrf_token", token.group(1)), *pairs]
-        figures.timed("draft", lambda: client.call(f"/tasks/{task_id}",
-                                                   [*fields, ("_draft", "1")]), (303,))
-        figures.timed("submit", lambda: client.call(f"/tasks/{task_id}", fields), (303,))
+        figures.timed("draft", (303,), client, f"/tasks/{task_id}", [*fields, ("_draft", "1")])
+        figures.timed("submit", (303,), client, f"/tasks/{task_id}", fields)
 
 
 def hr_loop(base: str, hr: str, cycle_id: int, figures: Figures, until: float) -> None:
     client = Client(base, hr)
     while time.perf_counter() < until:
-        figures.timed("dashboard", lambda: client.call(f"/hr/cycles/{cycle_id}"), (200,))
-        figures.timed("report", lambda: client.call(f"/cycles/{cycle_id}/report"), (200,))
+        figures.timed("dashboard", (200,), client, f"/hr/cycles/{cycle_id}")
+        figures.timed("report", (200,), client, f"/cycles/{cycle_id}/report")
 
 
 def floor_loop(base: str, people: list[str], figures: Figures, until: float,
@@ -247,8 +249,8 @@ def floor_loop(base: str, people: list[str], figures: Figures, until: float,
     client = Client(base, "")
     while time.perf_counter() < until:
         email = rng.choice(people)
-        figures.timed("floor inbox", lambda: client.call(
-            "/?" + urllib.parse.urlencode({"email": email})), (200,))
+        figures.timed("floor inbox", (200,), client,
+                      "/?" + urllib.parse.urlencode({"email": email}))
 
 
 def run_clients(targets: list, seconds: float) -> float:
