@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import peewee as pw
+
 from engine import roles, statements
 from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
@@ -111,15 +113,23 @@ def _find_many_forms(spec: WorkflowSpec) -> frozenset[str]:
     return frozenset(out)
 
 
+def current_revision():
+    """Submissions no later revision replaces (a calibration keeps the original row)."""
+    Revised = Submission.alias("revised")  # noqa: N806 (a table alias)
+    return ~pw.fn.EXISTS(Revised.select(Revised.id).where(Revised.revision_of == Submission.id))
+
+
 def load_forms(spec: WorkflowSpec, instance_id: int) -> dict:
     """Form id -> the latest submission's data (a list of the latest visit's for many)."""
     return forms_from_rows(spec, submission_rows(instance_id))
 
 
 def submission_rows(instance_id: int) -> list[tuple[str, dict, int]]:
-    """(form_id, data, entry) of every submission of the instance, in order."""
+    """(form_id, data, entry) of every submission of the instance, in order (the current
+    revision of a calibrated answer, not the one it replaced)."""
     query = (Submission.select(Submission.form_id, Submission.data, Submission.entry)
-             .where(Submission.instance == instance_id).order_by(Submission.id))
+             .where((Submission.instance == instance_id) & current_revision())
+             .order_by(Submission.id))
     return [(s.form_id, s.data, s.entry) for s in query]
 
 
@@ -175,6 +185,8 @@ class Run:
         self._counts: dict | None = {} if new else None
         self._earlier: dict | None = None  # (state, task line, author) -> last answers
         self.dirty: dict = {}
+        #: set by closing a calibration session: the instance's calibration state is done
+        self.calibrated = False
         self.fired: list[str] = []
         self.children: list[Run] = []
         self.sent_back: dict | None = None  # a manual transition with a reason, being taken
@@ -239,6 +251,15 @@ class Run:
             self._forms = None  # rebuilt from rows: the list belongs to the latest visit
         else:
             self._forms[form_id] = data
+
+    def note_revision(self, form_id: str, data: dict) -> None:
+        """Keep ``forms`` true after a calibration replaced an answer (a revision, not one
+        more submission: ``count(form)`` stays as it was)."""
+        if self._forms is not None:
+            if form_id in many_forms(self.spec):
+                self._forms = None
+            else:
+                self._forms[form_id] = data
 
     def context(self) -> dict:
         """Names for expressions: subject, forms, now, instance."""
@@ -491,7 +512,10 @@ class Run:
     def is_done(self) -> bool:
         """Is every task line of the current state done (all submitted, or quorum)?"""
         state = self.spec.states[self.row.state]
-        if state.final:
+        if state.final or (state.calibration and self.row.cycle_id is not None
+                           and not self.calibrated):
+            # A calibration state waits for its session to close; a process outside any
+            # cycle (started on its own) has nothing to be calibrated against.
             return False
         tasks = self.tasks()
         for line in state.tasks:

@@ -82,6 +82,7 @@ class EventKind(StrEnum):
     ANONYMITY_REVEALED = "anonymity-revealed"  # HR looked at anonymous authors
     EXPORTED = "exported"  # HR exported answers with private fields (engine.exports)
     MIGRATED = "migrated"  # HR moved the instance to another version of its definition
+    CALIBRATED = "calibrated"  # a calibration session changed an answer (a new revision)
 
 
 class JSONField(pw.TextField):
@@ -220,6 +221,9 @@ class Submission(BaseModel):
     entry = pw.IntegerField()
     state = pw.CharField(max_length=100)
     submitted_at = pw.DateTimeField()
+    #: the submission this one replaces (a calibrated rating: a new revision, the
+    #: original kept for HR); None for an answer as its author sent it
+    revision_of = pw.ForeignKeyField("self", null=True, backref="revisions")
 
     class Meta:
         indexes = ((("instance", "form_id"), False),)
@@ -291,6 +295,87 @@ class DirectoryEvent(BaseModel):
         indexes = ((("person", "id"), False),)
 
 
+class SessionStatus(StrEnum):
+    """A calibration session is open (proposals, decisions) until HR closes it."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ProposalStatus(StrEnum):
+    """A calibrator's proposed change waits for HR, who accepts or rejects it; one still
+    waiting when the session closes lapses."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    LAPSED = "lapsed"
+
+
+class CalibrationSession(BaseModel):
+    """HR's calibration of one cycle (or one department of it). ``fields`` are the one or
+    two ``form.field`` answers it calibrates (the first the rating; the second, such as
+    potential, makes the 9-box); ``target`` is HR's target distribution of the rating
+    (stored value -> percent), or None."""
+
+    cycle = pw.ForeignKeyField(Cycle, backref="calibrations")
+    name = pw.CharField(max_length=200)
+    department = pw.CharField(max_length=200, default="")  # "": the whole cycle
+    fields = JSONField(default=list)
+    target = JSONField(null=True)
+    status = pw.CharField(max_length=10, default=SessionStatus.OPEN)
+    created_at = pw.DateTimeField()
+    created_by = pw.CharField(max_length=320)
+    closed_at = pw.DateTimeField(null=True)
+    closed_by = pw.CharField(max_length=320, null=True)
+
+
+class Calibrator(BaseModel):
+    """A person HR named to calibrate in a session."""
+
+    session = pw.ForeignKeyField(CalibrationSession, backref="calibrators", on_delete="CASCADE")
+    person = pw.ForeignKeyField(Person, backref="calibrations")
+
+    class Meta:
+        indexes = ((("session", "person"), True),)
+
+
+class Proposal(BaseModel):
+    """A calibrator's proposed change of one answer of one instance, with the reason."""
+
+    session = pw.ForeignKeyField(CalibrationSession, backref="proposals", on_delete="CASCADE")
+    instance = pw.ForeignKeyField(Instance, backref="proposals")
+    submission = pw.ForeignKeyField(Submission)  # the answer as it was when proposed
+    field = pw.CharField(max_length=200)  # form.field
+    old_value = JSONField(null=True)
+    new_value = JSONField()
+    reason = pw.TextField()
+    proposed_by = pw.CharField(max_length=320)
+    proposed_at = pw.DateTimeField()
+    status = pw.CharField(max_length=10, default=ProposalStatus.PROPOSED)
+    decided_by = pw.CharField(max_length=320, null=True)
+    decided_at = pw.DateTimeField(null=True)
+    note = pw.TextField(default="")  # HR's word on the decision
+
+    class Meta:
+        indexes = ((("session", "instance"), False),)
+
+
+class SessionEvent(BaseModel):
+    """A calibration session's own history: opened, calibrators named, target set,
+    proposals and decisions, refusals, closed."""
+
+    session = pw.ForeignKeyField(CalibrationSession, backref="events", on_delete="CASCADE")
+    at = pw.DateTimeField()
+    actor = pw.CharField(max_length=320)
+    kind = pw.CharField(max_length=40)
+    instance = pw.ForeignKeyField(Instance, null=True)
+    detail = JSONField(default=dict)
+
+    class Meta:
+        indexes = ((("session", "id"), False),)
+
+
 class Setting(BaseModel):
     """A value every process of an installation shares (the library generation a Reload
     bumps, so each web process knows to read the library again)."""
@@ -313,6 +398,10 @@ MODELS = (
     Event,
     Outbox,
     Setting,
+    CalibrationSession,
+    Calibrator,
+    Proposal,
+    SessionEvent,
 )
 
 

@@ -8,9 +8,10 @@ refusal persists and nothing else changes. The modules: :mod:`.base` (what they 
 :mod:`.launch` (creating instances), :mod:`.tasks` (answers and buttons), :mod:`.admin`
 (hand-overs and HR acts), :mod:`.nudge` (HR's reminder about one task), :mod:`.mail`
 (mail about no instance: invites), :mod:`.migrate` (running instances moved to another
-version).
+version), :mod:`.calibration` (calibration sessions).
 """
 
+from engine.commands import calibration
 from engine.commands.admin import cancel, delegate, reassign, reveal_anonymous
 from engine.commands.base import (
     LAUNCH_BATCH,
@@ -44,7 +45,7 @@ from engine.commands.tasks import choose_manual, fire, may_fire, save_draft, sub
 
 __all__ = [
     "LAUNCH_BATCH", "STANDARD_FILTERS", "SYSTEM", "CommandResult", "InstancePlan", "LaunchResult",
-    "MigrationReport", "NudgeResult", "migrate", "parse_mapping", "running_versions",
+    "MigrationReport", "NudgeResult", "calibration", "migrate", "parse_mapping", "running_versions",
     "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch", "locked_run",
     "may_fire", "may_start", "nudge", "population", "put_setting", "queue_account_mail",
     "queue_mail", "reassign", "record_directory_event", "record_refusal", "reveal_anonymous",

@@ -12,6 +12,7 @@ import keyword
 import re
 from collections.abc import Iterator
 
+from engine.definitions.calibration_checks import check_calibration
 from engine.definitions.context import (
     Context,
     field_names,
@@ -257,6 +258,12 @@ TRANSITION_CHECKERS = {
 }
 
 
+#: Keys of a state itself (its tasks have their own table above).
+STATE_CHECKERS = {
+    "calibration": check_calibration,
+}
+
+
 STRICT = False  # tests set it to find checkers that trip over shapes the meta-schema refused
 
 
@@ -278,6 +285,9 @@ def check_workflow(data: dict, stem: str, forms: dict, workflows: set) -> list[I
     for checker in DOCUMENT_CHECKERS:
         issues.extend(_run(checker, ctx))
     for name, state in ctx.states.items():
+        if isinstance(state, dict) and state.get("calibration") is not None:
+            owner = dict(state, **{"\0state": name})
+            issues.extend(_descend(ctx, STATE_CHECKERS, state, owner, ("states", name)))
         for i, task in enumerate(tasks_of(state)):
             owner = dict(task, **{"\0state": name})
             issues.extend(_descend(ctx, TASK_CHECKERS, task, owner, ("states", name, "tasks", i)))

@@ -97,6 +97,9 @@ class StateSpec:
     description: str | None = None
     tasks: tuple[TaskSpec, ...] = ()
     final: bool = False
+    #: ``calibration: {fields: [form.field, ...]}``: instances wait here until a calibration
+    #: session over them closes (the fields it may change); () for an ordinary state.
+    calibration: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,13 @@ class WorkflowSpec:
     def transitions_from(self, state: str) -> tuple[TransitionSpec, ...]:
         """Transitions whose source includes ``state``, in definition order."""
         return tuple(t for t in self.transitions if state in t.sources)
+
+    def calibrated_fields(self) -> tuple[str, ...]:
+        """Every ``form.field`` a calibration state of the workflow names, in order."""
+        out: dict[str, None] = {}
+        for state in self.states.values():
+            out.update(dict.fromkeys(state.calibration))
+        return tuple(out)
 
     def forms_used(self) -> set[str]:
         """Every form id the workflow refers to (tasks and transition forms)."""

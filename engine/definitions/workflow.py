@@ -130,6 +130,7 @@ def build_state(name: str, state: dict | None) -> StateSpec:
         description=state.get("description"),
         tasks=tuple(build_task(i, t) for i, t in enumerate(state.get("tasks") or [])),
         final=bool(state.get("final", False)),
+        calibration=tuple((state.get("calibration") or {}).get("fields") or ()),
     )
 
 

@@ -11,7 +11,7 @@ The stored vocabulary (task and instance statuses, history event kinds) is re-ex
 here, so pages compare with it without reaching into :mod:`engine.store`.
 """
 
-from engine.queries import people
+from engine.queries import calibration, people
 from engine.queries.cycles import (
     DASHBOARD_PAGE,
     about,
@@ -61,6 +61,6 @@ __all__ = [
     "SubmissionItem", "TaskItem", "TaskStatus", "TriggerItem", "about", "cycle",
     "cycle_instances", "cycle_named", "cycle_subject_ids", "cycles", "draft", "drafts",
     "history", "inbox", "instance_detail", "instances_of", "open_tasks_of", "overdue_in_cycle",
-    "people", "recently_done", "setting", "start_options", "submissions_of", "task_detail",
-    "task_draft", "tasks", "team",
+    "calibration", "people", "recently_done", "setting", "start_options", "submissions_of",
+    "task_detail", "task_draft", "tasks", "team",
 ]

@@ -13,6 +13,7 @@ from engine.clock import utc
 from engine.definitions.specs import WorkflowSpec
 from engine.directory import People
 from engine.errors import NotFound
+from engine.lifecycle import current_revision
 from engine.queries.items import (
     EventItem,
     InstanceDetail,
@@ -73,7 +74,9 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
               .order_by(Event.id)]
     children = [{"id": c.id, "workflow_id": c.workflow_id, "state": c.state,
                  "status": c.status} for c in Instance.select().where(Instance.parent == inst.id)]
-    submissions = [_submission_item(s, keys) for s in subs]
+    items = [_submission_item(s, keys) for s in subs]
+    revised = {s.revision_of for s in items if s.revision_of is not None}
+    submissions = [s for s in items if s.id not in revised]
     manager = inst.subject.manager if inst.subject.manager_id else None
     people = People()
     people.add([inst.subject, *([manager] if manager else [])])
@@ -91,6 +94,7 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
         roles=_instance_roles(spec, inst, people, submissions),
         hr=[p.email for p in roles.hr_members(people) if p.id != inst.subject_id],
         states_entered={e.to_state for e in events if e.to_state}, spec=spec,
+        replaced=[s for s in items if s.id in revised],
     )
 
 
@@ -99,7 +103,7 @@ def _submission_item(s: Submission, keys: dict) -> SubmissionItem:
     written_for = assignee if assignee and assignee != s.author.email else None
     return SubmissionItem(s.id, s.task_id, s.form_id, s.author.email, s.author.name, s.data,
                           s.trigger, s.entry, s.state, s.submitted_at, task_key, s.instance_id,
-                          written_for)
+                          written_for, s.revision_of_id)
 
 
 def submissions_of(instance_ids: Iterable[int], form_ids: Iterable[str]) -> dict[int, list]:
@@ -110,7 +114,8 @@ def submissions_of(instance_ids: Iterable[int], form_ids: Iterable[str]) -> dict
     if ids and forms:
         query = (Submission.select(Submission, Person)
                  .join(Person, on=(Submission.author == Person.id))
-                 .where(Submission.instance.in_(ids) & Submission.form_id.in_(forms))
+                 .where(Submission.instance.in_(ids) & Submission.form_id.in_(forms)
+                        & current_revision())
                  .order_by(Submission.submitted_at, Submission.id))
         for s in query:
             out.setdefault(s.instance_id, []).append(_submission_item(s, {}))

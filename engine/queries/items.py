@@ -90,6 +90,7 @@ class SubmissionItem:
     task_key: str | None = None
     instance_id: int | None = None
     written_for: str | None = None  # the task's assignee, when someone else wrote it
+    revision_of: int | None = None  # the submission this revision (a calibration) replaced
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,9 @@ class InstanceDetail:
     hr: list[str]
     states_entered: set[str]
     spec: WorkflowSpec = field(repr=False, default=None)
+    #: answers a later revision replaced (the manager's rating before calibration): for
+    #: HR's eyes only; ``submissions`` holds the current revision of each answer
+    replaced: list[SubmissionItem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

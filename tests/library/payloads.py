@@ -25,15 +25,6 @@ def manager_review(rating: int) -> dict:
     }
 
 
-def calibration(rating: int, changed: bool) -> dict:
-    return {
-        "adjusted_rating": rating,
-        "rating_changed": changed,
-        "rationale": "Consistent with account executives at the same level.",
-        "calibration_notes": "Panel: Hana, Hugo, Cleo.",
-    }
-
-
 ACKNOWLEDGED = {"acknowledged": True, "agreement": "agree"}
 DISAGREED = {"acknowledged": True, "agreement": "disagree",
              "comments": "The forecasting point ignores the two slipped deals.",

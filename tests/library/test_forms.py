@@ -30,8 +30,7 @@ REFUSED = [
     ("feedback-response", {"response": "give", "keep_doing": "Clear agenda, sent early."},
      ["do_differently"]),
     ("feedback-request", {"giver": "pat", "topic": "The planning workshop."}, ["giver"]),
-    ("calibration", {"adjusted_rating": 6, "rationale": "Exceptional year overall."},
-     ["adjusted_rating"]),
+    ("manager-review", {**p.manager_review(3), "potential": 4}, ["potential"]),
     ("pip-plan", {**p.PIP_PLAN, "duration_days": 45}, ["duration_days"]),
     ("pip-plan", {**p.PIP_PLAN, "objectives": []}, ["objectives"]),
     ("okr-plan", {"quarter": "2026-Q1", "objectives": [{"objective": "Grow the base",
@@ -58,7 +57,8 @@ def test_form_refuses_what_the_process_cannot_use(library, form_id, data, expect
 
 ACCEPTED = [
     ("self-review", p.SELF_REVIEW), ("manager-review", p.manager_review(3)),
-    ("calibration", p.calibration(3, changed=False)), ("acknowledgement", p.DISAGREED),
+    ("manager-review", {**p.manager_review(3), "potential": 2}),
+    ("acknowledgement", p.DISAGREED),
     ("peer-nomination", p.nomination(p.PEERS)), ("peer-feedback", p.peer_feedback(5)),
     ("feedback-response", p.FEEDBACK_DECLINED), ("okr-plan", p.OKR_PLAN),
     ("pip-plan", p.PIP_PLAN), ("mbo-assessment", p.MBO_ASSESSMENT),

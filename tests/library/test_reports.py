@@ -64,7 +64,7 @@ def test_departments_and_managers_and_filters(annual):
     departments = {r.label: (r.processes, r.open_tasks) for r in report.departments}
     open_in_sales = (Task.select().join(Instance).join(Person)
                      .where((Person.department == "Sales") & (Task.status == "open")).count())
-    assert open_in_sales >= 2
+    assert open_in_sales >= 1
     assert departments == {"Product": (1, 1), "Sales": (2, open_in_sales)}
     managers = {r.label: r.processes for r in report.managers}
     assert managers == {"Cleo Chief": 1, "Lou Lead": 1, "Mia Manager": 1}

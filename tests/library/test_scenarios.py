@@ -62,19 +62,14 @@ def test_annual_review_low_rating_goes_to_hr_who_starts_a_pip(library, org):
     assert open_tasks(review) == [("manager-review", MIA)]
 
     submit(review, "manager-review", MIA, p.manager_review(2), T0 + days(10))
-    assert state(review) == "calibration"
-    assert open_tasks(review) == [("calibration", HANA), ("calibration", HUGO)]
+    # Started on its own (no cycle), the review has no calibration session to wait for.
+    assert state(review) == "ready_to_share"
+    assert open_tasks(review) == []
     # The employee does not see the manager's review before it is shared.
     assert sorted(readable(review, EVE)) == ["self-review"]
     assert "note_to_hr" not in readable(review, CLEO)["manager-review"][0]
     assert readable(review, HANA)["manager-review"][0]["note_to_hr"].startswith("Retention")
     assert decisions(HANA, T0 + days(10)) == []
-
-    submit(review, "calibration", HUGO, p.calibration(2, changed=False), T0 + days(20))
-    assert state(review) == "ready_to_share"
-    assert task_statuses(review, "calibration") == [(HANA, "cancelled"), (HUGO, "submitted")]
-    assert readable(review, MIA)["calibration"][0]["adjusted_rating"] == 2
-    assert "calibration_notes" not in readable(review, MIA)["calibration"][0]
     assert "manager-review" not in readable(review, EVE)  # not before the conversation
     assert decisions(MIA, T0 + days(20)) == [(review, "ready_to_share", ("share",))]
     with pytest.raises(NotAllowed):
@@ -86,8 +81,6 @@ def test_annual_review_low_rating_goes_to_hr_who_starts_a_pip(library, org):
     shared = readable(review, EVE)
     assert shared["manager-review"][0]["rating"] == 2
     assert "note_to_hr" not in shared["manager-review"][0]
-    assert shared["calibration"][0]["adjusted_rating"] == 2
-    assert "calibration_notes" not in shared["calibration"][0]
 
     submit(review, "acknowledgement", EVE, p.DISAGREED, T0 + days(25))
     assert state(review) == "hr_follow_up"
@@ -129,12 +122,9 @@ def test_annual_review_reminds_escalates_adjusts_and_closes_unacknowledged(libra
 
     submit(review, "self-review", EVE, p.SELF_REVIEW, T0 + days(15))
     submit(review, "manager-review", MIA, p.manager_review(4), T0 + days(20))
-    submit(review, "calibration", HANA, p.calibration(3, changed=True), T0 + days(30))
     fire(review, "share", CLEO, T0 + days(30))  # the skip-level manager may share too
     assert state(review) == "shared"
-    # The manager's rating stays as written; the adjustment is its own submission.
     assert [s["rating"] for s in submissions(review, "manager-review")] == [4]
-    assert [s["adjusted_rating"] for s in submissions(review, "calibration")] == [3]
 
     tick(T0 + days(59))
     assert state(review) == "shared"

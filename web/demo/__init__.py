@@ -1,7 +1,8 @@
 """The demo company for ``make run``: ``python -m web.demo --db PATH --fresh``.
 
 About 60 people in seven departments, an HR group, an annual review cycle in Engineering
-well under way (some people overdue, some reviews calibrated, a few closed), a 360 cycle
+well under way (some people overdue, a closed calibration session and an open one, a
+few reviews closed), a 360 cycle
 in Marketing with one process in each step, and two performance improvement plans (one
 running, one closed). Every person can sign in with the demo password; the main
 personas are printed at the end.
@@ -101,15 +102,56 @@ def annual_review(demo: Demo) -> None:
     rows = _instances(result.cycle_id)
     for i, inst in enumerate(rows[:14]):
         demo.answer(inst.id, "self-review", 15 - i * 0.2, i)
-    for i, inst in enumerate(rows[:8]):
-        demo.answer(inst.id, "manager-review", 8 - i * 0.3, i, rating=3 + i % 2)
     for i, inst in enumerate(rows[:4]):
-        demo.answer(inst.id, "calibration", 3, i, adjusted_rating=3 + i % 2,
-                    rating_changed=False)
+        demo.answer(inst.id, "manager-review", 8 - i * 0.3, i, rating=3 + i % 2,
+                    potential=1 + i % 3)
+    managers = _managers(rows)
+    # A first session, closed: one rating raised; its four reviews moved on.
+    first = calibration(demo, result.cycle_id, "Engineering, first round", managers, 6)
+    _change(demo, first, rows[0], managers, 4, 5.5, accept=True)
+    commands.calibration.close(first, demo.hr.email, now=demo.at(5))
     for i, inst in enumerate(rows[:2]):
         manager = Person.get_by_id(inst.subject.manager_id)
         demo.fire(inst.id, "share", manager.email, 1.5)
         demo.answer(inst.id, "acknowledgement", 1, i)
+    for i, inst in enumerate(rows[4:8], start=4):
+        demo.answer(inst.id, "manager-review", 4 - i * 0.3, i, rating=3 + i % 2,
+                    potential=1 + i % 3)
+    # A second session, still open: its reviews wait, one proposal waits for HR.
+    second = calibration(demo, result.cycle_id, "Engineering, second round", managers, 1)
+    commands.calibration.set_target(second, demo.hr.email, {"1": 5, "2": 15, "3": 50,
+                                                            "4": 25, "5": 5}, now=demo.at(1))
+    _change(demo, second, rows[5], managers, 2, 0.5, accept=None)
+
+
+def _managers(rows) -> list[str]:
+    """Two managers of the cycle's people (the calibrators of the demo's sessions)."""
+    ids = sorted({inst.subject.manager_id for inst in rows if inst.subject.manager_id})
+    return [Person.get_by_id(i).email for i in ids[:2]]
+
+
+def calibration(demo: Demo, cycle_id: int, name: str, calibrators: list[str],
+                days_ago: float) -> int:
+    """A calibration session over Engineering, the rating and potential."""
+    return commands.calibration.open_session(
+        cycle_id, demo.hr.email, name, ["manager-review.rating", "manager-review.potential"],
+        calibrators=calibrators, department="Engineering", now=demo.at(days_ago))
+
+
+def _change(demo: Demo, session: int, inst, managers: list[str], rating: int,
+            days_ago: float, accept: bool | None) -> None:
+    """A calibrator (not the subject themselves) proposes ``rating``; HR decides."""
+    by = next(m for m in managers if m != inst.subject.email)
+    try:
+        proposal = commands.calibration.propose(
+            session, by, inst.id, "manager-review.rating", rating,
+            "Compared with the team's other senior engineers, the year's results were "
+            "different from what the rating says.", now=demo.at(days_ago))
+        if accept is not None:
+            commands.calibration.decide(proposal, demo.hr.email, accept,
+                                        now=demo.at(days_ago))
+    except ReviewflowError as error:  # the shipped library changed: keep going
+        print(f"  (demo: skipped a calibration proposal: {error})", file=sys.stderr)
 
 
 def feedback_360(demo: Demo) -> None:
