@@ -114,10 +114,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from web import inbox, instances, settings, tasks, team
-    from web.hr import cycles, library, outbox, people, pips, reports
+    from web.hr import calibration, cycles, library, outbox, people, pips, reports
 
     for module in (inbox, tasks, instances, team, cycles, library, people, pips, reports, outbox,
-                   settings):
+                   settings, calibration):
         app.register_blueprint(module.bp)
     from web import starting  # self-service starts (feedback requests, 1:1s)
 

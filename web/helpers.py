@@ -164,16 +164,20 @@ def status_text(status: str) -> str:
 
 
 def _nav() -> dict:
-    """Header data (inbox count, whether 'My team' shows), computed once per request."""
+    """Header data (inbox count, whether 'My team' and 'Calibration' show), computed once
+    per request."""
     if "nav" in g:
         return g.nav
-    nav = {"inbox_count": 0, "has_team": False}
+    nav = {"inbox_count": 0, "has_team": False, "calibrates": False}
     if current_user.is_authenticated:
+        from engine.queries.calibration import calibrates
         from web.inbox import badge_count
         from web.team import has_reports
 
         nav["inbox_count"] = badge_count(current_user)
         nav["has_team"] = has_reports(current_user)
+        # HR finds sessions in the console; a calibrator in the menu while one is open
+        nav["calibrates"] = not current_user.is_hr and calibrates(current_user.person_id)
     g.nav = nav
     return nav
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from engine import queries, versions, visibility
 from engine.queries import EventKind
+from web import i18n
 from web.access import ANONYMOUS_LABEL, anonymous_task_ids, sees_raters
 from web.helpers import humanize, task_title
 
@@ -89,9 +90,11 @@ def is_automatic(detail, event) -> bool:
 class _Story:
     """What one viewer may read of the instance's events, as whole sentences."""
 
-    def __init__(self, detail, names: dict, hidden_tasks: set, hr: bool):
+    def __init__(self, detail, names: dict, hidden_tasks: set, hr: bool, viewer: str = "",
+                 readable=()):
         self.detail, self.names, self.hidden, self.hr = detail, names, hidden_tasks, hr
         self.tasks = {t.id: t for t in detail.tasks}
+        self.viewer, self.readable = viewer, readable
 
     def task(self, event) -> str:
         """The task's one name (the one its own page and the inbox show)."""
@@ -118,6 +121,34 @@ class _Story:
         if isinstance(emails, str):
             emails = [emails]
         return ", ".join(self.person(e) for e in emails or ()) or _("HR")
+
+    def calibrated(self, event) -> tuple[str, str]:
+        """A calibration's change: both values and the reason for HR and the answer's
+        author; the new value alone for whoever may read the answer now; else that it
+        happened (the employee sees the final rating only, once the definition says)."""
+        detail, d = self.detail, event.detail
+        form = versions.version_for(detail.definition_id).forms.get(d.get("form"))
+        form = i18n.localized(form) if form is not None else None
+        prop = ((form.schema.get("properties") or {}).get(d.get("field")) or {}) if form else {}
+        field = str(prop.get("title") or humanize(d.get("field")))
+        session = d.get("session") or ""
+        if self.sees_calibration(event):
+            return _("changed “%(field)s” in the calibration session “%(session)s” from "
+                     "%(before)s to %(after)s.", field=field, session=session,
+                     before=_choice(prop, d.get("before")), after=_choice(prop, d.get("after"))
+                     ), _("Reason: %(reason)s", reason=d.get("reason") or "")
+        if self.reads_form(d.get("form")):
+            return _("The calibration set “%(field)s” to %(after)s.", field=field,
+                     after=_choice(prop, d.get("after"))), ""
+        return _("The review was calibrated."), ""
+
+    def sees_calibration(self, event) -> bool:
+        """HR and the calibrated answer's author read both values and the reason."""
+        return self.hr or self.viewer == event.detail.get("author")
+
+    def reads_form(self, form_id) -> bool:
+        """May the viewer read the instance's current answer to ``form_id``?"""
+        return any(v.form_id == form_id for v in self.readable)
 
     def text(self, event) -> tuple[str, str]:
         """The sentence (after the actor's name, if shown) and a note."""
@@ -206,9 +237,19 @@ class _Story:
         if kind == EventKind.AUTO_LOOP_STOPPED:
             return _("The process stopped moving on by itself after %(limit)s steps in a row.",
                      limit=d.get("limit", "?")), ""
+        if kind == EventKind.CALIBRATED:
+            return self.calibrated(event)
         if kind == EventKind.ANONYMITY_REVEALED:
             return _("looked at who wrote the anonymous answers."), str(d.get("reason") or "")
         return _("%(what)s.", what=humanize(kind)), ""
+
+
+def _choice(prop: dict, value) -> str:
+    """A stored value as its choice's label (``4 - Exceeded expectations``)."""
+    for option in prop.get("oneOf") or prop.get("anyOf") or ():
+        if isinstance(option, dict) and option.get("const") == value:
+            return str(option.get("title") or value)
+    return "–" if value is None else str(value)
 
 
 def timeline(user, detail) -> list[Line]:
@@ -218,7 +259,9 @@ def timeline(user, detail) -> list[Line]:
     hidden_people = {t.assignee_email for t in detail.tasks if t.id in hidden_tasks}
     hidden_people.discard(user.email)
     names = _names(detail)
-    story = _Story(detail, names, hidden_tasks, hr)
+    readable = (visibility.visible_submissions(user.email, detail)[0]
+                if any(e.kind == EventKind.CALIBRATED for e in detail.history) else ())
+    story = _Story(detail, names, hidden_tasks, hr, user.email, readable)
     out = []
     for event in detail.history:
         if not hr and event.kind == EventKind.REFUSED and event.actor != user.email:
@@ -229,6 +272,8 @@ def timeline(user, detail) -> list[Line]:
         who = "" if event.actor == "system" else names.get(event.actor, event.actor)
         if is_automatic(detail, event) or kind_is_system(event.kind):
             who = ""
+        elif event.kind == EventKind.CALIBRATED and not story.sees_calibration(event):
+            who = ""  # the sentence says what happened; who calibrated is HR's to know
         elif event.actor in hidden_people:
             who = ANONYMOUS_LABEL if event.task_id in hidden_tasks else ""
         if event.task_id in hidden_tasks:

@@ -117,7 +117,15 @@ def _submissions(user, detail) -> list[dict]:
         out.append({"title": form.title or form.schema.get("title") or humanize(form.id),
                     "author": author,
                     "at": view.submitted_at, "state_title": _state_title(detail, view.state),
-                    "html": answers.show(user, detail, form, stored[view.id], view.data)})
+                    "html": answers.show(user, detail, form, stored[view.id], view.data),
+                    "calibrated": stored[view.id].revision_of is not None})
+    if visibility.is_hr(user.email, detail):  # answers as written, before calibration
+        for old in detail.replaced:
+            form = form_of(detail, old.form_id)
+            out.append({"title": form.title or form.schema.get("title") or humanize(form.id),
+                        "author": names.get(old.author_email, old.author_email),
+                        "at": old.submitted_at, "state_title": _state_title(detail, old.state),
+                        "html": answers.show(user, detail, form, old), "original": True})
     threshold = max(2, detail.spec.anonymity_threshold or 2)
     for form_id, given in sorted(access.anonymous_answers(user, detail).items()):
         form = form_of(detail, form_id)

@@ -271,6 +271,9 @@ def propose(session_id, actor: str, instance_id, field: str, value, reason: str,
             errors["reason"] = [N_("At most %(num)d characters.", num=MAX_REASON)]
         if current is None:
             errors.setdefault("value", []).append(N_("There is no answer to calibrate yet."))
+        elif not cal.waiting_here(Instance.get_by_id(instance)):
+            errors.setdefault("value", []).append(N_(
+                "This review is not waiting for calibration any more: it has moved on."))
         elif chosen is not None and current.data.get(info.name) == chosen:
             errors.setdefault("value", []).append(N_("That is the value it has now."))
         if errors:
@@ -408,7 +411,8 @@ def _close_one(session, instance_id: int, proposals: list[Proposal], actor: str,
             run.event(EventKind.CALIBRATED, actor, form=form_id, field=info.name,
                       before=before, after=proposal.new_value, reason=proposal.reason,
                       session=session.name, session_id=session.id,
-                      proposed_by=proposal.proposed_by, submission=current.id)
+                      proposed_by=proposal.proposed_by, submission=current.id,
+                      author=current.author.email)
         Submission.create(instance=instance_id, task=current.task_id, form_id=form_id,
                           author=current.author_id, data=data, trigger=current.trigger,
                           entry=current.entry, state=current.state, submitted_at=now,

@@ -247,3 +247,38 @@ def _history(session) -> list[dict]:
              "detail": e.detail or {}}
             for e in SessionEvent.select().where(SessionEvent.session == session.id)
             .order_by(SessionEvent.id)]
+
+
+def cycle_managers(cycle_id: int) -> list[tuple[str, str, str]]:
+    """(email, name, department) of the active managers of the cycle's people, by name:
+    the calibrators HR is offered first."""
+    Report = Person.alias("report")  # noqa: N806 (a table alias)
+    query = (Person.select(Person.email, Person.name, Person.department)
+             .join(Report, on=(Report.manager == Person.id))
+             .join(Instance, on=(Instance.subject == Report.id))
+             .where((Instance.cycle == cycle_id) & (Person.active == True))  # noqa: E712
+             .distinct().order_by(Person.name, Person.email))
+    return [(p.email, p.name, p.department) for p in query]
+
+
+def cycle_departments(cycle_id: int) -> list[str]:
+    """The departments of the cycle's people, sorted."""
+    query = (Person.select(Person.department).join(Instance, on=(Instance.subject == Person.id))
+             .where((Instance.cycle == cycle_id) & (Person.department != "")).distinct())
+    return sorted(p.department for p in query)
+
+
+def session_of_proposal(proposal_id) -> int | None:
+    """The session a proposal belongs to, or None."""
+    try:
+        return Proposal.select(Proposal.session).where(Proposal.id == int(proposal_id)).scalar()
+    except (TypeError, ValueError):
+        return None
+
+
+def calibrates(person_id: int) -> bool:
+    """Is the person a calibrator of a session that is still open (one query)?"""
+    return (Calibrator.select(Calibrator.id)
+            .join(CalibrationSession, on=(Calibrator.session == CalibrationSession.id))
+            .where((Calibrator.person == person_id)
+                   & (CalibrationSession.status == SessionStatus.OPEN)).exists())

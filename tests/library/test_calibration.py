@@ -264,3 +264,14 @@ def test_hr_reads_the_original_and_visibility_hides_it_from_others(product):
     assert len([s for s in detail.submissions if s.form_id == "manager-review"]) == 1
     views_lou, _ = visibility.visible_submissions(LOU, detail)
     assert [v.data["rating"] for v in views_lou if v.form_id == "manager-review"] == [4]
+
+
+def test_a_review_that_moved_on_is_not_calibrated_again(product):
+    cycle_id, ids = product
+    cal.close(_open(cycle_id), HANA, now=T0 + days(4))
+    again = _open(cycle_id, name="Second round", now=T0 + days(5))
+    with pytest.raises(SubmissionInvalid) as caught:
+        cal.propose(again, LOU, ids[PAT], RATING, 5, "One more look.", now=T0 + days(5))
+    assert caught.value.errors == {"value": [
+        "This review is not waiting for calibration any more: it has moved on."]}
+    assert [r.waiting for r in views.session_view(again, HANA).rows] == [False] * 6

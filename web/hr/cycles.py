@@ -111,7 +111,10 @@ def cycle(cycle_id: int):
                            bars=_state_bars(progress, spec), instances=instances,
                            overdue=queries.overdue_in_cycle(cycle_id, now=now),
                            next_after=instances[-1]["item"].id if more else None,
-                           first_page=after is None, filters=heading.filters)
+                           first_page=after is None, filters=heading.filters,
+                           calibrations=queries.calibration.sessions(current_user.email,
+                                                                     cycle_id)
+                           if spec.calibrated_fields() else [])
 
 
 @bp.route("/launch", methods=["GET", "POST"])
