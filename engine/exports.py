@@ -15,7 +15,9 @@ per field, with exactly the reading rules of the pages (:mod:`engine.visibility`
 
 Nested answers are flattened into columns: an object's fields as ``form.field.sub``; a
 list of objects (rows of a repeating section) as ``form.rows[1].field``, numbered from 1;
-a list of plain values as one cell, its items joined by ``"; "``. CSV is UTF-8 with a
+a list of plain values as one cell, its items joined by ``"; "``. A workflow with
+``scores`` adds one ``scores`` row per instance (``scores.final``, ``scores.final.parts[1]``)
+for a viewer who may read them. CSV is UTF-8 with a
 byte-order mark (Excel then reads æøå); a text cell that a spreadsheet would take for a
 formula (starting with ``=``, ``+``, ``-`` or ``@``) gets a leading ``'`` there, and is
 stored as text in XLSX.
@@ -29,7 +31,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from engine import directory, queries, visibility
+from engine import directory, queries, scores, visibility
 from engine.clock import utc
 from engine.errors import NotFound, ReviewflowError
 from engine.store import Cycle, EventKind, Instance, db
@@ -139,7 +141,29 @@ def _rows(viewer: str, detail, out: Export) -> list[dict]:
         rows += _anonymous_rows(viewer, detail, base, titles)
     else:  # as on the pages: only the aggregate, once it reaches the threshold
         rows += [_aggregate_row(a, base, titles, detail) for a in _aggregates]
+    rows += _score_rows(viewer, detail, base)
     return rows
+
+
+def _score_rows(viewer: str, detail, base: dict) -> list[dict]:
+    """One ``scores`` row per instance with the workflow's scores across forms that the
+    viewer may read (HR, and each score's ``readers``): ``scores.final`` and its parts."""
+    if not detail.spec.scores:
+        return []
+    plays = {role for role, emails in detail.roles.items() if viewer in emails}
+    hr = visibility.is_hr(viewer, detail)
+    readable = [n for n, s in detail.spec.scores.items()
+                if scores.may_read(s, plays, detail.states_entered, hr)]
+    if not readable:
+        return []
+    results = scores.of_instance(detail.id)
+    row = dict(base, form="scores", task="", author_email="", author_name="",
+               submitted_at=None)
+    for name in readable:
+        row[f"scores.{name}"] = results[name].value
+        for i, part in enumerate(results[name].parts, 1):
+            row[f"scores.{name}.parts[{i}]"] = part.value
+    return [row]
 
 
 def _anonymous_rows(viewer: str, detail, base: dict, titles: dict) -> list[dict]:

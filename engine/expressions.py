@@ -20,6 +20,7 @@ Names (see docs/definitions.md):
 - ``len(x)``: Python's ``len``.
 - ``now``: the current time (a timezone-aware datetime).
 - ``instance``: ``state``, ``started_at``, ``entered_at``, ``cycle``.
+- ``scores``: the workflow's scores across forms (``scores.final``; None without a value).
 - ``days(n)``: a duration of ``n`` days, to compare or add to times
   (``now - instance.entered_at > days(14)``).
 """
@@ -37,7 +38,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.source import did_you_mean
 
-DATA_NAMES = ("subject", "forms", "now", "instance")
+DATA_NAMES = ("subject", "forms", "now", "instance", "scores")
 FUNCTION_NAMES = ("count", "avg", "min", "max", "sum", "len", "days")
 NAMES = DATA_NAMES + FUNCTION_NAMES
 _FORM_FUNCTIONS = {"count": 1, "avg": 2, "min": 2, "max": 2, "sum": 2}

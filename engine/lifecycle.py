@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import peewee as pw
 
-from engine import roles, statements
+from engine import roles, scores, statements
 from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
 from engine.errors import Refusal
@@ -267,7 +267,7 @@ class Run:
         cycle = None
         if self.row.cycle_id:
             cycle = Cycle.select(Cycle.name).where(Cycle.id == self.row.cycle_id).scalar()
-        return {
+        context = {
             "subject": subject_view(subject, self.people, self.people.groups_of(subject.id)),
             "forms": self.forms(),
             "counts": self.counts(),
@@ -278,6 +278,8 @@ class Run:
                 "cycle": cycle, "entry": self.row.entry,
             },
         }
+        context["scores"] = scores.values(scores.work_out(self.spec, context))
+        return context
 
     # ----------------------------------------------------------------- writing
 

@@ -5,6 +5,7 @@ packet (a printable page and a PDF of what the viewer may read, for a personnel 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 from flask import (
@@ -20,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import commands, visibility
+from engine import commands, scores, visibility
 from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
 from web import access, answers, diagrams, forms, history
 from web.forms.builder import root_node
@@ -178,7 +179,29 @@ def _page(detail, data=None, errors=None, status=200):
         hr=visibility.is_hr(user.email, detail), console=user.may_use_console,
         may_reveal=visibility.is_hr(user.email, detail) and bool(access.anonymous_task_ids(
             detail)) and not access.sees_raters(user, detail),
+        scores=_scores(user, detail),
     ), status
+
+
+def _scores(user, detail) -> list:
+    """The workflow's scores across forms that ``user`` may read (HR, and each score's
+    ``readers``), with the titles in the page's language."""
+    if not detail.spec.scores:
+        return []
+    plays = {role for role, emails in detail.roles.items() if user.email in emails}
+    hr = visibility.is_hr(user.email, detail)
+    readable = [name for name, spec in detail.spec.scores.items()
+                if scores.may_read(spec, plays, detail.states_entered, hr)]
+    if not readable:
+        return []
+    results = scores.of_instance(detail.id)
+    out = []
+    for name in readable:
+        spec, result = detail.spec.scores[name], results[name]
+        parts = [replace(p, title=part.title or p.title)
+                 for p, part in zip(result.parts, spec.parts, strict=True)]
+        out.append(replace(result, title=spec.title or humanize(name), parts=tuple(parts)))
+    return out
 
 
 @bp.route("/<int:instance_id>")

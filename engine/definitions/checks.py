@@ -294,7 +294,24 @@ def check_workflow(data: dict, stem: str, forms: dict, workflows: set) -> list[I
     for i, item in enumerate(as_list(data.get("transitions"))):
         if isinstance(item, dict):
             issues.extend(_descend(ctx, TRANSITION_CHECKERS, item, item, ("transitions", i)))
+    scores = data.get("scores")
+    for name, score in (scores.items() if isinstance(scores, dict) else ()):
+        if isinstance(score, dict):
+            issues.extend(_descend(ctx, SCORE_CHECKERS, score, score, ("scores", name)))
     return issues
+
+
+def check_score_parts(ctx: Context, value, owner) -> Iterator[Issue]:
+    for i, part in enumerate(value if isinstance(value, list) else ()):
+        if isinstance(part, dict) and isinstance(part.get("value"), str):
+            for issue in check_expressions(ctx, part["value"], part):
+                yield Issue((i, "value"), issue.message, issue.hint)
+
+
+SCORE_CHECKERS = {
+    "parts": check_score_parts,
+    "readers": check_readers,
+}
 
 
 def _descend(ctx, table, mapping, owner, path) -> Iterator[Issue]:

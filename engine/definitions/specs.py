@@ -91,6 +91,27 @@ class TaskSpec:
 
 
 @dataclass(frozen=True)
+class ScorePartSpec:
+    """One part of a score: an expression giving a number, and its weight."""
+
+    value: str
+    weight: float
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreSpec:
+    """``scores: {final: {parts: [...], missing: reweight}}``: a weighted mean of parts
+    (see :mod:`engine.scores`); ``readers`` may see it beside HR."""
+
+    name: str
+    parts: tuple[ScorePartSpec, ...]
+    title: str | None = None
+    missing: str = "reweight"
+    readers: tuple[ReaderRule, ...] = ()
+
+
+@dataclass(frozen=True)
 class StateSpec:
     name: str
     title: str | None = None
@@ -191,6 +212,7 @@ class WorkflowSpec:
     source_text: str = ""
     sha256: str = ""
     started_by: tuple[str, ...] = ()  # roles that may start it themselves; () = HR or manager
+    scores: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     languages: tuple[str, ...] = ("en",)  # the languages its texts are in, default first
     translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     language: str = "en"  # the language of this spec's texts

@@ -80,6 +80,8 @@ def _issues(error: ValidationError, json_words: bool) -> Iterator[Issue]:
         yield Issue(path, f"must be at least {value}, got {instance!r}")
     elif kind == "maximum":
         yield Issue(path, f"must be at most {value}, got {instance!r}")
+    elif kind == "exclusiveMinimum":
+        yield Issue(path, f"must be above {value}, got {instance!r}")
     elif kind == "minProperties":
         yield Issue(path, "must not be empty")
     else:

@@ -70,6 +70,15 @@ def workflow_text_paths(data) -> Iterator[tuple]:
         for i, task in enumerate(tasks if isinstance(tasks, list) else ()):
             if isinstance(task, dict):
                 yield from _keys(("states", name, "tasks", i), task, _TASK_TEXTS)
+    scores = data.get("scores")
+    for name, score in (scores.items() if isinstance(scores, dict) else ()):
+        if not isinstance(score, dict):
+            continue
+        yield from _keys(("scores", name), score, ("title",))
+        parts = score.get("parts")
+        for i, part in enumerate(parts if isinstance(parts, list) else ()):
+            if isinstance(part, dict):
+                yield from _keys(("scores", name, "parts", i), part, ("title",))
     transitions = data.get("transitions")
     for i, transition in enumerate(transitions if isinstance(transitions, list) else ()):
         if isinstance(transition, dict):

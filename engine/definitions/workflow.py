@@ -18,6 +18,8 @@ from engine.definitions.roles_syntax import RoleSyntaxError, parse_role
 from engine.definitions.specs import (
     ReaderRule,
     RoleSpec,
+    ScorePartSpec,
+    ScoreSpec,
     StateSpec,
     TaskSpec,
     TransitionSpec,
@@ -95,12 +97,30 @@ def _duration(value):
     return parse_duration(value) if value is not None else None
 
 
-def build_task(index: int, task: dict) -> TaskSpec:
-    """A :class:`TaskSpec` from a checked task mapping."""
+def reader_rules(value) -> tuple[ReaderRule, ...]:
+    """``readers: {hr: always, employee: after shared}`` as :class:`ReaderRule` objects."""
     readers = []
-    for role, when in (task.get("readers") or {}).items():
+    for role, when in (value or {}).items():
         when = when.strip()
         readers.append(ReaderRule(role, None if when == "always" else when.split(None, 1)[1]))
+    return tuple(readers)
+
+
+def build_score(name: str, score: dict) -> ScoreSpec:
+    """A :class:`ScoreSpec` from a checked ``scores`` entry."""
+    return ScoreSpec(
+        name=name,
+        title=score.get("title"),
+        missing=score.get("missing", "reweight"),
+        parts=tuple(ScorePartSpec(p["value"], float(p.get("weight", 1)), p.get("title"))
+                    for p in score["parts"]),
+        readers=reader_rules(score.get("readers")),
+    )
+
+
+def build_task(index: int, task: dict) -> TaskSpec:
+    """A :class:`TaskSpec` from a checked task mapping."""
+    readers = reader_rules(task.get("readers"))
     return TaskSpec(
         form=task["form"],
         role=task["assignee"],
@@ -195,6 +215,7 @@ def _build_workflow(doc: WorkflowDoc, file: str, data: dict, translations=None,
         description=data.get("description"),
         anonymity_threshold=data.get("anonymity_threshold", 3),
         started_by=tuple(as_list(data.get("started_by"))),
+        scores=frozen_map({n: build_score(n, sc) for n, sc in (data.get("scores") or {}).items()}),
         file=file,
         source_text=doc.text,
         sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),

@@ -144,6 +144,7 @@ class InstanceDetail:
     #: answers a later revision replaced (the manager's rating before calibration): for
     #: HR's eyes only; ``submissions`` holds the current revision of each answer
     replaced: list[SubmissionItem] = field(default_factory=list)
+    scores: dict = field(default_factory=dict)  # name -> ScoreResult, where asked for
 
 
 @dataclass(frozen=True)

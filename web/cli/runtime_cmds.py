@@ -17,7 +17,7 @@ from enum import Enum
 
 import click
 
-from engine import anonymity, commands, directory, queries, store, timers
+from engine import anonymity, commands, directory, queries, scores, store, timers
 from engine.errors import DefinitionError, ImportRejected, ReviewflowError, SubmissionInvalid
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -316,6 +316,9 @@ def _show_text(d: queries.InstanceDetail) -> str:
              f"state: {d.state} ({d.status}) since {d.entered_at:%Y-%m-%d %H:%M}",
              "tasks:"]
     lines += ["  " + _task_line(t) for t in d.tasks] or ["  (none)"]
+    if d.scores:
+        lines.append("scores:")
+        lines += ["  " + _score_line(s) for s in d.scores.values()]
     lines.append("history:")
     for e in d.history:
         if e.from_state and e.to_state:
@@ -328,6 +331,15 @@ def _show_text(d: queries.InstanceDetail) -> str:
         why = f" ({e.detail['reason']})" if e.detail.get("reason") else ""
         lines.append(f"  {e.at:%Y-%m-%d %H:%M} {e.actor} {e.kind}{trig}{move}{why}")
     return "\n".join(lines)
+
+
+def _score_line(score) -> str:
+    """``final: 78.5 (missing parts: reweight; self score 80 x 20, ...)``."""
+    value = "no value" if score.value is None else f"{score.value:g}"
+    parts = ", ".join(
+        f"{p.title} {'missing' if p.value is None else format(p.value, 'g')} x {p.weight:g}"
+        + (" (skipped)" if p.counted == 0 else "") for p in score.parts)
+    return f"{score.name}: {value} (missing parts: {score.missing}; {parts})"
 
 
 @click.command("show")
@@ -351,6 +363,7 @@ def show_cmd(obj, instance: int, reveal: bool, actor, reason, as_json: bool) -> 
     detail = queries.instance_detail(instance)
     if not reveal:
         detail = anonymity.mask_detail(detail)
+    detail.scores = scores.of_instance(instance)
     emit(detail, as_json, _show_text(detail))
 
 
