@@ -28,6 +28,7 @@ from engine.store import (
     EventKind,
     Instance,
     InstanceStatus,
+    Outbox,
     Person,
     Proposal,
     ProposalStatus,
@@ -175,9 +176,20 @@ def _calibrators(emails: Iterable[str], errors: dict) -> list[Person]:
 
 def _name_calibrators(session_id: int, people: list[Person], actor: str,
                       now: datetime) -> None:
+    """Replace the calibrators; each one new to the session is told by mail (the outbox)."""
+    before = cal.calibrator_ids(session_id)
     Calibrator.delete().where(Calibrator.session == session_id).execute()
+    session = CalibrationSession.get_by_id(session_id)
+    by = directory.person_by_email(actor)
     for person in people:
         Calibrator.create(session=session_id, person=person.id)
+        if person.id not in before:
+            Outbox.create(recipient=person.email, kind="calibrator", created_at=now,
+                          subject=f"You calibrate: {session.name}",
+                          body=f"{by.name if by else actor} named you a calibrator of "
+                               f"{session.name}.",
+                          params={"session_id": session_id, "session": session.name,
+                                  "by": by.name if by else actor})
     _event(session_id, actor, now, "calibrators", calibrators=[p.email for p in people])
 
 

@@ -2,7 +2,8 @@
 
 ``calibration: {fields: [manager-review.rating, manager-review.potential]}`` names the
 numeric answers a session may change. Each must be ``FORM.FIELD`` of a form that one
-person (not anonymous, not several people) fills in before the state, and the field must
+person (not anonymous, not several people) fills in before the state, not a ``private``
+field (the calibrators read it), and the field must
 have a short scale of possible values (choices, or a minimum and maximum), so a session
 can chart it and propose a value from it. The state must have an ``auto`` transition out:
 closing the session is what sets it off.
@@ -72,6 +73,10 @@ def _check_field(ctx: Context, ref, earlier, state) -> Iterator[Issue]:
     elif any(t.get("anonymous") is True for t in lines):
         yield Issue((), f"form '{form}' is answered anonymously and cannot be calibrated",
                     "calibrate a field of a form with a named author")
+    elif any(name in as_list(t.get("private")) for t in lines):
+        yield Issue((), f"field '{form}.{name}' is private and cannot be calibrated: the "
+                    "calibrators would read it", f"remove '{name}' from the line's 'private', "
+                    "or calibrate another field")
     elif any(_many(ctx, t) for t in lines):
         yield Issue((), f"form '{form}' is filled in by several people; a calibrated "
                     "rating must have one author", "calibrate the manager's rating, or a "

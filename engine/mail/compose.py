@@ -43,6 +43,7 @@ _SUBJECTS = {
     "decision-reminder": N_("Reminder, your decision: %(task)s about %(name)s"),
     "readable": N_("Ready to read: %(task)s about %(name)s"),
     "nudge": N_("Reminder from HR: %(task)s about %(name)s"),
+    "calibrator": N_("You calibrate: %(session)s"),
     "invite": N_("Your reviewflow sign-in"),
     "password-reset": N_("Reset your reviewflow password"),
 }
@@ -294,7 +295,19 @@ class Composer:
         return _Item(_SUBJECTS[row.kind], N_(_SIGN_IN_TEXTS[row.kind].msgid, by=by), None,
                      self.ctx.link(f"/invite/{token}"))
 
+    def _calibrator_item(self, row) -> _Item:
+        """HR named the recipient a calibrator: the session's page is the link."""
+        params = row.params or {}
+        names = {"session": params.get("session") or "?", "by": params.get("by") or "HR"}
+        return _Item(N_(_SUBJECTS["calibrator"].msgid, **names),
+                     N_("%(by)s named you a calibrator of %(session)s. There you see the "
+                        "ratings of your scope and may propose changes, each with a reason; "
+                        "HR decides on them.", **names), None,
+                     self.ctx.link(f"/calibration/{params.get('session_id')}"))
+
     def _item(self, row, voice: Voice) -> _Item:
+        if row.kind == "calibrator":
+            return self._calibrator_item(row)
         if row.kind not in COMPOSED:
             link = self.ctx.link(f"/instances/{row.instance_id}") if row.instance_id \
                 and row.kind == "unassigned" else None

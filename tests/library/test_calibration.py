@@ -275,3 +275,38 @@ def test_a_review_that_moved_on_is_not_calibrated_again(product):
     assert caught.value.errors == {"value": [
         "This review is not waiting for calibration any more: it has moved on."]}
     assert [r.waiting for r in views.session_view(again, HANA).rows] == [False] * 6
+
+
+def test_a_revision_is_not_one_more_submission(product):
+    from engine import lifecycle
+
+    cycle_id, ids = product
+    session = _open(cycle_id)
+    cal.decide(cal.propose(session, LOU, ids[PAT], RATING, 4, "Led the launch.", now=T0),
+               HANA, accept=True, now=T0)
+    cal.close(session, HANA, now=T0 + days(1))
+    rows = lifecycle.submission_rows(ids[PAT])
+    assert lifecycle.counts_from_rows(rows)["manager-review"] == 1  # count() as before
+    assert [d["rating"] for f, d, _ in rows if f == "manager-review"] == [4]
+
+
+def test_hr_neither_sees_nor_decides_on_their_own_review(library, org):
+    hugo = "hugo@acme.test"
+    launched = commands.launch(library, "annual-review", "People 2026",
+                               where=[("department", "People")], actor=hugo, now=T0)
+    ids = {e: _instance(launched.cycle_id, e) for e in (HANA, hugo)}
+    for email in (HANA, hugo):
+        submit(ids[email], "self-review", email, p.SELF_REVIEW, T0 + days(1))
+        submit(ids[email], "manager-review", CLEO, _review(3, 2), T0 + days(2))
+    session = cal.open_session(launched.cycle_id, hugo, "People", [RATING],
+                               calibrators=[CLEO], now=T0 + days(3))
+    assert [r.email for r in views.session_view(session, HANA).rows] == [hugo]
+    assert [r.email for r in views.session_view(session, CLEO).rows] == [HANA, hugo]
+    raised = cal.propose(session, CLEO, ids[HANA], RATING, 4, "Ran the reorganisation.",
+                         now=T0 + days(3))
+    with pytest.raises(NotAllowed, match="their own review"):
+        cal.decide(raised, HANA, accept=True, now=T0 + days(3))
+    with pytest.raises(NotAllowed, match="not in their scope"):
+        cal.propose(session, HANA, ids[HANA], RATING, 5, "Modest.", now=T0 + days(3))
+    cal.decide(raised, hugo, accept=True, now=T0 + days(3))
+    assert cal.close(session, hugo, now=T0 + days(4)) == {"revised": 1, "moved": 2}

@@ -225,3 +225,21 @@ def test_a_waiting_decision_is_reminded_to_the_manager_until_it_is_made(org, lib
     assert tick(decided_at + days(30)).reminders == 0
     reminded = Outbox.select().where(Outbox.kind == "decision-reminder")
     assert [r.recipient for r in reminded] == [MIA, MIA]
+
+
+def test_calibrators_are_told_where_their_session_is(org, library, post):
+    from engine.commands import calibration
+
+    cycle = commands.launch(library, "annual-review", "Annual 2026",
+                            where=[("department", "Product")], actor=HANA, now=T0).cycle_id
+    post.round(T0)
+    session = calibration.open_session(cycle, HANA, "Product calibration",
+                                       ["manager-review.rating"],
+                                       calibrators=["lou@acme.test", CLEO], now=T0)
+    got = post.round(T0)
+    assert sorted(got) == [CLEO, "lou@acme.test"]
+    assert got[CLEO].subject == "You calibrate: Product calibration"
+    assert "Hana Hr named you a calibrator of Product calibration." in got[CLEO].text
+    assert f"{BASE}/calibration/{session}" in got[CLEO].text
+    calibration.set_calibrators(session, HANA, ["lou@acme.test", CLEO, MIA], now=T0)
+    assert list(post.round(T0)) == [MIA]  # only the one newly named

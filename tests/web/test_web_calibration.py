@@ -166,3 +166,30 @@ def test_a_session_form_needs_its_csrf_token(cycle, tmp_path):
     assert response.status_code == 400
     with app.app_context():
         assert SessionEvent.select().count() == 0
+
+
+def test_the_session_page_query_count_does_not_grow_with_the_session(cycle):
+    from tests.web.test_web_query_counts import _queries
+
+    app, cycle_id, ids = cycle
+    session_id = _open_session(app, cycle_id)
+    hana = sign_in(app.test_client(), app, HANA)
+    few = _queries(app, hana, f"/calibration/{session_id}")
+    more = "".join(f"e{i}@acme.test,Engineer {i},bob@acme.test,Engineering,Engineer,\n"
+                   for i in range(12))
+    with app.app_context():
+        import_csv(ORG + more)
+        commands.launch(scenario.library(app), "annual-review", "Annual 2026",
+                        where=[("department", "Engineering")], actor=HANA)
+        for i in range(12):
+            email = f"e{i}@acme.test"
+            iid = Instance.select(Instance.id).join(Person, on=(
+                Instance.subject == Person.id)).where(Person.email == email).scalar()
+            commands.submit(scenario.open_task(iid, email).id, email, p.SELF_REVIEW)
+            commands.submit(scenario.open_task(iid, BOB).id, BOB,
+                            dict(p.manager_review(1 + i % 5), potential=1 + i % 3))
+            if i % 2:
+                commands.calibration.propose(session_id, BOB, iid, RATING,
+                                             5 if i % 5 != 4 else 4, "Level it.")
+    many = _queries(app, hana, f"/calibration/{session_id}")
+    assert many == few
