@@ -8,6 +8,9 @@ and Quinn; Carla manages Bob.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from engine import commands
@@ -155,6 +158,15 @@ def test_closing_writes_the_rating_back_and_the_pages_show_it(cycle):
     assert ("changed “Overall rating” in the calibration session “Engineering calibration” "
             "from 3 - Met expectations to 4 - Exceeded expectations.") in hr_page
     assert "Reason: Carried the launch." in hr_page
+    # The packet and the export read the calibrated revision too.
+    packet = sam.get(f"/instances/{ids[SAM]}/packet").get_data(as_text=True)
+    assert "4 - Exceeded expectations" in packet and "3 - Met expectations" not in packet
+    assert "from 3 - Met expectations to 4" in bob.get(  # the author reads both
+        f"/instances/{ids[SAM]}/packet").get_data(as_text=True)
+    export = hana.post(f"/cycles/{cycle_id}/export", data={"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(export.get_data().decode("utf-8-sig"))))
+    assert [r["manager-review.rating"] for r in rows if r["subject_email"] == SAM
+            and r["form"] == "manager-review"] == ["4"]
 
 
 def test_a_session_form_needs_its_csrf_token(cycle, tmp_path):
