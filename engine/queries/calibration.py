@@ -243,10 +243,14 @@ def _ninebox(infos, rows: list[PersonRow]) -> list[list[Box]]:
 
 
 def _history(session) -> list[dict]:
-    return [{"at": e.at, "actor": e.actor, "kind": e.kind, "instance": e.instance_id,
-             "detail": e.detail or {}}
-            for e in SessionEvent.select().where(SessionEvent.session == session.id)
-            .order_by(SessionEvent.id)]
+    """The session's events, oldest first, each with its actor's name (two queries)."""
+    events = list(SessionEvent.select().where(SessionEvent.session == session.id)
+                  .order_by(SessionEvent.id))
+    actors = sorted({e.actor for e in events})
+    names = {p.email: p.name for p in Person.select(Person.email, Person.name)
+             .where(Person.email.in_(actors))} if actors else {}
+    return [{"at": e.at, "actor": e.actor, "name": names.get(e.actor, e.actor), "kind": e.kind,
+             "instance": e.instance_id, "detail": e.detail or {}} for e in events]
 
 
 def cycle_managers(cycle_id: int) -> list[tuple[str, str, str]]:

@@ -131,12 +131,13 @@ def _field_forms(rows) -> dict[int, dict]:
                     form_ids.add(role.form)
     if not wanted:
         return {}
-    from engine.lifecycle import forms_from_rows
+    from engine.lifecycle import current_revision, forms_from_rows
 
     found: dict[int, list] = {iid: [] for iid in wanted}
     query = (Submission.select(Submission.instance, Submission.form_id, Submission.data,
                                Submission.entry)
-             .where(Submission.instance.in_(list(wanted)) & Submission.form_id.in_(form_ids))
+             .where(Submission.instance.in_(list(wanted)) & Submission.form_id.in_(form_ids)
+                    & current_revision())
              .order_by(Submission.id).tuples())
     for iid, form_id, data, entry in query:
         found[iid].append((form_id, data, entry))

@@ -141,3 +141,21 @@ def test_a_calibration_by_two_calibrators_reaches_the_employee(browser, site):
     assert "3 - Met expectations" in original.inner_text()
     for tab in (hana, bob, carla, sam):
         tab.close()
+
+
+def test_the_calibration_pages_fit_a_phone(browser, site):
+    from engine.commands import calibration
+
+    app, url, cycle, ids = site
+    with app.app_context():
+        session = calibration.open_session(cycle, HANA, "Engineering calibration",
+                                           ["manager-review.rating",
+                                            "manager-review.potential"],
+                                           calibrators=[BOB, CARLA], department="Engineering")
+    tab = Tab(browser, url, HANA)
+    tab.page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/calibration/", f"/calibration/new/{cycle}", f"/calibration/{session}"):
+        assert tab.page.goto(url + path).status == 200
+        assert tab.page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    tab.shot("phone-calibration-session")
+    tab.close()
