@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from engine import calibration as cal
-from engine import directory
+from engine import directory, statements
 from engine.clock import utc
 from engine.commands.base import finish, run_for
+from engine.connection import is_postgres
 from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
 from engine.lifecycle import current_revision
 from engine.locking import lock_instance, transaction
@@ -80,6 +81,13 @@ def _require_hr(actor: str, what: str) -> Person:
     if not cal.is_hr(me.email):
         raise NotAllowed(f"only HR may {what}")
     return me
+
+
+def _lock_session(session_id: int) -> CalibrationSession:
+    """Read the session row and hold it until the transaction ends (FOR UPDATE on
+    PostgreSQL; SQLite's write lock is taken at BEGIN), so two HR members closing or
+    accepting at once are served one after the other."""
+    return statements.get_row(CalibrationSession, session_id, for_update=is_postgres())
 
 
 def _require_open(session: CalibrationSession) -> None:
@@ -335,6 +343,7 @@ def decide(proposal_id, actor: str, accept: bool, note: str = "",
             raise NotAllowed(f"{me.email} may not decide on a change of their own review")
         _require_open(session)
         with transaction():
+            _require_open(_lock_session(session.id))  # one decision at a time per session
             fresh = Proposal.get_by_id(proposal.id)
             if fresh.status != ProposalStatus.PROPOSED:
                 raise Conflict(f"proposal {proposal.id} is already {fresh.status}")
@@ -366,8 +375,7 @@ def close(session_id, actor: str, now: datetime | None = None) -> dict:
         me = _require_hr(actor, "close a calibration session")
         _require_open(session)
         with transaction():
-            fresh = CalibrationSession.get_by_id(session.id)
-            _require_open(fresh)
+            _require_open(_lock_session(session.id))
             accepted = list(Proposal.select().where(
                 (Proposal.session == session.id) & (Proposal.status == ProposalStatus.ACCEPTED))
                 .order_by(Proposal.id))

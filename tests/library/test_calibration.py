@@ -310,3 +310,35 @@ def test_hr_neither_sees_nor_decides_on_their_own_review(library, org):
         cal.propose(session, HANA, ids[HANA], RATING, 5, "Modest.", now=T0 + days(3))
     cal.decide(raised, hugo, accept=True, now=T0 + days(3))
     assert cal.close(session, hugo, now=T0 + days(4)) == {"revised": 1, "moved": 2}
+
+
+def test_two_hr_members_closing_at_once_close_it_once(product):
+    import threading
+
+    from engine import store
+
+    cycle_id, ids = product
+    session = _open(cycle_id)
+    cal.decide(cal.propose(session, LOU, ids[PAT], RATING, 4, "Led the launch.", now=T0),
+               HANA, accept=True, now=T0)
+    barrier, results = threading.Barrier(2, timeout=20), []
+
+    def close(actor: str) -> None:
+        try:
+            barrier.wait()
+            results.append(cal.close(session, actor, now=T0 + days(1)))
+        except Conflict as conflict:
+            results.append(conflict)
+        finally:
+            store.db.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=close, args=(who,)) for who in (HANA, "hugo@acme.test")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
+    assert Submission.select().where(Submission.revision_of.is_null(False)).count() == 1
+    assert len(events(ids[PAT], "calibrated")) == 1
+    assert state(ids[PAT]) == "ready_to_share"
