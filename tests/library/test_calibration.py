@@ -342,3 +342,43 @@ def test_two_hr_members_closing_at_once_close_it_once(product):
     assert Submission.select().where(Submission.revision_of.is_null(False)).count() == 1
     assert len(events(ids[PAT], "calibrated")) == 1
     assert state(ids[PAT]) == "ready_to_share"
+
+
+def test_the_command_line_runs_a_session(product, db, project_root):
+    import json
+
+    from click.testing import CliRunner
+
+    from engine import store
+    from web.cli import main
+
+    cycle_id, ids = product
+    store.close()  # each command connects by itself, as a real invocation does
+    base = ["--db", db, "--library", str(project_root / "workflows"),
+            "--library", str(project_root / "forms")]
+    runner = CliRunner()
+
+    def run(*args, ok=True):
+        result = runner.invoke(main, [*base, *args, "--json"])
+        assert (result.exit_code == 0) == ok, (result.output, result.stderr)
+        return json.loads(result.stdout if ok else result.stderr)
+
+    session = run("calibration", "open", "--cycle", "Annual 2026", "--name", "Product",
+                  "--field", RATING, "--calibrator", LOU, "--department", "Product",
+                  "--as", HANA)["session"]
+    refused = run("calibration", "propose", str(session), "--instance", str(ids[PAT]),
+                  "--field", RATING, "--value", "4", "--reason", "Mine.", "--as", PAT, ok=False)
+    assert refused["error"] == "NotAllowed"
+    proposal = run("calibration", "propose", str(session), "--instance", str(ids[PAT]),
+                   "--field", RATING, "--value", "4", "--reason", "Led the launch.",
+                   "--as", LOU)["proposal"]
+    invalid = run("calibration", "propose", str(session), "--instance", str(ids[RAY]),
+                  "--field", RATING, "--value", "9", "--reason", "x", "--as", LOU, ok=False)
+    assert invalid["errors"] == {"value": ["Pick one of the rating's values."]}
+    run("calibration", "decide", str(proposal), "--accept", "--as", HANA)
+    shown = run("calibration", "show", str(session), "--as", LOU)
+    assert [(r["email"], r["calibrated"][RATING]) for r in shown["people"]][:3] == [
+        (PAT, 4), (QUINN, 3), (RAY, 4)]
+    assert run("calibration", "close", str(session), "--as", HANA) == {"revised": 1, "moved": 3}
+    store.connect(db)
+    assert state(ids[PAT]) == "ready_to_share"

@@ -42,6 +42,7 @@ def main(ctx: click.Context, db_url: str | None, library: tuple[str, ...]) -> No
 
 def _register() -> None:
     from web.cli import (
+        calibration_cmds,
         definitions_cmds,
         form_cmds,
         report_cmds,
@@ -51,8 +52,8 @@ def _register() -> None:
         worker_cmds,
     )
 
-    for module in (definitions_cmds, runtime_cmds, report_cmds, form_cmds, version_cmds,
-                   web_cmds, worker_cmds):
+    for module in (definitions_cmds, runtime_cmds, report_cmds, calibration_cmds, form_cmds,
+                   version_cmds, web_cmds, worker_cmds):
         module.register(main)
 
 
