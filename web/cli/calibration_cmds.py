@@ -9,7 +9,6 @@ import click
 
 from engine import queries
 from engine.commands import calibration as commands
-from engine.store import Cycle
 from web.cli.runtime_cmds import emit, json_option, runtime
 
 AS = click.option("--as", "actor", required=True, metavar="EMAIL", help="Who acts.")
@@ -33,7 +32,7 @@ def calibration_group() -> None:
 @runtime
 def open_cmd(obj, cycle, name, fields, calibrators, department, actor, as_json) -> None:
     """Open a session over a cycle (HR)."""
-    row = Cycle.get_or_none(Cycle.name == cycle)
+    row = queries.cycle_named(cycle)
     if row is None:
         raise click.ClickException(f"no cycle {cycle!r}")
     session = commands.open_session(row.id, actor, name, fields, calibrators, department)
