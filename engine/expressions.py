@@ -21,6 +21,9 @@ Names (see docs/definitions.md):
 - ``now``: the current time (a timezone-aware datetime).
 - ``instance``: ``state``, ``started_at``, ``entered_at``, ``cycle``.
 - ``scores``: the workflow's scores across forms (``scores.final``; None without a value).
+- ``previous``: the previous instance of the same workflow for the same subject
+  (``previous.forms['okr-plan'].objectives``), and ``instances(workflow)``: every
+  instance of a workflow for the subject, oldest first (see engine/carry.py).
 - ``days(n)``: a duration of ``n`` days, to compare or add to times
   (``now - instance.entered_at > days(14)``).
 """
@@ -38,8 +41,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.source import did_you_mean
 
-DATA_NAMES = ("subject", "forms", "now", "instance", "scores")
-FUNCTION_NAMES = ("count", "avg", "min", "max", "sum", "len", "days")
+DATA_NAMES = ("subject", "forms", "now", "instance", "scores", "previous")
+#: Functions the context supplies (they read other instances: see engine/carry.py).
+CONTEXT_FUNCTIONS = ("instances",)
+FUNCTION_NAMES = ("count", "avg", "min", "max", "sum", "len", "days", *CONTEXT_FUNCTIONS)
 NAMES = DATA_NAMES + FUNCTION_NAMES
 _FORM_FUNCTIONS = {"count": 1, "avg": 2, "min": 2, "max": 2, "sum": 2}
 
@@ -55,7 +60,9 @@ SAFE_STR_METHODS = frozenset({
     "isupper", "count", "find", "index", "split"})
 #: Filters an expression may use (``x | length``); none that pads, repeats or formats.
 SAFE_FILTERS = ("abs", "count", "d", "default", "first", "float", "int", "last", "length",
-                "lower", "max", "min", "round", "string", "sum", "trim", "upper", "list")
+                "lower", "max", "min", "round", "string", "sum", "trim", "upper", "list",
+                # rows of a list: the open ones, one field of each (bounded by the list)
+                "selectattr", "rejectattr", "map")
 
 
 class _Bounded(ImmutableSandboxedEnvironment):
@@ -142,6 +149,7 @@ class Expression:
         """
         names = {name: context.get(name) for name in DATA_NAMES}
         names.update(_functions(context.get("forms") or {}, context.get("counts")))
+        names.update({n: context.get(n) or _nothing for n in CONTEXT_FUNCTIONS})
         try:
             return self._compiled(**names)
         except Exception as exc:  # any failure of HR's expression is reported, never raised raw
@@ -354,6 +362,11 @@ def _values(forms: dict, form_id: str, field: str) -> list:
         if isinstance(value, int | float) and not isinstance(value, bool):
             out.append(value)
     return out
+
+
+def _nothing(*_args) -> list:
+    """A context function the context did not supply (a check-time evaluation): nothing."""
+    return []
 
 
 def _functions(forms: dict, counts: dict | None = None) -> dict:

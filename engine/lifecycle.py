@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import peewee as pw
 
-from engine import roles, scores, statements
+from engine import carry, computed, roles, scores, statements
 from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
 from engine.errors import Refusal
@@ -279,6 +279,8 @@ class Run:
             },
         }
         context["scores"] = scores.values(scores.work_out(self.spec, context))
+        context["previous"] = carry.Previous(self.row)  # read only when asked
+        context["instances"] = carry.instances_function(self.row)
         return context
 
     # ----------------------------------------------------------------- writing
@@ -475,7 +477,7 @@ class Run:
             "instance": self.row.id, "entry": self.row.entry, "state": self.row.state,
             "task_key": line.key, "form_id": line.form, "role": line.role,
             "assignee": person.id if person else None, "status": TaskStatus.OPEN,
-            "draft": self.earlier_answers(line, person), "created_at": created, "due_at": due,
+            "draft": self.starting_answers(line, person), "created_at": created, "due_at": due,
             "remind_at": next_reminder(due, line.remind, self.now),
             "escalate_at": due if (line.escalate and due) else None, "escalated_to": None,
             "repeat_at": created + line.repeat if line.repeat else None,
@@ -484,6 +486,15 @@ class Run:
         self.tasks().append(task)
         self.pending.tasks.append(task)
         return task
+
+    def starting_answers(self, line: TaskSpec, person: Person | None) -> dict | None:
+        """Where a new task's form starts: the same person's answers when the step is
+        done again (sent back), else the line's ``prefill`` (engine/carry.py)."""
+        earlier = self.earlier_answers(line, person)
+        if earlier is not None or not line.prefill:
+            return earlier
+        draft = carry.prefilled(line, self.context())
+        return computed.apply(self.version.form(line.form), draft) if draft else None
 
     def earlier_answers(self, line: TaskSpec, person: Person | None) -> dict | None:
         """Back at a step (sent back, redone), a task starts from what the same person

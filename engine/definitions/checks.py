@@ -218,7 +218,19 @@ def check_quorum(ctx: Context, value, owner) -> Iterator[Issue]:
                         "quorum counts the tasks of a role of several people")
 
 
+def check_prefill(ctx: Context, value, owner) -> Iterator[Issue]:
+    """Each key a top-level field of the task's form; each value an expression."""
+    names = field_names(ctx, owner.get("form"))
+    for field, text in value.items() if isinstance(value, dict) else ():
+        if names is not None and field not in names:
+            yield Issue((field,), f"form '{owner.get('form')}' has no field '{field}'",
+                        did_you_mean(field, names) or listing("fields", names), at="key")
+        for issue in check_expressions(ctx, text, owner):
+            yield Issue((field,), issue.message, issue.hint)
+
+
 TASK_CHECKERS = {
+    "prefill": check_prefill,
     "form": check_form_ref,
     "assignee": check_assignee,
     "escalate": check_escalate,

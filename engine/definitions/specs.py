@@ -83,6 +83,7 @@ class TaskSpec:
     repeat: timedelta | None = None
     delegable: bool = False  # may the assignee hand the task to someone else
     allow_subject: bool = False  # may the subject hold it through a role other than subject
+    prefill: tuple[tuple[str, str], ...] = ()  # (field, expression): where a new task starts
 
     @property
     def key(self) -> str:

@@ -138,6 +138,7 @@ def build_task(index: int, task: dict) -> TaskSpec:
         repeat=_duration(task.get("repeat")),
         delegable=bool(task.get("delegable", False)),
         allow_subject=bool(task.get("allow_subject", False)),
+        prefill=tuple((task.get("prefill") or {}).items()),
     )
 
 
