@@ -409,9 +409,19 @@ MODELS = (
 #: that adds a column to an existing table adds a step at the end (see docs/runtime.md,
 #: "Upgrading the database"): ``schema.Step(2, "add task.x", schema.add_column(Task, "x"))``.
 #: A new table is a new model in MODELS plus ``schema.create_table(Model)``.
+def _calibration(migrator) -> None:
+    """Step 2: calibration sessions (their four tables) and revisions of a submission
+    (``submission.revision_of``, indexed: every read of the current answers asks it)."""
+    schema.add_column(Submission, "revision_of")(migrator)
+    schema.add_index(Submission, ("revision_of_id",))(migrator)
+    for model in (CalibrationSession, Calibrator, Proposal, SessionEvent):
+        schema.create_table(model)(migrator)
+
+
 ENGINE = schema.Part("engine", MODELS, (
     schema.Step(1, "catch up with the tables of releases before schema versions",
                 schema.catch_up(MODELS)),
+    schema.Step(2, "calibration sessions, and submission.revision_of", _calibration),
 ))
 
 

@@ -174,3 +174,27 @@ def test_cli_db_upgrade_says_what_it_did_and_then_that_nothing_is_left(empty_db)
                                           "web: version 1, up to date"]
     store.connect(empty_db)
     assert store.Person.get().email == "ann@x.com"
+
+
+def test_a_database_of_version_1_gets_the_calibration_tables_and_revisions(empty_db):
+    """Step 2: a database stamped at version 1 (before calibration) gains the session
+    tables and ``submission.revision_of`` with its index, and keeps its rows."""
+    calibration = [store.CalibrationSession, store.Calibrator, store.Proposal,
+                   store.SessionEvent]
+    field = store.Submission._meta.fields["revision_of"]
+    store.Submission._meta.remove_field("revision_of")
+    try:  # the tables as version 1 made them
+        db.create_tables([m for m in store.MODELS if m not in calibration])
+    finally:
+        store.Submission._meta.add_field("revision_of", field)
+    schema.SchemaVersion.create_table()
+    schema.SchemaVersion.create(part="engine", version=1, name="catch up", applied_at=T0)
+    assert "revision_of_id" not in columns("submission")
+    done = schema.upgrade(store.ENGINE, now=T0)
+    assert done.applied == ["2: calibration sessions, and submission.revision_of"]
+    assert "revision_of_id" in columns("submission")
+    assert ["revision_of_id"] in [i.columns for i in db.get_indexes("submission")]
+    for model in calibration:
+        assert columns(model._meta.table_name) == {f.column_name for f in
+                                                    model._meta.sorted_fields}
+    assert schema.upgrade(store.ENGINE).applied == []
