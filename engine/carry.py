@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.expressions import ExpressionError, compile_expression
-from engine.store import Instance, InstanceStatus, Submission
+from engine.store import Instance, InstanceStatus
 
 #: At most this many instances of a workflow are read for ``instances(workflow)``.
 MAX_INSTANCES = 100
@@ -38,12 +38,11 @@ MAX_INSTANCES = 100
 
 def _forms_of(row: Instance) -> dict:
     from engine import versions
-    from engine.lifecycle import forms_from_rows
+    from engine.lifecycle import load_forms
 
-    spec = versions.version_for(row.definition_id).spec
-    query = (Submission.select(Submission.form_id, Submission.data, Submission.entry)
-             .where(Submission.instance == row.id).order_by(Submission.id))
-    return forms_from_rows(spec, [(s.form_id, s.data, s.entry) for s in query])
+    # load_forms reads the current revision of each answer (a calibrated rating, not the
+    # manager's original), as the instance's own conditions do
+    return load_forms(versions.version_for(row.definition_id).spec, row.id)
 
 
 def _view(row: Instance) -> dict:

@@ -382,3 +382,20 @@ def test_the_command_line_runs_a_session(product, db, project_root):
     assert run("calibration", "close", str(session), "--as", HANA) == {"revised": 1, "moved": 3}
     store.connect(db)
     assert state(ids[PAT]) == "ready_to_share"
+
+
+def test_next_years_review_reads_the_calibrated_rating_of_this_one(library, product):
+    from engine import carry
+
+    cycle_id, ids = product
+    session = _open(cycle_id)
+    cal.decide(cal.propose(session, LOU, ids[PAT], RATING, 5, "Best year.", now=T0),
+               HANA, accept=True, now=T0)
+    cal.close(session, HANA, now=T0 + days(1))
+    later = commands.launch(library, "annual-review", "Annual 2027",
+                            where=[("email", PAT)], actor=HANA, now=T0 + days(365))
+    nxt = Instance.get_by_id(_instance(later.cycle_id, PAT))
+    previous = carry.Previous(nxt)
+    assert previous["forms"]["manager-review"]["rating"] == 5
+    [last] = carry.instances_function(nxt)("annual-review")
+    assert last["forms"]["manager-review"]["rating"] == 5
