@@ -571,12 +571,43 @@ class Run:
         self.fired.append(transition.trigger)
         if transition.manual and transition.form:
             self.sent_back = self._reason(transition, actor)
+        for target, source in transition.revise:
+            self.revise(target, source, actor)
         try:
             self.enter(dest)
         finally:
             self.sent_back = None
         if transition.start:
             self.start_child(transition.start, actor)
+
+    def revise(self, target: str, source: str, actor: str) -> None:
+        """``revise:``: the fields of ``source``'s latest answer that ``target`` has become
+        a new revision of ``target``'s answer (checked against its form: an invalid change
+        refuses the whole command); the earlier revision stays, for the history."""
+        from engine.submissions import check_submission, strip_unknown
+
+        proposal = self.forms().get(source)
+        current = (Submission.select().where((Submission.instance == self.row.id)
+                                             & (Submission.form_id == target)
+                                             & current_revision())
+                   .order_by(Submission.id.desc()).first())
+        if not isinstance(proposal, dict) or current is None:
+            return
+        form = self.version.form(target)
+        fields = set(form.schema.get("properties") or {})
+        changed = {k: v for k, v in proposal.items() if k in fields}
+        data = computed.apply(form, strip_unknown(form, {**current.data, **changed}))
+        if data == current.data:
+            return  # nothing changed: no revision
+        check_submission(form, data)
+        Submission.create(instance=self.row.id, task=current.task_id, form_id=target,
+                          author=current.author_id, data=data, trigger=current.trigger,
+                          entry=current.entry, state=current.state, submitted_at=self.now,
+                          revision_of=current.id)
+        self.note_revision(target, data)
+        self.event(EventKind.REVISED, actor, form=target, source=source,
+                   fields=sorted(k for k in changed if current.data.get(k) != data.get(k)),
+                   submission=current.id)
 
     def _reason(self, transition: TransitionSpec, actor: str) -> dict:
         """The words of a transition's form (a send-back reason) and who gave them."""

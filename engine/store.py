@@ -83,6 +83,7 @@ class EventKind(StrEnum):
     EXPORTED = "exported"  # HR exported answers with private fields (engine.exports)
     MIGRATED = "migrated"  # HR moved the instance to another version of its definition
     CALIBRATED = "calibrated"  # a calibration session changed an answer (a new revision)
+    REVISED = "revised"  # an approved change became a new revision of an answer (revise:)
 
 
 class JSONField(pw.TextField):

@@ -239,6 +239,9 @@ class _Story:
                      limit=d.get("limit", "?")), ""
         if kind == EventKind.CALIBRATED:
             return self.calibrated(event)
+        if kind == EventKind.REVISED:  # revise: an approved change became the answer
+            return _("approved the proposed change: “%(form)s” now has it.",
+                     form=_form_title(self.detail, d.get("form"))), ", ".join(d.get("fields") or ())
         if kind == EventKind.ANONYMITY_REVEALED:
             return _("looked at who wrote the anonymous answers."), str(d.get("reason") or "")
         return _("%(what)s.", what=humanize(kind)), ""

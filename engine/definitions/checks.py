@@ -256,7 +256,23 @@ def check_decision_remind(ctx: Context, value, owner) -> Iterator[Issue]:
             yield Issue((i,) if isinstance(value, list) else (), issue.message, issue.hint)
 
 
+def check_revise(ctx: Context, value, owner) -> Iterator[Issue]:
+    """``revise: {okr-plan: okr-checkin}``: both forms of the workflow, sharing fields."""
+    used = ctx.workflow_forms()
+    for target, source in value.items() if isinstance(value, dict) else ():
+        for form, at in ((target, "key"), (source, "value")):
+            if isinstance(form, str) and form not in used:
+                yield Issue((target,), f"unknown form '{form}'",
+                            did_you_mean(form, used) or listing("forms of this workflow", used),
+                            at=at)
+        mine, theirs = field_names(ctx, target), field_names(ctx, source)
+        if mine is not None and theirs is not None and not set(mine) & set(theirs):
+            yield Issue((target,), f"form '{source}' has no field of form '{target}', so "
+                        "nothing would be revised", "give the proposal the fields it changes")
+
+
 TRANSITION_CHECKERS = {
+    "revise": check_revise,
     "trigger": check_trigger,
     "source": check_source,
     "dest": check_state_ref,

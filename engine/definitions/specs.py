@@ -142,6 +142,8 @@ class TransitionSpec:
     # their button; None: the expression itself is reported
     condition_messages: tuple[str | None, ...] = ()
     unless_messages: tuple[str | None, ...] = ()
+    # (form, from form): the second's latest answer becomes the first's new revision
+    revise: tuple[tuple[str, str], ...] = ()
     # reminders to the people who may fire a manual transition, this long after its source
     # state was entered, while the decision waits
     remind: tuple[timedelta, ...] = ()

@@ -173,6 +173,7 @@ def build_transition(index: int, item: dict, data: dict) -> TransitionSpec:
         condition_messages=refusal_messages(item.get("conditions")),
         unless_messages=refusal_messages(item.get("unless")),
         remind=tuple(parse_duration(r) for r in as_list(item.get("remind"))),
+        revise=tuple((item.get("revise") or {}).items()),
     )
 
 

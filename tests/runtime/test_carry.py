@@ -3,6 +3,8 @@ same workflow (``previous``) and another workflow's instances (``instances(workf
 
 import json
 
+import pytest
+
 from engine import commands
 from engine.definitions.library import check_library
 from engine.store import Instance, Task
@@ -103,3 +105,105 @@ def test_a_prefill_naming_no_field_is_reported_at_its_key(tmp_path):
     assert [str(p).split("talk.yaml:")[1] for p in problems] == [
         "13:11: states.notes.tasks[0].prefill.itmes: form 'actions' has no field 'itmes' "
         "(did you mean 'items'?)"]
+
+
+PLAN = json.dumps({"schema": {"type": "object", "required": ["goal", "target"], "properties": {
+    "goal": {"type": "string"}, "target": {"type": "number", "exclusiveMinimum": 0}}}})
+CHANGE = json.dumps({"schema": {"type": "object", "properties": {
+    "target": {"type": "number"}, "why": {"type": "string"}}}})
+GOALS = """\
+workflow: goals
+version: 1
+roles:
+  employee: subject
+  manager: subject.manager
+initial: plan
+states:
+  plan:
+    tasks:
+      - form: plan
+        assignee: employee
+  change:
+    tasks:
+      - form: change
+        assignee: employee
+  review:
+    tasks: []
+  done:
+    final: true
+transitions:
+  - trigger: planned
+    source: plan
+    dest: change
+    auto: true
+  - trigger: proposed
+    source: change
+    dest: review
+    auto: true
+  - trigger: approve
+    source: review
+    dest: done
+    allowed: [manager]
+    revise:
+      plan: change
+  - trigger: decline
+    source: review
+    dest: done
+    allowed: [manager]
+"""
+
+
+def _goals(org, tmp_path, target):
+    root = copy_library(tmp_path)
+    (root / "forms" / "plan.json").write_text(PLAN)
+    (root / "forms" / "change.json").write_text(CHANGE)
+    (root / "workflows" / "goals.yaml").write_text(GOALS)
+    library = library_at(root)
+    commands.launch(library, "goals", "q", where=[("email", "ann@x.com")], now=T0)
+    iid = Instance.get().id
+    commands.submit(task_of("ann@x.com", "plan").id, "ann@x.com",
+                    {"goal": "Grow", "target": 10}, now=T0)
+    commands.submit(task_of("ann@x.com", "change").id, "ann@x.com",
+                    {"target": target, "why": "faster"}, now=T0)
+    return iid
+
+
+def test_an_approved_change_is_a_new_revision_and_an_invalid_one_changes_nothing(org,
+                                                                                tmp_path):
+    from engine.errors import SubmissionInvalid
+    from engine.lifecycle import load_forms
+    from engine.store import Submission
+
+    iid = _goals(org, tmp_path, 0)
+    with pytest.raises(SubmissionInvalid) as invalid:
+        commands.fire(iid, "approve", "mia@x.com", now=T0)
+    assert list(invalid.value.errors) == ["target"]
+    assert Instance.get_by_id(iid).state == "review"
+    assert Submission.select().where(Submission.form_id == "plan").count() == 1
+    commands.fire(iid, "decline", "mia@x.com", now=T0)
+    spec = library_at(tmp_path / "library").workflow("goals")
+    assert load_forms(spec, iid)["plan"] == {"goal": "Grow", "target": 10}
+
+
+def test_approving_the_change_revises_the_plan(org, tmp_path):
+    from engine.lifecycle import load_forms
+    from engine.store import Event, Submission
+
+    iid = _goals(org, tmp_path, 15)
+    commands.fire(iid, "approve", "mia@x.com", now=T0)
+    spec = library_at(tmp_path / "library").workflow("goals")
+    assert load_forms(spec, iid)["plan"] == {"goal": "Grow", "target": 15}
+    rows = list(Submission.select().where(Submission.form_id == "plan").order_by(Submission.id))
+    assert rows[1].revision_of_id == rows[0].id and rows[0].data["target"] == 10
+    revised = Event.get(Event.kind == "revised")
+    assert (revised.actor, revised.detail["fields"]) == ("mia@x.com", ["target"])
+
+
+def test_a_revise_naming_an_unknown_form_is_reported(tmp_path):
+    root = copy_library(tmp_path)
+    (root / "forms" / "plan.json").write_text(PLAN)
+    (root / "forms" / "change.json").write_text(CHANGE)
+    (root / "workflows" / "goals.yaml").write_text(GOALS.replace("plan: change", "plan: chnge"))
+    _library_, problems = check_library([root / "workflows", root / "forms"])
+    assert [str(p).split("goals.yaml:")[1] for p in problems] == [
+        "34:13: transitions[2].revise.plan: unknown form 'chnge' (did you mean 'change'?)"]
