@@ -1,4 +1,5 @@
-"""The floor: the benchmark's rows written with plain ``sqlite3``, and nothing else.
+"""The floor: the benchmark's rows written with plain ``sqlite3`` (or plain ``psycopg2``
+on PostgreSQL, :class:`PgFloor`), and nothing else.
 
 It does what the engine has to do for the bench-360 workflow, hard-coded (no definitions,
 no ORM, no state machine): the engine's own tables and indexes (created from
@@ -6,7 +7,9 @@ no ORM, no state machine): the engine's own tables and indexes (created from
 engine has one (``BEGIN IMMEDIATE``, the engine's lock on SQLite), a reused jsonschema
 validator per form, the same look-ups (actor, manager, peers by email, hr membership) and
 the same history rows. Its time is what any engine on SQLite must pay; the benchmark
-prints the engine's time as a ratio to it.
+prints the engine's time as a ratio to it. On PostgreSQL the same SQL runs through
+psycopg2 in a database of its own on the same server, each command a transaction that
+locks its instance row ``FOR UPDATE`` as the engine does.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime, timedelta
+from urllib.parse import urlparse, urlunparse
 
 import jsonschema
 import peewee as pw
@@ -43,6 +47,9 @@ def create_schema(path: str) -> None:
 class Floor:
     """Plain-sqlite3 writer of the bench-360 rows; one method per engine command."""
 
+    BEGIN = "BEGIN IMMEDIATE"  # the engine's lock on SQLite
+    FOR_UPDATE = ""  # SQLite locks the whole database instead
+
     def __init__(self, path: str, validators: dict, synchronous: str = "NORMAL"):
         create_schema(path)
         self.db = sqlite3.connect(path, isolation_level=None)
@@ -50,112 +57,121 @@ class Floor:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.validators = validators
         self.definition_id = None
+        self.statements = 0
 
     def close(self) -> None:
         self.db.close()
 
+    def sql(self, text: str, params=()):
+        """Run one statement; the cursor."""
+        self.statements += 1
+        return self.db.execute(text, params)
+
+    def many(self, text: str, rows) -> None:
+        rows = list(rows)
+        self.statements += len(rows)
+        self.db.executemany(text, rows)
+
+    def insert(self, text: str, params) -> int:
+        """An INSERT ... RETURNING id: the new row's id."""
+        return self.sql(text + " RETURNING id", params).fetchone()[0]
+
     def import_org(self, people: list) -> None:
         """One transaction: every person, then managers, then the groups."""
-        db = self.db
         now = _now()
-        db.execute("BEGIN IMMEDIATE")
-        db.executemany(
+        self.sql(self.BEGIN)
+        self.many(
             "INSERT INTO person (email, name, department, title, attributes, active, updated_at)"
-            " VALUES (?, ?, ?, '', '{}', 1, ?)",
+            " VALUES (?, ?, ?, '', '{}', TRUE, ?)",
             ((p.email, p.name, p.department, now) for p in people),
         )
-        ids = dict(db.execute("SELECT email, id FROM person"))
-        db.executemany(
+        ids = dict(self.sql("SELECT email, id FROM person").fetchall())
+        self.many(
             "UPDATE person SET manager_id = ? WHERE id = ?",
             ((ids[p.manager], ids[p.email]) for p in people if p.manager),
         )
-        db.executemany(
+        self.many(
             'INSERT INTO person_group (person_id, "group") VALUES (?, ?)',
             ((ids[p.email], g) for p in people for g in p.groups),
         )
-        db.execute("COMMIT")
+        self.sql("COMMIT")
 
     def launch(self, cycle: str, subjects, batch: int = 0) -> int:
         """One instance and its self-assessment task per subject, streamed.
 
         ``batch`` subjects per transaction (0: one transaction for the whole launch).
         """
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        self.sql(self.BEGIN)
         now = _now()
-        cur = db.execute(
+        self.definition_id = self.insert(
             "INSERT INTO definition (workflow_id, version, sha256, title, created_at)"
             " VALUES (?, 1, '', '', ?)", (WORKFLOW, now))
-        self.definition_id = cur.lastrowid
-        cur = db.execute(
+        cycle_id = self.insert(
             "INSERT INTO cycle (name, workflow_id, definition_id, filters, created_at,"
             " created_by) VALUES (?, ?, ?, '[]', ?, 'system')",
             (cycle, WORKFLOW, self.definition_id, now))
-        cycle_id = cur.lastrowid
         count = 0
         for email in subjects:
             now = _now()
-            (subject_id,) = db.execute(
-                "SELECT id FROM person WHERE email = ? AND active = 1", (email,)
+            (subject_id,) = self.sql(
+                "SELECT id FROM person WHERE email = ? AND active = TRUE", (email,)
             ).fetchone()
-            cur = db.execute(
+            instance_id = self.insert(
                 "INSERT INTO instance (definition_id, workflow_id, cycle_id, subject_id, state,"
                 " status, entry, started_at, entered_at) VALUES (?, ?, ?, ?, 'self_review',"
                 " 'running', 1, ?, ?)",
                 (self.definition_id, WORKFLOW, cycle_id, subject_id, now, now),
             )
-            self._event(cur.lastrowid, now, "system", "launched", to_state="self_review",
+            self._event(instance_id, now, "system", "launched", to_state="self_review",
                         detail={"cycle": cycle})
-            self._create_task(cur.lastrowid, "self_review", "0:self-assessment", "employee",
+            self._create_task(instance_id, "self_review", "0:self-assessment", "employee",
                               subject_id, now)
             count += 1
             if batch and count % batch == 0:
-                db.execute("COMMIT")
-                db.execute("BEGIN IMMEDIATE")
-        db.execute("COMMIT")
+                self.sql("COMMIT")
+                self.sql(self.BEGIN)
+        self.sql("COMMIT")
         return count
 
     def submit(self, task_id: int, actor: str, data: dict) -> None:
         """Validate, store the submission, close the task, fire the auto transition."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        self.sql(self.BEGIN)
         try:
             self._submit(task_id, actor, data)
         except BaseException:
-            db.execute("ROLLBACK")
+            self.sql("ROLLBACK")
             raise
-        db.execute("COMMIT")
+        self.sql("COMMIT")
 
     def _submit(self, task_id: int, actor: str, data: dict) -> None:
-        db = self.db
         now = _now()
-        instance_id, form_id, assignee_id, status, task_state = db.execute(
+        instance_id, form_id, assignee_id, status, task_state = self.sql(
             "SELECT instance_id, form_id, assignee_id, status, state FROM task WHERE id = ?",
             (task_id,),
         ).fetchone()
-        state, subject_id, entry = db.execute(
-            "SELECT state, subject_id, entry FROM instance WHERE id = ?", (instance_id,)
-        ).fetchone()
-        (actor_id,) = db.execute("SELECT id FROM person WHERE email = ?", (actor,)).fetchone()
+        state, subject_id, entry = self.sql(
+            "SELECT state, subject_id, entry FROM instance WHERE id = ?" + self.FOR_UPDATE,
+            (instance_id,)).fetchone()
+        (actor_id,) = self.sql("SELECT id FROM person WHERE email = ?", (actor,)).fetchone()
         if status != "open" or state != task_state or actor_id != assignee_id:
             raise RuntimeError(f"floor: task {task_id} cannot be submitted")
         errors = list(self.validators[form_id].iter_errors(data))
         if errors:
             raise ValueError(errors[0].message)
-        db.execute(
+        self.sql(
             "INSERT INTO submission (instance_id, task_id, form_id, author_id, data, entry,"
             " state, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (instance_id, task_id, form_id, actor_id, json.dumps(data, sort_keys=True), entry,
              state, now),
         )
-        db.execute(
+        self.sql(
             "UPDATE task SET status = 'submitted', submitted_at = ?, submitted_by = ?,"
             " draft = NULL WHERE id = ?",
             (now, actor, task_id),
         )
         self._event(instance_id, now, actor, "submitted", task_id=task_id,
                     detail={"form": form_id, "state": state})
-        (still_open,) = db.execute(
+        (still_open,) = self.sql(
             "SELECT count(*) FROM task WHERE instance_id = ? AND entry = ? AND state = ?"
             " AND status = 'open'",
             (instance_id, entry, state),
@@ -164,14 +180,14 @@ class Floor:
             return
         if state == "self_review":
             self._enter(instance_id, entry, state, "collect", "start_collection", now, actor=actor)
-            (manager_id,) = db.execute(
+            (manager_id,) = self.sql(
                 "SELECT manager_id FROM person WHERE id = ?", (subject_id,)
             ).fetchone()
             self._create_task(instance_id, "collect", "0:manager-review", "manager",
                               manager_id, now, entry + 1)
             marks = ",".join("?" * len(data["peers"]))
-            peers = db.execute(
-                f"SELECT id FROM person WHERE email IN ({marks}) AND active = 1", data["peers"]
+            peers = self.sql(
+                f"SELECT id FROM person WHERE email IN ({marks}) AND active = TRUE", data["peers"]
             ).fetchall()
             for (peer_id,) in peers:
                 self._create_task(instance_id, "collect", "1:peer-feedback", "peers", peer_id,
@@ -181,32 +197,31 @@ class Floor:
 
     def fire(self, instance_id: int, trigger: str, actor: str) -> None:
         """HR closes an instance waiting in ``hr_check`` (a manual trigger)."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        self.sql(self.BEGIN)
         now = _now()
-        state, entry = db.execute(
-            "SELECT state, entry FROM instance WHERE id = ?", (instance_id,)
+        state, entry = self.sql(
+            "SELECT state, entry FROM instance WHERE id = ?" + self.FOR_UPDATE, (instance_id,)
         ).fetchone()
-        allowed = db.execute(  # HR, and not the subject
+        allowed = self.sql(  # HR, and not the subject
             'SELECT 1 FROM person_group g JOIN person p ON p.id = g.person_id'
             ' WHERE g."group" = \'hr\' AND p.email = ?'
             ' AND p.id <> (SELECT subject_id FROM instance WHERE id = ?)',
             (actor, instance_id),
         ).fetchone()
         if state != "hr_check" or not allowed:
-            db.execute("ROLLBACK")
+            self.sql("ROLLBACK")
             raise RuntimeError(f"floor: {trigger} not allowed on {instance_id}")
         self._enter(instance_id, entry, state, "closed", trigger, now, final=True, actor=actor)
-        db.execute("COMMIT")
+        self.sql("COMMIT")
 
     def _enter(self, instance_id, entry, source, dest, trigger, now, final=False,
                actor="system") -> None:
-        self.db.execute(
+        self.sql(
             "UPDATE task SET status = 'cancelled', cancelled_at = ?"
             " WHERE instance_id = ? AND entry = ? AND status = 'open'",
             (now, instance_id, entry),
         )
-        self.db.execute(
+        self.sql(
             "UPDATE instance SET state = ?, entry = ?, entered_at = ?, status = ?,"
             " finished_at = ? WHERE id = ?",
             (dest, entry + 1, now, "finished" if final else "running",
@@ -220,24 +235,24 @@ class Floor:
     def _create_task(self, instance_id, state, key, role, assignee_id, now, entry=1) -> None:
         form_id = key.split(":", 1)[1]
         due = datetime.fromisoformat(now) + DUE
-        cur = self.db.execute(
+        task_id = self.insert(
             "INSERT INTO task (instance_id, entry, state, task_key, form_id, role, assignee_id,"
             " status, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
             (instance_id, entry, state, key, form_id, role, assignee_id, now,
              due.isoformat(" ")),
         )
         # the engine tells the assignee: an outbox row naming the task (as engine.lifecycle)
-        self.db.execute(
+        self.sql(
             "INSERT INTO outbox (recipient, subject, body, kind, created_at, instance_id,"
             " task_id, status, attempts) SELECT email, ?, ?, 'assigned', ?, ?, ?, 'queued', 0"
             " FROM person WHERE id = ?",
             (f"{form_id} about someone", f"Your task '{form_id}'.", now, instance_id,
-             cur.lastrowid, assignee_id),
+             task_id, assignee_id),
         )
 
     def _event(self, instance_id, now, actor, kind, trigger=None, from_state=None,
                to_state=None, task_id=None, detail=None) -> None:
-        self.db.execute(
+        self.sql(
             "INSERT INTO event (instance_id, at, actor, kind, trigger, from_state, to_state,"
             " task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (instance_id, now, actor, kind, trigger, from_state, to_state, task_id,
@@ -246,14 +261,14 @@ class Floor:
 
     def open_tasks(self) -> list[tuple[int, str, str]]:
         """(task id, form id, assignee email) of every open task, oldest first."""
-        return self.db.execute(
+        return self.sql(
             "SELECT t.id, t.form_id, p.email FROM task t JOIN person p ON p.id = t.assignee_id"
             " WHERE t.status = 'open' ORDER BY t.id"
         ).fetchall()
 
     def waiting(self, state: str) -> list[int]:
         """(id, subject email) of instances waiting in ``state``."""
-        return [tuple(r) for r in self.db.execute(
+        return [tuple(r) for r in self.sql(
             "SELECT i.id, p.email FROM instance i JOIN person p ON p.id = i.subject_id"
             " WHERE i.state = ? ORDER BY i.id", (state,))]
 
@@ -268,8 +283,79 @@ def validators() -> dict:
     return out
 
 
+class PgFloor(Floor):
+    """The same rows with plain psycopg2, in a database of its own on the same server (the
+    engine's tables and indexes, created by peewee once; dropped and made again each run)."""
+
+    BEGIN = "BEGIN"
+    FOR_UPDATE = " FOR UPDATE"  # the engine locks the instance row for each command
+
+    def __init__(self, url: str, validators: dict):
+        import psycopg2
+
+        create_pg_schema(url)
+        parts = urlparse(url)
+        self.db = psycopg2.connect(host=parts.hostname, port=parts.port or 5432,
+                                   user=parts.username, password=parts.password,
+                                   dbname=parts.path.lstrip("/"))
+        self.db.autocommit = True  # BEGIN and COMMIT are sent as the SQLite floor sends them
+        self.cursor = self.db.cursor()
+        self.validators = validators
+        self.definition_id = None
+        self.statements = 0
+
+    def sql(self, text: str, params=()):
+        self.statements += 1
+        self.cursor.execute(text.replace("?", "%s"), params)
+        return self.cursor
+
+    def many(self, text: str, rows) -> None:
+        from psycopg2.extras import execute_batch
+
+        rows = list(rows)
+        self.statements += len(rows)
+        execute_batch(self.cursor, text.replace("?", "%s"), rows, page_size=1000)
+
+
+def floor_url(engine_url: str) -> str:
+    """The floor's database beside the engine's: ``<name>_floor`` on the same server."""
+    parts = urlparse(engine_url)
+    return urlunparse(parts._replace(path=parts.path.rstrip("/") + "_floor"))
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names if it does not exist yet."""
+    import psycopg2
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(host=parts.hostname, port=parts.port or 5432,
+                             user=parts.username, password=parts.password, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def create_pg_schema(url: str) -> None:
+    """Create the floor's database if need be, then the engine's tables and indexes in it,
+    fresh (not timed)."""
+    ensure_database(url)
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    database = pw.PostgresqlDatabase(name, host=parts.hostname, port=parts.port or 5432,
+                                     user=parts.username, password=parts.password)
+    with database.bind_ctx(store.MODELS):
+        database.drop_tables(store.MODELS, cascade=True)
+        database.create_tables(store.MODELS)
+    database.close()
+
+
 class FloorSide:
-    """The floor with the same interface as the engine's side."""
+    """The floor with the same interface as the engine's side: plain sqlite3 on a file, or
+    plain psycopg2 when ``path`` is a PostgreSQL URL."""
 
     name = "floor"
 
@@ -278,14 +364,16 @@ class FloorSide:
         self.launch_batch = launch_batch
         self.floor: Floor | None = None
         self.subjects: list[str] = []
-        self.statements = 0
+
+    @property
+    def statements(self) -> int:
+        return self.floor.statements if self.floor else 0
 
     def setup(self) -> None:
-        self.floor = Floor(self.path, validators())
-        self.floor.db.set_trace_callback(self._count)
-
-    def _count(self, _sql: str) -> None:
-        self.statements += 1
+        if self.path.startswith("postgres"):
+            self.floor = PgFloor(self.path, validators())
+        else:
+            self.floor = Floor(self.path, validators())
 
     def import_org(self, org) -> int:
         self.floor.import_org(org.people)
@@ -308,5 +396,4 @@ class FloorSide:
         return self.floor.waiting(state)
 
     def close(self) -> None:
-        self.floor.db.set_trace_callback(None)
         self.floor.close()
