@@ -40,3 +40,32 @@ def test_cycle_prints_every_figure(project_root, tmp_path):
                           out)) == 2, out
     # the engine's and the floor's databases are where we asked, and hold the cycle
     assert (tmp_path / "engine.sqlite3").exists() and (tmp_path / "floor.sqlite3").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_cycle_on_postgresql_has_a_psycopg2_floor_of_its_own(project_root, tmp_path):
+    from urllib.parse import urlparse, urlunparse
+
+    from tests.conftest import PG_ADMIN_URL, _admin_connection
+
+    try:
+        admin = _admin_connection()
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc.__class__.__name__})")
+    name = f"reviewflow_test_bench_{__import__('os').getpid()}"
+    url = urlunparse(urlparse(PG_ADMIN_URL)._replace(path="/" + name))
+    try:
+        result = subprocess.run(
+            [sys.executable, str(project_root / "bench" / "cycle.py"), "--people", "30",
+             "--inbox-tasks", "0", "--no-memory", "--launch-runs", "1", "--db", url],
+            capture_output=True, text=True, timeout=300, cwd=project_root)
+        assert result.returncode == 0, result.stderr
+        assert f"floor: plain psycopg2 on the same server ({url}_floor)" in result.stdout
+        assert re.search(r"^submit/fire\s+261\s.*<= 2x (OK|MISSED)$", result.stdout, re.M), \
+            result.stdout
+    finally:
+        with admin.cursor() as cur:
+            for db in (name, f"{name}_floor"):
+                cur.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        admin.close()
