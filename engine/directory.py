@@ -530,7 +530,7 @@ class People:
             self.add(r for r in [statements.get_row(Person, missing[0])] if r is not None)
             return
         for chunk in _chunks(missing, _BATCH):
-            self.add(statements.fetch(Person, Person.select().where(Person.id.in_(chunk))))
+            self.add(statements.select_in(Person, "id", chunk))
 
     def load_emails(self, emails: Iterable[str]) -> None:
         """Fetch the rows of ``emails`` not known yet."""
@@ -540,7 +540,7 @@ class People:
             self.add(statements.select_matching(Person, {"email": missing[0]}))
         else:
             for chunk in _chunks(missing, _BATCH):
-                self.add(Person.select().where(Person.email.in_(chunk)))
+                self.add(statements.select_in(Person, "email", chunk))
         self._unknown.update(e for e in missing if e not in self.by_email)
 
     def get(self, person_id: int | None) -> Person | None:

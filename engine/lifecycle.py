@@ -127,10 +127,7 @@ def load_forms(spec: WorkflowSpec, instance_id: int) -> dict:
 def submission_rows(instance_id: int) -> list[tuple[str, dict, int]]:
     """(form_id, data, entry) of every submission of the instance, in order (the current
     revision of a calibrated answer, not the one it replaced)."""
-    query = (Submission.select(Submission.form_id, Submission.data, Submission.entry)
-             .where((Submission.instance == instance_id) & current_revision())
-             .order_by(Submission.id))
-    return [(s.form_id, s.data, s.entry) for s in query]
+    return [row[:3] for row in statements.submissions_of(instance_id)]
 
 
 def counts_from_rows(rows) -> dict[str, int]:
@@ -503,14 +500,10 @@ class Run:
             return None
         if self._earlier is None:  # once per command: this instance's submissions by line
             self._earlier = {}
-            query = (Submission.select(Submission.data, Submission.author, Task.task_key,
-                                       Task.state)
-                     .join(Task, on=(Submission.task == Task.id))
-                     .where((Submission.instance == self.row.id)
-                            & (Submission.entry < self.row.entry))
-                     .order_by(Submission.id).objects())
-            for sub in query:
-                self._earlier[(sub.state, sub.task_key, sub.author_id)] = sub.data
+            for _form, data, _entry, author, state, key in statements.submissions_of(
+                    self.row.id, before_entry=self.row.entry):
+                if key is not None:  # a task's (a transition's form has no task line)
+                    self._earlier[(state, key, author)] = data
         data = self._earlier.get((self.row.state, line.key, person.id))
         return dict(data) if isinstance(data, dict) else data
 

@@ -177,6 +177,39 @@ def select_matching(model, match: dict, for_update: bool = False) -> list:
     return [_row(model, plan, values) for values in cursor.fetchall()]
 
 
+def select_in(model, column: str, values: list) -> list:
+    """Rows WHERE ``column`` is one of ``values``, by id (the SQL built once per number of
+    values, the objects the cheap way: the people a nomination names, a batch of ids)."""
+    if not values:
+        return []
+    sql = _sql(("in", model, column, len(values)), lambda p: (
+        'SELECT * FROM "{}" WHERE {} IN ({}) ORDER BY "id"'.format(
+            model._meta.table_name, _column(model, column), ", ".join([p] * len(values)))))
+    convert = model._meta.fields[column].db_value
+    return _objects(model, db.execute_sql(sql, [convert(v) for v in values]))
+
+
+def submissions_of(instance_id: int, before_entry: int | None = None) -> list[tuple]:
+    """``(form_id, data, entry, author_id, state, task_key)`` of every submission of the
+    instance (of visits before ``before_entry``) that no later revision replaces (a
+    calibration keeps the original row), in order; ``state`` and ``task_key`` are its
+    task's (None for a transition's form). Reused SQL: once or twice per command."""
+    from engine.store import Submission
+
+    sql = _sql(("submissions", before_entry is None), lambda p: (
+        'SELECT s."form_id", s."data", s."entry", s."author_id", t."state", t."task_key" '
+        'FROM "submission" AS s LEFT JOIN "task" AS t ON t."id" = s."task_id" '
+        f'WHERE s."instance_id" = {p}' + ("" if before_entry is None else
+                                          f' AND s."entry" < {p}')
+        + ' AND NOT EXISTS (SELECT 1 FROM "submission" AS r WHERE r."revision_of_id" = s."id")'
+        ' ORDER BY s."id"'))
+    params = [instance_id] if before_entry is None else [instance_id, before_entry]
+    load = Submission.data.python_value
+    return [(form_id, load(data), entry, author, state, key)
+            for form_id, data, entry, author, state, key in
+            db.execute_sql(sql, params).fetchall()]
+
+
 _plans: dict = {}
 
 
