@@ -398,7 +398,7 @@ def _allows_extra(schema: dict) -> bool:
 
 def _strip(data: Any, pairs: list[tuple[Any, SchemaScope]], depth: int) -> Any:
     """Strip ``data`` against every (schema, scope) that applies to it."""
-    if depth > 64:
+    if depth > 64 or not isinstance(data, dict | list):  # a value has no keys to drop
         return data
     branches = [b for schema, scope in pairs for b in _branches(schema, scope)]
     if not branches:

@@ -50,8 +50,11 @@ def instance_of_task(task_id) -> int:
 
 
 def locked_task(run: Run, task_id: int) -> Task:
-    """Read the task again under the lock (it may have changed while we waited)."""
-    return statements.get_row(Task, int(task_id))
+    """Read the task again under the lock (it may have changed while we waited): from the
+    tasks of the current visit, which the command reads anyway, else by itself."""
+    task_id = int(task_id)
+    found = next((t for t in run.tasks() if t.id == task_id), None)
+    return found if found is not None else statements.get_row(Task, task_id)
 
 
 def _check_actor(task: Task, actor: str, run: Run, draft: bool = False) -> None:
