@@ -190,8 +190,8 @@ def _tasks(report: Report, spec, where: str, params: list, now: datetime) -> Non
     overdue, o_params = _overdue_case(now)
     sql = (f'SELECT t."state", t."task_key", t."form_id", t."status", COUNT(*), '
            f'SUM({overdue}) {_FROM} JOIN "task" t ON t."instance_id" = i."id" '
-           f'WHERE {where} AND t."status" IN ({db.obj.param}, {db.obj.param}) '
-           'GROUP BY t."state", t."task_key", t."form_id", t."status"')
+           f'WHERE {where} AND {_by_instance(_TASK_STATUS)} IN ({db.obj.param}, '
+           f'{db.obj.param}) GROUP BY t."state", t."task_key", t."form_id", t."status"')
     rows: dict[tuple, StepRow] = {}
     for state, key, form_id, status, n, late in db.execute_sql(
             sql, [*o_params, *params, TaskStatus.OPEN.value, TaskStatus.SUBMITTED.value]):
@@ -206,6 +206,16 @@ def _tasks(report: Report, spec, where: str, params: list, now: datetime) -> Non
     order = {name: i for i, name in enumerate(spec.states)}
     report.steps = sorted(rows.values(), key=lambda r: (order.get(r.state, len(order)),
                                                         r.title))
+
+
+_TASK_STATUS = 't."status"'
+
+
+def _by_instance(column: str) -> str:
+    """``column`` in a condition that must not pick the task table's index on it: SQLite
+    would otherwise read every open or submitted task of every cycle (a million rows)
+    rather than this cycle's tasks by instance (its unary ``+`` hides the index)."""
+    return column if is_postgres() else f"+{column}"
 
 
 def _form_title(report: Report, form_id: str) -> str:
@@ -338,54 +348,68 @@ def _charted_lines(spec) -> list[tuple]:
 def _distributions(report: Report, spec, where: str, params: list,
                    author_id: int | None) -> None:
     """One chart per charted question, over the latest answer of each person and task:
-    one query per form, its latest answers read once (a materialized CTE) and counted per
-    question (a query per question and a scan of every answer to the form had the report
-    of a 10,000-person cycle take seconds)."""
+    one query for every form, the latest answers read once (a materialized CTE) and
+    counted per question (a query per question, each reading every answer to its form,
+    had the report of a 10,000-person cycle take seconds)."""
     version = versions.version_for(report.cycle.definition_id)
     limit = visibility.threshold(spec)
+    charted = []  # (form, anonymous, [(name, title, options)])
     for form_id, anonymous, private in _charted_lines(spec):
         form = version.forms.get(form_id)
         if form is None or (anonymous and author_id is not None):
             continue  # others' anonymous answers: the pages show them per process only
         questions = [q for q in charted_questions(form)
                      if not (q[0] in private and author_id is not None)]
-        if not questions:
-            continue
-        counts = _question_counts(form_id, [q[0] for q in questions], where, params,
-                                  author_id)
-        for index, (name, title, options) in enumerate(questions):
+        if questions:
+            charted.append((form, anonymous, questions))
+    if not charted:
+        return
+    counts = _question_counts([(f.id, [q[0] for q in qs]) for f, _, qs in charted], where,
+                              params, author_id)
+    for form, anonymous, questions in charted:
+        for name, title, options in questions:
             boolean = (form.schema["properties"][name].get("type") == "boolean")
             found: dict[str, int] = {}
-            for v, n in counts.get(index, ()):
+            for v, n in counts.get((form.id, name), ()):
                 if v is not None:
                     found[_key(v, boolean)] = found.get(_key(v, boolean), 0) + n
             buckets = [(label, found.get(key, 0)) for key, label in options]
             total = sum(n for _, n in buckets)
             if not total or (anonymous and total < limit):
                 continue
-            report.distributions.append(Distribution(form_id, _form_title(report, form_id),
+            report.distributions.append(Distribution(form.id, _form_title(report, form.id),
                                                      name, title, buckets))
 
 
-def _question_counts(form_id: str, names: list[str], where: str, params: list,
-                     author_id: int | None) -> dict[int, list[tuple]]:
-    """{question index: [(stored value, count)]} over the latest answer to ``form_id`` of
-    each person and task in the report's processes (a calibrated revision replaces its
-    original: it is the later row)."""
+def _question_counts(questions: list[tuple[str, list[str]]], where: str, params: list,
+                     author_id: int | None) -> dict[tuple[str, str], list[tuple]]:
+    """{(form id, question): [(stored value, count)]} over the latest answer of each
+    person and task to each form, in the report's processes (a calibrated revision
+    replaces its original: it is the later row)."""
     p = db.obj.param
-    latest = (f'SELECT s."data" AS d {_FROM} JOIN "submission" s ON s."instance_id" = i."id" '
-              f'WHERE {where} AND s."form_id" = {p} AND NOT EXISTS (SELECT 1 FROM '
+    forms = [form_id for form_id, _ in questions]
+    latest = (f'SELECT s."form_id" AS f, s."data" AS d {_FROM} JOIN "submission" s '
+              f'ON s."instance_id" = i."id" WHERE {where} AND s."form_id" IN '
+              f'({", ".join([p] * len(forms))}) AND NOT EXISTS (SELECT 1 FROM '
               f'"submission" n WHERE n."instance_id" = s."instance_id" AND n."form_id" = '
               f's."form_id" AND n."author_id" = s."author_id" AND (n."task_id" = s."task_id" '
               f'OR (n."task_id" IS NULL AND s."task_id" IS NULL)) AND n."id" > s."id")')
-    args = [*params, form_id]
+    args = [*params, *forms]
     if author_id is not None:
         latest += f' AND s."author_id" = {p}'
         args.append(author_id)
-    parts = [f"SELECT {index}, {_json_value('d', name)}, COUNT(*) FROM latest "
-             f"GROUP BY {_json_value('d', name)}" for index, name in enumerate(names)]
-    sql = f"WITH latest AS MATERIALIZED ({latest}) " + " UNION ALL ".join(parts)
-    out: dict[int, list[tuple]] = {}
-    for index, value, count in db.execute_sql(sql, args):
-        out.setdefault(index, []).append((value, count))
+    pairs = []
+    for form_id, names in questions:
+        pairs.append(f'(latest."f" = {p} AND j."key" IN ({", ".join([p] * len(names))}))')
+        args += [form_id, *names]
+    # each answer's JSON read once for all its questions (json_extract per question would
+    # parse it again for each)
+    each = ("jsonb_each_text((latest.\"d\")::jsonb)" if is_postgres()
+            else 'json_each(latest."d")')
+    sql = (f'WITH latest AS MATERIALIZED ({latest}) SELECT latest."f", j."key", j."value", '
+           f'COUNT(*) FROM latest, {each} AS j WHERE {" OR ".join(pairs)} '
+           'GROUP BY latest."f", j."key", j."value"')
+    out: dict[tuple[str, str], list[tuple]] = {}
+    for form_id, name, value, count in db.execute_sql(sql, args):
+        out.setdefault((form_id, name), []).append((value, count))
     return out

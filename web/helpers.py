@@ -3,10 +3,12 @@ language and the organisation's time zone, due dates, status pills."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 
+from babel.numbers import get_group_symbol
 from flask import Flask, g
-from flask_babel import format_date, format_decimal, format_time, ngettext
+from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -97,7 +99,15 @@ def number(value) -> str:
     """A number as the page's language writes it (``0,7`` in Danish and Swedish)."""
     if value is None or isinstance(value, bool):
         return "" if value is None else str(value)
+    if isinstance(value, int):  # a count: Babel's pattern machinery costs more than the page
+        return f"{value:,}".replace(",", _group_symbol(str(get_locale())))
     return format_decimal(value)
+
+
+@functools.lru_cache(maxsize=16)
+def _group_symbol(locale: str) -> str:
+    """The thousands separator of ``locale`` (``1,234``, ``1.234``, ``1\u00a0234``)."""
+    return get_group_symbol(locale)
 
 
 def humanize(name: str | None) -> str:
