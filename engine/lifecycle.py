@@ -437,7 +437,9 @@ class Run:
             self.notify(self.hr(), "unassigned",
                         f"Unassigned task: {line.form} for {self.subject.name}",
                         f"Nobody plays '{line.role}' for {self.subject.name} "
-                        f"({'; '.join(found.problems)}). Please reassign the task.")
+                        f"({'; '.join(found.problems)}). Please reassign the task.",
+                        form=line.form, state=self.row.state, key=line.key,
+                        problems=[str(p) for p in found.problems])
         elif found.problems:
             self.event(EventKind.ROLE_PROBLEMS, role=line.role, problems=found.problems)
             self.tell_role_problems(line, found)
@@ -463,7 +465,8 @@ class Run:
                     f"{count} task(s) of '{line.form}' were created for {self.subject.name}"
                     f"{quorum}; these people could not be given one: "
                     f"{'; '.join(found.problems)}. HR can give a task to someone else "
-                    "from the process page.")
+                    "from the process page.", form=line.form, state=self.row.state,
+                    key=line.key, created=count, problems=[str(p) for p in found.problems])
 
     def new_task(self, line: TaskSpec, person: Person | None, created: datetime | None = None):
         """Add one task of ``line`` for ``person`` (None: unassigned)."""

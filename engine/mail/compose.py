@@ -27,7 +27,7 @@ from engine.store import Instance, Person, Task
 #: Kinds the composer writes itself; any other row (an invite, "unassigned") is sent with
 #: the subject and body it was queued with.
 COMPOSED = ("assigned", "sent-back", "reminder", "escalation", "decision", "decision-reminder",
-            "readable", "nudge")
+            "readable", "nudge", "unassigned", "role-problems")
 #: Kinds that never wait for a daily summary.
 URGENT = ("reminder", "escalation", "decision-reminder")
 #: Sign-in mails: their link is made as the mail goes (see :class:`Composer`), so no row
@@ -41,6 +41,8 @@ _SUBJECTS = {
     "escalation": N_("Overdue: %(task)s about %(name)s"),
     "decision": N_("Your decision: %(task)s about %(name)s"),
     "decision-reminder": N_("Reminder, your decision: %(task)s about %(name)s"),
+    "unassigned": N_("Nobody holds: %(task)s about %(name)s"),
+    "role-problems": N_("Not everyone could be asked: %(task)s about %(name)s"),
     "readable": N_("Ready to read: %(task)s about %(name)s"),
     "nudge": N_("Reminder from HR: %(task)s about %(name)s"),
     "calibrator": N_("You calibrate: %(session)s"),
@@ -323,8 +325,10 @@ class Composer:
         params = row.params or {}
         if task is None:  # an instance-level fact: a decision, something to read
             names["task"] = spec.title
-            if row.kind == "readable":
-                names["task"] = _form_title(spec, version, params.get("form"), voice) or spec.title
+            if row.kind in ("readable", "unassigned", "role-problems"):
+                names["task"] = (_line_title(spec, params.get("state"), params.get("key"))
+                                 or _form_title(spec, version, params.get("form"), voice)
+                                 or spec.title)
             return self._instance_item(row, names, params, spec, instance)
         names["task"] = _task_title(spec, version, task, voice)
         due = self.ctx.when(task.due_at)
@@ -358,6 +362,20 @@ class Composer:
         if row.kind == "readable":
             return _Item(subject_line, N_("You may now read %(task)s about %(name)s.", **names),
                          None, link)
+        # HR's notices: who could not be given a task (the reasons as the directory says
+        # them, below the sentence)
+        problems = "\n".join(str(p) for p in params.get("problems") or ()) or None
+        if row.kind == "unassigned":
+            return _Item(subject_line, N_(
+                "Nobody could be given %(task)s about %(name)s, so it waits unassigned: "
+                "give it to someone from the process page.", **names), problems, link)
+        if row.kind == "role-problems":
+            return _Item(subject_line, Nn_(
+                "%(num)d task of %(task)s about %(name)s was created, but some people could "
+                "not be given one. HR can give a task to someone else from the process page.",
+                "%(num)d tasks of %(task)s about %(name)s were created, but some people could "
+                "not be given one. HR can give a task to someone else from the process page.",
+                int(params.get("created") or 0), **names), problems, link)
         titles = []
         for trigger in params.get("triggers", ()):
             found = next((t for t in spec.transitions if t.trigger == trigger), None)
@@ -377,6 +395,15 @@ class Composer:
             return N_("an anonymous reviewer")
         person = self.ctx.people.get(task.assignee_id) if task.assignee_id else None
         return person.name if person else N_("nobody (unassigned)")
+
+
+def _line_title(spec, state: str | None, key: str | None) -> str | None:
+    """The title of the task line ``key`` of ``state`` (in the spec's language), if any."""
+    found = spec.states.get(state) if state else None
+    for line in found.tasks if found else ():
+        if line.key == key:
+            return line.title
+    return None
 
 
 def _line(spec, task):

@@ -243,3 +243,43 @@ def test_calibrators_are_told_where_their_session_is(org, library, post):
     assert f"{BASE}/calibration/{session}" in got[CLEO].text
     calibration.set_calibrators(session, HANA, ["lou@acme.test", CLEO, MIA], now=T0)
     assert list(post.round(T0)) == [MIA]  # only the one newly named
+
+
+def test_hrs_notices_of_tasks_nobody_holds_are_written_in_their_language(
+        org, library, smtp, mail_settings, tmp_path):
+    from engine.store import Person
+    from web import create_app
+    from web.mailing import delivery_options
+
+    cleo = "cleo@acme.test"  # the CEO: nobody is her manager
+    Person.update(language="da").where(Person.email == HANA).execute()
+    review = commands.start(library, "annual-review", cleo, HANA, now=T0).instance_id
+    submit(review, "self-review", cleo, p.SELF_REVIEW, T0 + days(1))
+    app = create_app({"DATABASE_URL": org, "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        deliver(mail_settings, T0 + days(1), **delivery_options(app))
+    mails = {m.recipients[0]: m for m in smtp.received}
+    danish, english = mails[HANA], mails[HUGO]
+    assert english.subject.startswith("Nobody holds: ") and "Cleo Chief" in english.subject
+    assert "so it waits unassigned: give it to someone from the process page." in english.text
+    assert "manager" in english.text  # why, as the directory says it
+    assert danish.subject.startswith("Ingen har: ") and "Cleo Chief" in danish.subject
+    assert f"{BASE}/instances/{review}" in danish.text
+
+
+def test_the_nominator_and_hr_are_told_by_mail_when_a_nominee_could_not_be_asked(
+        org, library, post):
+    from engine.store import Person
+
+    fb = commands.start(library, "feedback-360", EVE, HANA, now=T0).instance_id
+    submit(fb, "peer-nomination", EVE, p.nomination([PAT, QUINN, RAY]), T0)
+    Person.update(active=False).where(Person.email == RAY).execute()  # left meanwhile
+    submit(fb, "nomination-approval", MIA, {}, T0 + days(1), trigger="approve")
+    got = post.round(T0 + days(1))
+    for who in (EVE, HANA, HUGO):
+        assert "Not everyone could be asked: " in got[who].subject or \
+            "Not everyone could be asked: " in got[who].text, who
+        assert "2 tasks of " in got[who].text and "were created, but some people could " \
+            "not be given one." in got[who].text
+        assert f"{RAY} is no longer active" in got[who].text
+    assert f"{BASE}/instances/{fb}" in got[HANA].text
