@@ -10,7 +10,9 @@ warnings-as-errors there), which is one more reason it is called nowhere.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def utcnow() -> datetime:
@@ -26,3 +28,20 @@ def utc(now: datetime | None) -> datetime:
     if now.tzinfo is not None:
         return now.astimezone(UTC).replace(tzinfo=None)
     return now
+
+
+def organisation_zone() -> ZoneInfo:
+    """The organisation's time zone (``REVIEWFLOW_TIMEZONE``, an IANA name; UTC without)."""
+    name = os.environ.get("REVIEWFLOW_TIMEZONE") or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"REVIEWFLOW_TIMEZONE {name!r} is not a time zone; use an IANA "
+                         "name such as Europe/Copenhagen or UTC") from None
+
+
+def end_of_day(day: date, zone: ZoneInfo | None = None) -> datetime:
+    """The last minute of ``day`` in the organisation's time zone, as naive UTC: a task
+    "due 2027-01-31" is on time all that day where the organisation is."""
+    local = datetime.combine(day, time(23, 59), tzinfo=zone or organisation_zone())
+    return utc(local)

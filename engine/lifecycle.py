@@ -187,6 +187,7 @@ class Run:
         self.fired: list[str] = []
         self.children: list[Run] = []
         self.sent_back: dict | None = None  # a manual transition with a reason, being taken
+        self.due_at: datetime | None = None  # a launch's --due-date for the first tasks
 
     # ----------------------------------------------------------------- reading
 
@@ -471,7 +472,7 @@ class Run:
     def new_task(self, line: TaskSpec, person: Person | None, created: datetime | None = None):
         """Add one task of ``line`` for ``person`` (None: unassigned)."""
         created = created or self.now
-        due = created + line.due if line.due else None
+        due = self.due_at or (created + line.due if line.due else None)
         task = Task(__no_default__=True)  # filled directly: launch makes thousands
         task.__data__ = {
             "instance": self.row.id, "entry": self.row.entry, "state": self.row.state,

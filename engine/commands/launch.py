@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 import peewee as pw
 
 from engine import connection, roles, statements, versions
+from engine.clock import end_of_day
 from engine.commands.base import (
     LAUNCH_BATCH,
     STANDARD_FILTERS,
@@ -118,13 +119,18 @@ def _cycle(name: str, version: versions.Version, filters, actor: str, now: datet
 
 def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
            actor: str = SYSTEM, now: datetime | None = None,
-           batch_size: int = LAUNCH_BATCH) -> LaunchResult:
+           batch_size: int = LAUNCH_BATCH, due_date: date | None = None) -> LaunchResult:
     """Launch ``workflow_id`` (its current version) for everyone matching ``where``.
 
     One instance per subject and cycle; launching again adds only the missing subjects.
-    The population is streamed in batches, each batch one transaction.
+    The population is streamed in batches, each batch one transaction. ``due_date``: the
+    tasks the launch creates are due at the end of that day in the organisation's time
+    zone, instead of their ``due`` after now (reminders count back from it).
     """
     now = utc(now)
+    due_at = end_of_day(due_date) if due_date is not None else None
+    if due_at is not None and due_at <= now:
+        raise ReviewflowError(f"--due-date {due_date.isoformat()} is not in the future")
     version = versions.ensure(library, workflow_id, now)
     filters = _filters(where)
     _check_filters(filters)
@@ -150,7 +156,7 @@ def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
             with transaction():
                 have = {r[0] for r in launched.execute(last_id, batch[-1].id).fetchall()}
                 made = _launch_batch(version, cycle_row, subjects, have,
-                                     f"{token}-{batch[-1].id}", actor, now)
+                                     f"{token}-{batch[-1].id}", actor, now, due_at)
             created += made
             existing += len(subjects) - made
         last_id = batch[-1].id
@@ -159,7 +165,7 @@ def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
 
 
 def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], have: set[int],
-                  token: str, actor: str, now: datetime) -> int:
+                  token: str, actor: str, now: datetime, due_at: datetime | None = None) -> int:
     """Instances for the ``subjects`` not in ``have`` (inside the caller's transaction)."""
     spec = version.spec
     common = {
@@ -179,8 +185,11 @@ def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], have: set[i
     runs = []
     for row in mine:
         run = Run(row, version, people, now, pending, new=True)
-        run.event(EventKind.LAUNCHED, actor, to_state=spec.initial, cycle=cycle_row.name)
+        run.event(EventKind.LAUNCHED, actor, to_state=spec.initial, cycle=cycle_row.name,
+                  **({"due_at": due_at.isoformat()} if due_at else {}))
+        run.due_at = due_at  # the first step's tasks only: later steps count their own
         run.enter(spec.initial)
+        run.due_at = None
         run.advance(actor)
         runs.append(run)
     for run in runs:

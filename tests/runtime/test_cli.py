@@ -234,3 +234,21 @@ def test_people_import_adds_and_updates_and_only_sync_marks_people_as_left(cli):
     header_only.write_text("email,name,manager_email,department,title,groups\n")
     result = run("people", "import", str(header_only), "--sync", ok=False)
     assert "line 1: the file has only the header line and no people" in result.stderr
+
+
+def test_launch_with_a_due_date_makes_the_first_tasks_due_that_day_where_hr_is(cli,
+                                                                                monkeypatch):
+    run, tmp = cli
+    csv = tmp / "people.csv"
+    csv.write_text(ORG_CSV)
+    run("db", "init")
+    run("people", "import", str(csv))
+    bad = run("launch", "review", "--cycle", "2026", "--due-date", "31/01/2027", ok=False)
+    assert bad.exit_code == 2 and "is not a date like 2027-01-31" in bad.output
+    past = run("launch", "review", "--cycle", "2026", "--due-date", "2020-01-31", ok=False)
+    assert past.exit_code == 1 and "is not in the future" in past.stderr
+    monkeypatch.setenv("REVIEWFLOW_TIMEZONE", "Europe/Copenhagen")
+    run("launch", "review", "--cycle", "2026", "--where", "email=ann@x.com",
+        "--due-date", "2099-01-31")
+    tasks = out(run("tasks", "--assignee", "ann@x.com", "--open", "--json"))
+    assert [t["due_at"][:16] for t in tasks] == ["2099-01-31T22:59"]  # 23:59 in Copenhagen

@@ -215,14 +215,26 @@ def people_import(obj, file: str, sync: bool, actor: str | None, as_json: bool) 
 @click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
               help="Population filter: department, title, group, manager, email or any attribute.")
 @click.option("--as", "actor", default="system", help="Who launches (for the history).")
+@click.option("--due-date", "due_date", metavar="YYYY-MM-DD",
+              help="The first tasks are due at the end of this day (organisation time zone, "
+                   "REVIEWFLOW_TIMEZONE), instead of their 'due' after the launch.")
 @json_option
 @runtime
-def launch_cmd(obj, workflow: str, cycle: str, where, actor: str, as_json: bool) -> None:
+def launch_cmd(obj, workflow: str, cycle: str, where, actor: str, due_date,
+               as_json: bool) -> None:
     """Launch WORKFLOW for a population, one instance per person."""
     for item in where:
         if "=" not in item:
             raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--where")
-    result = commands.launch(_load_library(obj), workflow, cycle, where, actor=actor)
+    day = None
+    if due_date:
+        try:
+            day = date.fromisoformat(due_date)
+        except ValueError:
+            raise click.BadParameter(f"{due_date!r} is not a date like 2027-01-31",
+                                     param_hint="--due-date") from None
+    result = commands.launch(_load_library(obj), workflow, cycle, where, actor=actor,
+                             due_date=day)
     emit(result, as_json, f"cycle '{result.cycle}': {result.created} instance(s) created, "
                           f"{result.existing} already there")
 
