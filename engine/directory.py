@@ -82,7 +82,7 @@ class _Row:
             else person.start_date,
             "attributes": {**(person.attributes or {}), **self.attributes},
             "language": self.language if "language" in self.columns else person.language,
-            "active": True,
+            "active": True, "external": False,  # a client who joins is in the directory now
         }
 
 
@@ -423,7 +423,7 @@ def _fields(row: _Row, now: datetime) -> dict:
     return {
         "email": row.email, "name": row.name, "department": row.department,
         "title": row.title, "start_date": row.start_date, "attributes": row.attributes,
-        "language": row.language, "active": True, "updated_at": now,
+        "language": row.language, "active": True, "external": False, "updated_at": now,
     }
 
 
@@ -522,6 +522,7 @@ class People:
         for p in people:
             self.by_id[p.id] = p
             self.by_email[p.email] = p
+            self._unknown.discard(p.email)
 
     def load_ids(self, ids: Iterable[int | None]) -> None:
         """Fetch the rows of ``ids`` not known yet, in one query per batch."""

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import peewee as pw
 
-from engine import carry, computed, roles, scores, statements
+from engine import carry, computed, links, roles, scores, statements
 from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
 from engine.errors import Refusal
@@ -431,7 +431,10 @@ class Run:
         found = self.resolve(line.role, line.allow_subject)
         for person in found.people:
             self.announce(self.new_task(line, person), person, line)
-        if not found.people:
+        for email in found.outside:  # raters outside the directory answer through a link
+            person = external_person(email, self.people, self.now)
+            self.announce(self.new_task(line, person, external=True), person, line)
+        if not found.people and not found.outside:
             self.new_task(line, None)
             self.event(EventKind.UNASSIGNED, role=line.role, form=line.form,
                        problems=found.problems)
@@ -451,7 +454,7 @@ class Run:
         without a word."""
         role = self.spec.roles[line.role]
         told = list(self.hr())
-        if role.kind == "field":
+        if role.named:
             named_by = (Submission.select(Submission.author)
                         .where((Submission.instance == self.row.id)
                                & (Submission.form_id == role.form))
@@ -469,8 +472,10 @@ class Run:
                     "from the process page.", form=line.form, state=self.row.state,
                     key=line.key, created=count, problems=[str(p) for p in found.problems])
 
-    def new_task(self, line: TaskSpec, person: Person | None, created: datetime | None = None):
-        """Add one task of ``line`` for ``person`` (None: unassigned)."""
+    def new_task(self, line: TaskSpec, person: Person | None, created: datetime | None = None,
+                 external: bool = False):
+        """Add one task of ``line`` for ``person`` (None: unassigned); ``external``: the
+        person is outside the directory and answers through a signed link."""
         created = created or self.now
         due = self.due_at or (created + line.due if line.due else None)
         task = Task(__no_default__=True)  # filled directly: launch makes thousands
@@ -483,6 +488,8 @@ class Run:
             "escalate_at": due if (line.escalate and due) else None, "escalated_to": None,
             "repeat_at": created + line.repeat if line.repeat else None,
             "submitted_at": None, "submitted_by": None, "cancelled_at": None,
+            "link_nonce": links.new_nonce() if external else None,
+            "link_expires_at": links.expiry(created, due) if external else None,
         }
         self.tasks().append(task)
         self.pending.tasks.append(task)
@@ -694,6 +701,20 @@ def refusal(transition: TransitionSpec, kind: str, index: int, text: str) -> Ref
     if message:
         text = f"{text}: {message}"
     return Refusal(text, message, (transition.index, kind, index))
+
+
+def external_person(email: str, people: People, now: datetime) -> Person:
+    """The row of a rater outside the directory (made at first need): inactive, so they
+    play no role and sign in nowhere; ``external``, so the directory never lists them."""
+    person = people.find(email)
+    if person is None:
+        email = email.strip().lower()
+        Person.insert(email=email, name=email, department="", title="", attributes={},
+                      language="", active=False, external=True,
+                      updated_at=now).on_conflict_ignore().execute()
+        person = Person.get(Person.email == email)
+        people.add([person])
+    return person
 
 
 def outbox_row(recipient: str, kind: str, subject: str, body: str, now: datetime,

@@ -10,6 +10,9 @@
 - ``group:hr``: every member of the directory group.
 - ``field:peer-nomination.peers``: the emails submitted in that field (a string, a list of
   strings, or a list of objects with an ``email`` key).
+- ``external:client-nomination.clients``: as ``field:``; the emails nobody in the
+  directory has are ``Resolved.outside`` (raters outside the directory, each given the
+  task through a signed link), not problems.
 - ``person:ceo@example.com``: one fixed person.
 
 Each entry of :data:`KINDS` knows, for one role of one instance, the people it names
@@ -113,6 +116,8 @@ class Resolved:
 
     people: list[Person] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: emails outside the directory an ``external:`` role names (each gets a link)
+    outside: list[str] = field(default_factory=list)
 
     def add(self, person: Person | None, what: str) -> None:
         """Keep ``person`` if active; otherwise say why nobody was kept."""
@@ -298,6 +303,20 @@ class Field(Kind):
                 [role.form, f"%{me.email}%"])
 
 
+class External(Field):
+    def collect(self, role, facts, out):
+        for email in field_emails(facts.forms(), role.form, role.field):
+            person = facts.people.find(email)
+            if person is None or person.external:
+                key = normalize_email(email)
+                if key not in out.outside:
+                    out.outside.append(key)
+            else:
+                out.add(person, email)
+        if not out.people and not out.outside and not out.problems:
+            out.problems.append(f"nobody was named in {role.form}.{role.field}")
+
+
 class Fixed(Kind):
     def collect(self, role, facts, out):
         out.add(facts.people.find(role.email or ""), role.email or "")
@@ -312,7 +331,8 @@ class Fixed(Kind):
 #: Role kind (:data:`engine.definitions.specs.RoleKind`) -> how it names people.
 KINDS: dict[str, Kind] = {
     "subject": Subject(), "chain": Chain(), "reports": Reports(), "column": Column(),
-    "group": Group(), "field": Field(), "person": Fixed(),
+    "group": Group(), "field": Field(), "external": External(),
+    "person": Fixed(),
 }
 
 
@@ -349,8 +369,10 @@ def excludes_subject(spec: WorkflowSpec, role_name: str | None,
 
 
 def emails(role: RoleSpec, facts: Facts) -> list[str]:
-    """The emails of the active people playing ``role``."""
-    return [p.email for p in resolve(role, facts).people]
+    """The emails of the active people playing ``role`` (and of the raters outside the
+    directory an ``external:`` role names)."""
+    found = resolve(role, facts)
+    return [p.email for p in found.people] + found.outside
 
 
 def plays(person: Person | None, name: str, spec: WorkflowSpec, facts: Facts) -> bool:

@@ -159,6 +159,16 @@ def add_index(model: type[pw.Model], columns: tuple[str, ...], unique: bool = Fa
     return run
 
 
+def all_of(*actions: Action) -> Action:
+    """A step action doing several actions in order (one step, one transaction)."""
+
+    def run(migrator: SchemaMigrator) -> None:
+        for action in actions:
+            action(migrator)
+
+    return run
+
+
 def catch_up(models: Sequence[type[pw.Model]]) -> Action:
     """Step 1 of a part: what reviewflow did on every start before schema versions (create
     missing tables, add the columns a model gained), so any older database reaches one

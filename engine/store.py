@@ -114,6 +114,9 @@ class Person(BaseModel):
     language = pw.CharField(max_length=35, default="", constraints=[pw.SQL("DEFAULT ''")])
     active = pw.BooleanField(default=True)
     updated_at = pw.DateTimeField(null=True)
+    # A rater outside the directory (a client named in an external: field), kept so their
+    # task and answers have an author; never active, never listed with the directory.
+    external = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
 
 
 class PersonGroup(BaseModel):
@@ -199,6 +202,10 @@ class Task(BaseModel):
     submitted_at = pw.DateTimeField(null=True)
     submitted_by = pw.CharField(max_length=320, null=True)
     cancelled_at = pw.DateTimeField(null=True)
+    # An external rater's link (engine.links): the nonce it is signed with (a new one
+    # withdraws the old link) and when it stops working.
+    link_nonce = pw.CharField(max_length=40, null=True)
+    link_expires_at = pw.DateTimeField(null=True)
 
     class Meta:
         indexes = (
@@ -423,6 +430,10 @@ ENGINE = schema.Part("engine", MODELS, (
     schema.Step(1, "catch up with the tables of releases before schema versions",
                 schema.catch_up(MODELS)),
     schema.Step(2, "calibration sessions, and submission.revision_of", _calibration),
+    schema.Step(3, "external raters: person.external, task.link_nonce, task.link_expires_at",
+                schema.all_of(schema.add_column(Person, "external"),
+                              schema.add_column(Task, "link_nonce"),
+                              schema.add_column(Task, "link_expires_at"))),
 ))
 
 

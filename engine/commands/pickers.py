@@ -2,7 +2,8 @@
 feedback requests). A submission naming someone who cannot hold the role's tasks is
 refused at that field, so nobody named is dropped later without a word: an email not in
 the directory, a person who left, the subject of the instance (unless every task line of
-the role has ``allow_subject``), the same person twice.
+the role has ``allow_subject``), the same person twice. A field an ``external:`` role reads
+may also name people outside the directory (a client, a partner): any well-formed email.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.definitions.specs import WorkflowSpec
-from engine.directory import People, normalize_email
+from engine.directory import EMAIL, People, normalize_email
 from engine.errors import SubmissionInvalid
 from engine.form_schema import field_path
 from engine.messages import N_
 
 
 def people_fields(spec: WorkflowSpec, form_id: str) -> list[tuple[str, bool]]:
-    """``(dotted field path, subject allowed)`` of each ``field:`` role reading ``form_id``."""
+    """``(dotted field path, subject allowed)`` of each ``field:``/``external:`` role
+    reading ``form_id``."""
     out = []
     for role in spec.roles.values():
-        if role.kind != "field" or role.form != form_id or not role.field:
+        if not role.named or role.form != form_id or not role.field:
             continue
         lines = [line for state in spec.states.values() for line in state.tasks
                  if line.role == role.name]
@@ -40,11 +42,18 @@ def _named(value, path: tuple) -> Iterator[tuple[tuple, str]]:
             yield from _named(item, (*path, i))
 
 
+def outside_allowed(spec: WorkflowSpec, form_id: str) -> set[str]:
+    """Dotted paths of ``form_id``'s fields that ``external:`` roles read."""
+    return {r.field for r in spec.roles.values()
+            if r.kind == "external" and r.form == form_id and r.field}
+
+
 def check_named_people(spec: WorkflowSpec, form_id: str, data: dict, people: People,
                        subject_id: int | None) -> None:
     """Raise :class:`SubmissionInvalid` (field -> message) for each person ``data`` names
     in a ``field:`` role's field who could not be given the role's tasks."""
     errors: dict[str, list[str]] = {}
+    outside = outside_allowed(spec, form_id)
     for dotted, subject_allowed in people_fields(spec, form_id):
         value, base = data, ()
         for part in dotted.split("."):
@@ -56,7 +65,15 @@ def check_named_people(spec: WorkflowSpec, form_id: str, data: dict, people: Peo
         for path, email in found:
             key = normalize_email(email)
             person = people.find(key)
-            if person is None:
+            if dotted in outside and (person is None or person.external):
+                if not EMAIL.match(key):
+                    message = N_("%(email)s is not an email address.", email=email.strip())
+                elif key in seen:
+                    message = N_("%(name)s is named twice.", name=key)
+                else:
+                    seen.add(key)
+                    continue
+            elif person is None:
                 message = N_("%(email)s is not in the directory.", email=email.strip())
             elif not person.active:
                 message = N_("%(name)s has left and cannot be named.", name=person.name)

@@ -88,7 +88,7 @@ def check_assignee(ctx: Context, value, owner) -> Iterator[Issue]:
 def _field_role_filled_before(ctx: Context, role_name, task) -> Iterator[Issue]:
     """A ``field:`` role is known once its form is submitted: before the task is created."""
     role = ctx.role_specs.get(role_name) if isinstance(role_name, str) else None
-    if role is None or role.kind != "field":
+    if role is None or not role.named:
         return
     form = role.form
     state = task.get("\0state")

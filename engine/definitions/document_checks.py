@@ -45,7 +45,7 @@ def check_roles(ctx: Context) -> Iterator[Issue]:
         except RoleSyntaxError as exc:
             yield Issue(("roles", name), exc.message, exc.hint)
             continue
-        if role.kind == "field":
+        if role.named:
             yield from _check_field_role(ctx, role)
 
 
@@ -170,8 +170,9 @@ def check_started_by(ctx: Context) -> Iterator[Issue]:
         if name not in ctx.roles:
             yield Issue(path, f"unknown role '{name}'", did_you_mean(name, ctx.roles)
                         or listing("declared roles", list(ctx.roles)))
-        elif name in ctx.role_specs and ctx.role_specs[name].kind == "field":
-            yield Issue(path, f"role '{name}' is a field: role, which names nobody "
+        elif name in ctx.role_specs and ctx.role_specs[name].named:
+            yield Issue(path, f"role '{name}' is a {ctx.role_specs[name].kind}: role, which "
+                        "names nobody "
                         "before the instance exists",
                         "name a subject, manager, group: or person: role")
 

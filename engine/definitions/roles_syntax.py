@@ -10,6 +10,8 @@
   steps, the manager's).
 - ``group:hr``: every member of the directory group ``hr``.
 - ``field:peer-nomination.peers``: the people named (by email) in a field of a form.
+- ``external:client-nomination.clients``: as ``field:``, and emails outside the
+  directory (clients, partners) are raters too, answering through a signed link.
 - ``person:ceo@example.com``: one fixed person of the directory.
 
 Whether ``field:`` names an existing form and field is checked by the workflow checker,
@@ -32,7 +34,7 @@ _FORM_FIELD = re.compile(r"^([a-z0-9][a-z0-9_\-]*)\.([A-Za-z_][A-Za-z0-9_\-]*)$"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SYNTAX = ("subject, subject.manager[.manager...], subject.reports, subject.all_reports, "
           "subject.manager.reports, subject.COLUMN (the directory column COLUMN_email), "
-          "group:NAME, field:FORM.FIELD, person:EMAIL")
+          "group:NAME, field:FORM.FIELD, external:FORM.FIELD, person:EMAIL")
 
 
 class RoleSyntaxError(ValueError):
@@ -97,17 +99,18 @@ def _prefixed(name: str, kind: str, rest: str, text: str) -> RoleSpec:
         if not _NAME.match(rest):
             raise RoleSyntaxError(f"bad group name in '{text}'", "write group:NAME, e.g. group:hr")
         return RoleSpec(name=name, kind="group", group=rest, source=text)
-    if kind == "field":
+    if kind in ("field", "external"):
         match = _FORM_FIELD.match(rest)
         if not match:
+            example = "peer-nomination.peers" if kind == "field" else "nomination.clients"
             raise RoleSyntaxError(f"bad field reference in '{text}'",
-                                  "write field:FORM.FIELD, e.g. field:peer-nomination.peers")
-        return RoleSpec(name=name, kind="field", form=match.group(1), field=match.group(2),
+                                  f"write {kind}:FORM.FIELD, e.g. {kind}:{example}")
+        return RoleSpec(name=name, kind=kind, form=match.group(1), field=match.group(2),
                         source=text)
     if kind == "person":
         if not _EMAIL.match(rest):
             raise RoleSyntaxError(f"bad email in '{text}'",
                                   "write person:EMAIL, e.g. person:ceo@example.com")
         return RoleSpec(name=name, kind="person", email=rest.lower(), source=text)
-    hint = did_you_mean(kind, ("group", "field", "person"))
+    hint = did_you_mean(kind, ("group", "field", "external", "person"))
     raise RoleSyntaxError(f"unknown role kind '{kind}:' in '{text}'", hint or "write " + SYNTAX)

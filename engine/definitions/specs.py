@@ -11,11 +11,14 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
-RoleKind = Literal["subject", "chain", "reports", "column", "group", "field", "person"]
+RoleKind = Literal["subject", "chain", "reports", "column", "group", "field", "external",
+                   "person"]
 #: The directory group that is HR (who decides when a transition names no ``allowed``).
 HR_GROUP = "hr"
 #: Kinds that may stand for several people (one task each; ``quorum`` counts them).
-MULTI_KINDS = ("group", "field", "reports")
+MULTI_KINDS = ("group", "field", "external", "reports")
+#: Kinds that read the people named in a form's field.
+NAMED_KINDS = ("field", "external")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class RoleSpec:
       ``hrbp_email`` of the subject (``steps`` up first: ``subject.manager.hrbp``).
     - ``group``: ``group:hr`` -> every directory member of group ``hr``.
     - ``field``: ``field:peer-nomination.peers`` -> emails submitted in that form field.
+    - ``external``: ``external:client-nomination.clients`` -> like ``field``, and the
+      emails outside the directory are raters too (a client, a partner): each gets the
+      task through a signed link (:mod:`engine.links`).
     - ``person``: ``person:ceo@example.com`` -> one fixed person of the directory.
     """
 
@@ -49,6 +55,12 @@ class RoleSpec:
     def multi(self) -> bool:
         """Can this role stand for several people (one task each)?"""
         return self.kind in MULTI_KINDS
+
+    @property
+    def named(self) -> bool:
+        """Does this role read the people named in a form's field (``field:``,
+        ``external:``)?"""
+        return self.kind in NAMED_KINDS
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr
 from zoneinfo import ZoneInfo
 
-from engine import versions
+from engine import links, versions
 from engine.messages import N_, Nn_
 from engine.store import Instance, Person, Task
 
@@ -156,7 +156,7 @@ class Context:
         self.tasks = {t.id: t for t in _chunks(Task, task_ids, (
             Task.id, Task.instance.alias("instance_id"), Task.state, Task.task_key,
             Task.form_id, Task.due_at, Task.assignee.alias("assignee_id"), Task.entry,
-            Task.status))}
+            Task.status, Task.link_nonce))}
         instance_ids = {r.instance_id for r in rows if r.instance_id}
         instance_ids |= {t.instance_id for t in self.tasks.values()}
         self.instances = {i.id: i for i in _chunks(Instance, instance_ids, (
@@ -165,16 +165,25 @@ class Context:
         person_ids = {i.subject_id for i in self.instances.values()}
         person_ids |= {t.assignee_id for t in self.tasks.values() if t.assignee_id}
         self.people = {p.id: p for p in _chunks(Person, person_ids, (
-            Person.id, Person.email, Person.name, Person.language))}
+            Person.id, Person.email, Person.name, Person.language, Person.external))}
         emails = sorted({r.recipient for r in rows})
         self.recipients = {}
         for start in range(0, len(emails), 500):
-            for p in Person.select(Person.id, Person.email, Person.name, Person.language) \
+            for p in Person.select(Person.id, Person.email, Person.name, Person.language,
+                                   Person.external) \
                     .where(Person.email.in_(emails[start:start + 500])).namedtuples():
                 self.recipients[p.email] = p
 
     def link(self, path: str) -> str:
         return f"{self.base_url}{path}"
+
+    def task_link(self, task) -> str:
+        """Where the task's holder opens it: the task page, or for a rater outside the
+        directory their signed link (they have no account)."""
+        holder = self.people.get(task.assignee_id) if task.assignee_id else None
+        if holder is not None and holder.external and task.link_nonce:
+            return self.link(links.path_for(task.id, task.link_nonce))
+        return self.link(f"/tasks/{task.id}")
 
     def when(self, moment: datetime | None) -> str:
         """A stored (naive UTC) time in the organisation's zone, language-neutral."""
@@ -236,8 +245,10 @@ class Composer:
         if len(items) > 1:
             subject = say(Nn_("%(first)s (and %(num)d more)", "%(first)s (and %(num)d more)",
                               len(items) - 1, first=subject))
-        name = person.name if person else ""
-        return Letter(recipient, name, subject[:300], *self._bodies(name, items, voice),
+        external = person is not None and person.external
+        name = person.name if person and not external else ""
+        return Letter(recipient, name, subject[:300],
+                      *self._bodies(name, items, voice, external),
                       row_ids=[r.id for r in rows if r.id not in skipped], skipped=skipped)
 
     def _stale(self, row, person) -> str | None:
@@ -253,7 +264,8 @@ class Composer:
             return "the task was given to someone else before the mail went"
         return None
 
-    def _bodies(self, name: str, items: list[_Item], voice: Voice) -> tuple[str, str]:
+    def _bodies(self, name: str, items: list[_Item], voice: Voice,
+                external: bool = False) -> tuple[str, str]:
         say = voice.say
         greeting = say(N_("Hello %(name)s,", name=name)) if name else say(N_("Hello,"))
         intro = say(N_("Here is what is new for you in reviewflow."))
@@ -261,6 +273,11 @@ class Composer:
         footer = say(N_("You get this mail because reviewflow has something for you to do "
                         "or to know. You can choose a daily summary instead on your "
                         "settings page: %(link)s", link=self.ctx.link("/settings")))
+        if external:  # a client or partner: no account, no settings page, one link each
+            intro = say(N_("You were asked for your feedback. The link below is yours "
+                           "alone: it needs no account, and you can answer once."))
+            footer = say(N_("You get this mail because someone named you as a reviewer "
+                            "in reviewflow. Please do not forward it."))
         text = [greeting, "", intro, ""]
         parts = []
         for item in items:
@@ -332,7 +349,9 @@ class Composer:
             return self._instance_item(row, names, params, spec, instance)
         names["task"] = _task_title(spec, version, task, voice)
         due = self.ctx.when(task.due_at)
-        link = self.ctx.link(f"/tasks/{task.id}")
+        # the escalation goes to someone else than the holder: the task page, not the link
+        link = (self.ctx.link(f"/tasks/{task.id}") if row.kind == "escalation"
+                else self.ctx.task_link(task))
         subject_line = N_(_SUBJECTS[row.kind].msgid, **names)
         kind = row.kind
         if kind == "assigned":

@@ -126,7 +126,7 @@ def _field_forms(rows) -> dict[int, dict]:
         for t in spec.transitions_from(state):
             for name in (t.allowed if t.manual else ()):
                 role = spec.roles.get(name)
-                if role is not None and role.kind == "field":
+                if role is not None and role.named:
                     wanted[iid] = spec
                     form_ids.add(role.form)
     if not wanted:

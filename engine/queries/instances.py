@@ -141,7 +141,7 @@ def _instance_roles(spec: WorkflowSpec, inst: Instance, people: People,
     from engine.lifecycle import forms_from_rows
 
     forms = forms_from_rows(spec, [(s.form_id, s.data, s.entry) for s in submissions])
-    named = [e for r in spec.roles.values() if r.kind == "field"
+    named = [e for r in spec.roles.values() if r.named
              for e in roles.field_emails(forms, r.form, r.field)]
     people.load_emails(named + [r.email for r in spec.roles.values() if r.kind == "person"])
     facts = roles.Facts(inst.subject_id, people, forms)

@@ -166,11 +166,12 @@ def _entries(rows: list[Person]) -> list[DirectoryEntry]:
 def people_page(search: str = "", page: int = 1, per_page: int = PAGE_SIZE) -> PeoplePage:
     """People matching ``search`` (name, email, department, title), active first, by
     department and name; page ``page`` of ``per_page``. Four queries."""
-    total = Person.select().count()
-    matching = _search(Person.select(), search).count() if search else total
+    directory = Person.select().where(Person.external == False)  # noqa: E712 (raters outside)
+    total = directory.count()
+    matching = _search(directory, search).count() if search else total
     pages = max(1, -(-matching // per_page))
     page = min(max(1, page), pages)
-    query = (_search(Person.select(), search)
+    query = (_search(directory, search)
              .order_by(Person.active.desc(), Person.department, Person.name, Person.id)
              .limit(per_page).offset((page - 1) * per_page))
     return PeoplePage(_entries(list(query)), page, pages, matching, total, per_page)

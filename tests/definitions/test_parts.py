@@ -200,7 +200,8 @@ def test_role_syntax(text, fields):
 @pytest.mark.parametrize("text, message, hint", [
     ("manager", "unknown role syntax 'manager'", "write subject, subject.manager[.manager...], "
      "subject.reports, subject.all_reports, subject.manager.reports, subject.COLUMN (the "
-     "directory column COLUMN_email), group:NAME, field:FORM.FIELD, person:EMAIL"),
+     "directory column COLUMN_email), group:NAME, field:FORM.FIELD, external:FORM.FIELD, "
+     "person:EMAIL"),
     ("subject.manger", "unknown step 'manger' in 'subject.manger'",
      "did you mean 'manager'?"),
     ("gruop:hr", "unknown role kind 'gruop:' in 'gruop:hr'", "did you mean 'group'?"),

@@ -191,10 +191,31 @@ def test_a_database_of_version_1_gets_the_calibration_tables_and_revisions(empty
     schema.SchemaVersion.create(part="engine", version=1, name="catch up", applied_at=T0)
     assert "revision_of_id" not in columns("submission")
     done = schema.upgrade(store.ENGINE, now=T0)
-    assert done.applied == ["2: calibration sessions, and submission.revision_of"]
+    assert done.applied[0] == "2: calibration sessions, and submission.revision_of"
     assert "revision_of_id" in columns("submission")
     assert ["revision_of_id"] in [i.columns for i in db.get_indexes("submission")]
     for model in calibration:
         assert columns(model._meta.table_name) == {f.column_name for f in
                                                     model._meta.sorted_fields}
     assert schema.upgrade(store.ENGINE).applied == []
+
+
+def test_a_version_2_database_gains_the_external_raters_columns_with_its_rows(empty_db):
+    """Step 3 on a database of the release before it (version 2, its rows kept)."""
+    schema.upgrade(store.ENGINE, now=T0)
+    for table, column in [("person", "external"), ("task", "link_nonce"),
+                          ("task", "link_expires_at")]:
+        db.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    schema.SchemaVersion.delete().where((schema.SchemaVersion.part == "engine")
+                                        & (schema.SchemaVersion.version >= 3)).execute()
+    truth = "TRUE" if store.is_postgres() else "1"
+    db.execute_sql("INSERT INTO person (email, name, department, title, attributes, active, "
+                   f"language) VALUES ('ann@x.com', 'Ann', 'Sales', 'Rep', '{{}}', {truth}, '')")
+    assert schema.current_version(store.ENGINE) == 2
+    done = schema.upgrade(store.ENGINE, now=T0)
+    assert done.applied == ["3: external raters: person.external, task.link_nonce, "
+                            "task.link_expires_at"]
+    assert "external" in columns("person") and {"link_nonce", "link_expires_at"} <= \
+        columns("task")
+    ann = store.Person.get(store.Person.email == "ann@x.com")
+    assert (ann.name, ann.active, ann.external) == ("Ann", True, False)
