@@ -58,6 +58,8 @@ class Aggregate:
     count: int
     fields: list[QuestionSummary] = field(default_factory=list)
     threshold: int = MIN_ANONYMITY
+    group: str | None = None  # the relationship summarised (None: the form's one summary)
+    merged: list[str] = field(default_factory=list)  # groups gathered into OTHERS
 
     def field(self, path: str) -> QuestionSummary:
         """The summary of the question at ``path`` (``goals[].goal`` inside rows)."""
@@ -100,6 +102,62 @@ def aggregate(form_id: str, datas: list[dict], threshold: int = MIN_ANONYMITY) -
             summary = QuestionSummary(key, key, "text", len(values),
                                       texts=sorted(str(v) for v in values))
         out.fields.append(withhold_below(summary, threshold))
+    return out
+
+
+# ------------------------------------------------------------------ groups by relationship
+
+#: The label of the group that gathers the small groups of a form (the web words it).
+OTHERS = "others"
+
+
+@dataclass
+class AnswerGroup:
+    """Anonymous answers of one form summarised together: those of one relationship
+    (``label``, a line's ``anonymity_group``), of the lines without one (``label`` None),
+    or the small groups merged (``label`` :data:`OTHERS`, ``merged`` names them)."""
+
+    form_id: str
+    label: str | None
+    threshold: int
+    datas: list = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        """Enough answers to show their summary?"""
+        return len(self.datas) >= self.threshold
+
+
+def group_answers(form_id: str, items, default: int) -> list[AnswerGroup]:
+    """``items`` ``(task line, data)`` of one form's anonymous answers -> the groups to
+    summarise, in the order their lines come: one per ``anonymity_group`` that reached
+    its threshold, the lines without a group together (as ever), and the groups below
+    their threshold merged into :data:`OTHERS` unless their line says ``hide`` (their
+    answers then appear nowhere). The others are shown once they reach ``default`` and
+    the threshold of each group merged into them."""
+    default = max(default, MIN_ANONYMITY)
+    groups: dict[str | None, AnswerGroup] = {}
+    below: dict[str | None, str] = {}
+    for line, data in items:
+        label = line.anonymity_group if line is not None else None
+        if label not in groups:
+            own = line.anonymity_threshold if line is not None and label else None
+            groups[label] = AnswerGroup(form_id, label, max(own or default, MIN_ANONYMITY))
+            below[label] = line.below_threshold if line is not None else OTHERS
+        groups[label].datas.append(data)
+    out, others = [], AnswerGroup(form_id, OTHERS, default)
+    for label, group in groups.items():
+        if label is None or group.shown:
+            out.append(group)
+        elif below[label] == OTHERS:
+            others.datas.extend(group.datas)
+            others.merged.append(label)
+            # never below a merged group's own threshold: "others" made of one small
+            # group alone would show it with fewer answers than it asked for
+            others.threshold = max(others.threshold, group.threshold)
+    if others.datas:
+        out.append(others)
     return out
 
 

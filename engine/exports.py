@@ -198,8 +198,9 @@ def _aggregate_row(aggregate, base: dict, titles: dict, detail) -> dict:
     task = next((t for (state, _key), t in titles.items()
                  if any(line.form == aggregate.form_id and line.anonymous
                         for line in detail.spec.states[state].tasks)), "")
+    group = f", {aggregate.group}" if aggregate.group else ""  # peers, clients, others
     row = dict(base, form=aggregate.form_id, task=task, author_email="",
-               author_name=f"{ANONYMOUS_AUTHOR} ({aggregate.count} answers)",
+               author_name=f"{ANONYMOUS_AUTHOR} ({aggregate.count} answers{group})",
                submitted_at=None)
     for key, stats in aggregate.numbers.items():
         row[f"{aggregate.form_id}.{key}"] = round(stats["avg"], 2)

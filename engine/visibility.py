@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.anonymity import MIN_ANONYMITY, Aggregate, aggregate  # noqa: F401 (the one)
+from engine.anonymity import (  # noqa: F401 (the one)
+    MIN_ANONYMITY,
+    Aggregate,
+    aggregate,
+    group_answers,
+)
 from engine.definitions.specs import HR_GROUP, TaskSpec, WorkflowSpec
 
 
@@ -130,19 +135,25 @@ def threshold(spec: WorkflowSpec) -> int:
 def visible_submissions(viewer: str, detail) -> tuple[list[SubmissionView], list[Aggregate]]:
     """What ``viewer`` may see of the instance's submissions: individual views, and
     aggregates of anonymous forms that reached the threshold."""
-    views, anonymous = [], {}
+    views, anonymous = [], {}  # form id -> [(line, data)]
     for sub in detail.submissions:
         if not can_read_submission(viewer, sub, detail):
             continue
         line = line_for(detail.spec, sub.state, sub.task_key)
         own = viewer in _own(sub)
         if line is not None and line.anonymous and not own:
-            anonymous.setdefault(sub.form_id, []).append(_without_private(sub.data, line, False))
+            anonymous.setdefault(sub.form_id, []).append(
+                (line, _without_private(sub.data, line, False)))
             continue
         data = _without_private(sub.data, line, own or is_hr(viewer, detail))
         views.append(SubmissionView(sub.id, sub.form_id, sub.author_email, data,
                                     sub.submitted_at, sub.state))
     limit = threshold(detail.spec)
-    aggregates = [aggregate(form_id, datas, limit) for form_id, datas in sorted(anonymous.items())
-                  if len(datas) >= limit]
+    aggregates = []
+    for form_id, items in sorted(anonymous.items()):
+        for group in group_answers(form_id, items, limit):
+            if group.shown:
+                found = aggregate(form_id, group.datas, group.threshold)
+                found.group, found.merged = group.label, list(group.merged)
+                aggregates.append(found)
     return views, aggregates

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from flask import abort
 
 from engine import queries, roles, visibility
+from engine.anonymity import AnswerGroup, group_answers
 from engine.definitions.specs import TaskSpec
 from engine.errors import NotFound
 from engine.queries import TaskStatus
@@ -153,19 +154,22 @@ def sees_names(user, detail, task) -> bool:
             or user.email in (task.assignee_email, task.escalated_to))
 
 
-def anonymous_answers(user, detail) -> dict[str, list[dict]]:
-    """Form id -> answers of anonymous lines ``user`` may read only as an aggregate
-    (their own answer excluded; private fields removed)."""
-    out: dict[str, list[dict]] = {}
+def anonymous_answers(user, detail) -> dict[str, list[AnswerGroup]]:
+    """Form id -> the groups of answers of anonymous lines ``user`` may read only as an
+    aggregate (their own answer excluded; private fields removed), grouped by the lines'
+    ``anonymity_group`` (see :func:`engine.anonymity.group_answers`)."""
+    items: dict[str, list] = {}
+    spec = i18n.localized(detail.spec)  # the group names in the reader's language
     for sub in detail.submissions:
-        line = visibility.line_for(detail.spec, sub.state, sub.task_key)
+        line = visibility.line_for(spec, sub.state, sub.task_key)
         if line is None or not line.anonymous or sub.author_email == user.email:
             continue
         if not visibility.can_read_submission(user.email, sub, detail):
             continue
         data = {k: v for k, v in sub.data.items() if k not in line.private}
-        out.setdefault(sub.form_id, []).append(data)
-    return out
+        items.setdefault(sub.form_id, []).append((line, data))
+    limit = visibility.threshold(detail.spec)
+    return {form_id: group_answers(form_id, found, limit) for form_id, found in items.items()}
 
 
 def visible_views(user, detail) -> list:

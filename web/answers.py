@@ -9,9 +9,11 @@ submission, a send-back reason, a nested private field).
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from engine import queries, visibility
+from engine.anonymity import OTHERS
 from web import forms
 from web.forms.display import emails_in
 
@@ -45,3 +47,12 @@ def private_of_form(detail, form_id: str) -> tuple[str, ...]:
     """Private fields of every line that answered ``form_id`` (hidden from aggregates)."""
     return tuple(sorted({f for s in detail.submissions if s.form_id == form_id
                          for f in private_fields(detail, s)}))
+
+
+def group_title(form_title: str, group) -> str:
+    """The heading of one group of anonymous answers: the form's title, with the raters'
+    relationship when the definition groups them ("Feedback: Peers", "Feedback: Others")."""
+    if group.label is None:
+        return form_title
+    label = _("Others") if group.label == OTHERS else group.label
+    return _("%(form)s: %(group)s", form=form_title, group=label)

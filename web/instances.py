@@ -127,16 +127,17 @@ def _submissions(user, detail) -> list[dict]:
                         "author": names.get(old.author_email, old.author_email),
                         "at": old.submitted_at, "state_title": _state_title(detail, old.state),
                         "html": answers.show(user, detail, form, old), "original": True})
-    threshold = max(2, detail.spec.anonymity_threshold or 2)
-    for form_id, given in sorted(access.anonymous_answers(user, detail).items()):
+    for form_id, groups in sorted(access.anonymous_answers(user, detail).items()):
         form = form_of(detail, form_id)
-        out.append({"title": form.title or form.schema.get("title") or humanize(form.id),
-                    "author": None, "anonymous": True, "count": len(given),
-                    "threshold": threshold,
-                    "html": forms.render_aggregate(
-                        form, forms.aggregate_anonymous(
-                            form, given, threshold,
-                            hide_fields=answers.private_of_form(detail, form_id)))})
+        title = form.title or form.schema.get("title") or humanize(form.id)
+        for group in groups:
+            out.append({"title": answers.group_title(title, group), "author": None,
+                        "anonymous": True, "count": len(group.datas),
+                        "threshold": group.threshold,
+                        "html": forms.render_aggregate(
+                            form, forms.aggregate_anonymous(
+                                form, group.datas, group.threshold,
+                                hide_fields=answers.private_of_form(detail, form_id)))})
     return out
 
 

@@ -57,7 +57,6 @@ def shown_submissions(user, acc: access.TaskAccess) -> list[dict]:
     views = [v for v in access.visible_views(user, detail) if v.form_id in acc.line.show]
     views = _latest_per_form(views, lambda v: entries.get(v.id, 0))
     anonymous = access.anonymous_answers(user, detail)
-    threshold = max(2, detail.spec.anonymity_threshold or 2)
     out = []
     for form_id in acc.line.show:
         form = form_of(detail, form_id)
@@ -68,12 +67,13 @@ def shown_submissions(user, acc: access.TaskAccess) -> list[dict]:
                             user, detail, form, stored[view.id], view.data,
                             with_names=acc.can_act  # who decides on a nomination
                             and bool(pickers.people_fields(detail.spec, form_id)))})
-        if form_id in anonymous:
-            given = anonymous[form_id]
+        for group in anonymous.get(form_id, ()):
             aggregate = forms.aggregate_anonymous(
-                form, given, threshold, hide_fields=answers.private_of_form(detail, form_id))
-            out.append({"title": _title(form), "author": None, "at": None, "anonymous": True,
-                        "count": len(given), "threshold": threshold,
+                form, group.datas, group.threshold,
+                hide_fields=answers.private_of_form(detail, form_id))
+            out.append({"title": answers.group_title(_title(form), group), "author": None,
+                        "at": None, "anonymous": True, "count": len(group.datas),
+                        "threshold": group.threshold,
                         "html": forms.render_aggregate(form, aggregate)})
     return out
 

@@ -229,6 +229,21 @@ def check_prefill(ctx: Context, value, owner) -> Iterator[Issue]:
             yield Issue((field,), issue.message, issue.hint)
 
 
+def check_anonymity_key(ctx: Context, value, owner) -> Iterator[Issue]:
+    """``anonymity_group`` and its companions mean something on an anonymous line only."""
+    if owner.get("anonymous") is not True:
+        yield Issue((), "only an anonymous task line is summarised by group",
+                    "add 'anonymous: true', or remove this key")
+
+
+def check_anonymity_companion(ctx: Context, value, owner) -> Iterator[Issue]:
+    yield from check_anonymity_key(ctx, value, owner)
+    if owner.get("anonymous") is True and "anonymity_group" not in owner:
+        yield Issue((), "a threshold or below_threshold of its own needs an "
+                    "anonymity_group", "add 'anonymity_group: Peers' (the raters' "
+                    "relationship to the subject)")
+
+
 TASK_CHECKERS = {
     "prefill": check_prefill,
     "form": check_form_ref,
@@ -241,6 +256,9 @@ TASK_CHECKERS = {
     "show": check_show,
     "readers": check_readers,
     "private": check_private,
+    "anonymity_group": check_anonymity_key,
+    "anonymity_threshold": check_anonymity_companion,
+    "below_threshold": check_anonymity_companion,
 }
 
 

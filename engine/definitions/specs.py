@@ -89,6 +89,9 @@ class TaskSpec:
     escalate_may_answer: bool = False  # may the escalation target answer instead
     quorum: int | None = None
     anonymous: bool = False
+    anonymity_group: str | None = None  # the raters' relationship: summarised apart
+    anonymity_threshold: int | None = None  # that group's own threshold
+    below_threshold: str = "others"  # a group below it: merged into "others", or "hide"
     show: tuple[str, ...] = ()
     readers: tuple[ReaderRule, ...] = ()
     private: tuple[str, ...] = ()

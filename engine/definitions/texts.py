@@ -31,7 +31,7 @@ WARNING = "warning"
 
 _WORKFLOW_TEXTS = ("title", "description")
 _STATE_TEXTS = ("title", "description")
-_TASK_TEXTS = ("title",)
+_TASK_TEXTS = ("title", "anonymity_group")
 _TRANSITION_TEXTS = ("title",)
 _SCHEMA_TEXTS = ("title", "description")
 _UI_TEXTS = ("ui:title", "ui:description", "ui:help", "ui:placeholder")
