@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer
 
 from engine import statements
 from engine.clock import utc
@@ -48,23 +48,22 @@ def expiry(created: datetime, due: datetime | None) -> datetime:
     return due + AFTER_DUE if due is not None else created + WITHOUT_DUE
 
 
-def _key(now: datetime | None = None) -> str:
+def _key(create: bool = True) -> str | None:
+    """The installation's key (made at the first link; a check never makes one)."""
     row = Setting.get_or_none(Setting.key == KEY_SETTING)
     if row is not None:
         return row.value
+    if not create:
+        return None
     with db.atomic():
         Setting.insert(key=KEY_SETTING, value=secrets.token_urlsafe(32),
-                       updated_at=utc(now)).on_conflict_ignore().execute()
+                       updated_at=utc(None)).on_conflict_ignore().execute()
     return Setting.get(Setting.key == KEY_SETTING).value
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(_key(), salt=_SALT)
 
 
 def token_for(task_id: int, nonce: str) -> str:
     """The token of the link to task ``task_id`` (goes after ``/x/`` in the URL)."""
-    return _serializer().dumps([int(task_id), nonce])
+    return URLSafeSerializer(_key(), salt=_SALT).dumps([int(task_id), nonce])
 
 
 def path_for(task_id: int, nonce: str) -> str:
@@ -87,10 +86,11 @@ def open_link(token: str, now: datetime | None = None) -> Request:
     """The open task a link leads to, as a :class:`Request`; :class:`LinkRefused` with
     the reason otherwise."""
     now = utc(now)
+    key = _key(create=False)  # no key yet: no link was ever made, and a check writes nothing
     try:
-        task_id, nonce = _serializer().loads(token)
-        task = statements.get_row(Task, int(task_id))
-    except (BadSignature, TypeError, ValueError):
+        task_id, nonce = URLSafeSerializer(key or "", salt=_SALT).loads(token)
+        task = statements.get_row(Task, int(task_id)) if key else None
+    except (BadData, TypeError, ValueError):
         task = None
     if task is None or task.link_nonce is None:
         raise LinkRefused("invalid", "this link is not valid")
