@@ -84,6 +84,8 @@ class EventKind(StrEnum):
     MIGRATED = "migrated"  # HR moved the instance to another version of its definition
     CALIBRATED = "calibrated"  # a calibration session changed an answer (a new revision)
     REVISED = "revised"  # an approved change became a new revision of an answer (revise:)
+    DECLINED = "declined"  # a rater declined a request (the task is cancelled), with why
+    AMENDED = "amended"  # a decision changed who a nomination names (added, removed)
 
 
 class JSONField(pw.TextField):

@@ -172,6 +172,17 @@ def anonymous_answers(user, detail) -> dict[str, list[AnswerGroup]]:
     return {form_id: group_answers(form_id, found, limit) for form_id, found in items.items()}
 
 
+def amendable(user, detail, form_id: str) -> dict | None:
+    """The latest answers of ``form_id`` the viewer may read, when a decision's form is a
+    nomination (a form a ``field:``/``external:`` role reads) already answered here: the
+    decision starts from that list, so the manager adds or removes one person instead of
+    sending the whole list back."""
+    if not any(r.named and r.form == form_id for r in detail.spec.roles.values()):
+        return None
+    views = [v for v in visible_views(user, detail) if v.form_id == form_id]
+    return dict(views[-1].data) if views else None
+
+
 def visible_views(user, detail) -> list:
     """Submissions ``user`` may read individually (anonymous ones never included)."""
     views, _ = visibility.visible_submissions(user.email, detail)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict
 
 from engine import commands, links, versions
-from engine.errors import Conflict, NotAllowed, SubmissionInvalid
+from engine.errors import Conflict, NotAllowed, ReviewflowError, SubmissionInvalid
 from web import forms, i18n
 from web.forms.builder import root_node
 from web.forms.defaults import initial_data
@@ -50,6 +50,7 @@ def _page(token, request_, data=None, errors=None, status=200):
     title = (line.title if line and line.title else None) or form.title or \
         form.schema.get("title") or task.form_id
     return render_template("external/task.html", token=token, task=task,
+                           declinable=bool(line and line.declinable),
                            rater=request_.rater, subject_name=request_.subject_name,
                            process=spec.title, title=title,
                            fields=forms.render_form(form, data, errors), errors=errors,
@@ -89,3 +90,21 @@ def answer(token: str):
     return render_template("external/closed.html", title=_("Thank you: your answer is in"),
                            text=_("You can close this page. The link now only says that "
                                   "you answered.")), 200
+
+
+@bp.route("/<token>/decline", methods=["POST"])
+def decline(token: str):
+    """Decline the request, with a reason (where its line is declinable)."""
+    try:
+        found = links.open_link(token)
+    except links.LinkRefused as refusal:
+        return _refused(refusal)
+    try:
+        commands.decline(found.task.id, found.rater.email, request.form.get("reason", ""))
+    except (Conflict, NotAllowed):
+        return _refused(links.LinkRefused("withdrawn", "closed meanwhile"))
+    except ReviewflowError:  # no reason given, or too long: the form again, with a word
+        return _page(token, found, None, {"": [_("Say why you decline: the reason is "
+                                                  "needed (at most 2000 characters).")]}, 422)
+    return render_template("external/closed.html", title=_("You declined the request"),
+                           text=_("Thank you for saying why. Nothing more is needed.")), 200

@@ -147,9 +147,10 @@ def _trigger_panels(user, detail, data=None, errors=None) -> list[dict]:
         html = None
         if trig.form:
             tform = form_of(detail, trig.form)
-            html = forms.render_form(tform, (data or {}).get(trig.trigger),
-                                     (errors or {}).get(trig.trigger),
-                                     prefix=trigger_prefix(trig.trigger))
+            typed = (data or {}).get(trig.trigger)
+            html = forms.render_form(
+                tform, typed if typed is not None else access.amendable(user, detail, trig.form),
+                (errors or {}).get(trig.trigger), prefix=trigger_prefix(trig.trigger))
         panels.append({"trigger": trig, "form_html": html,
                        "dest_title": _state_title(detail, trig.dest)})
     return panels

@@ -128,9 +128,12 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
         if trig.form:
             tform = form_of(detail, trig.form)
             prefix = trigger_prefix(trig.trigger)
+            typed = (trigger_data or {}).get(trig.trigger)
+            if typed is None:  # a nomination the decision may amend starts from the list
+                typed = access.amendable(user, detail, trig.form)
             trigger_forms.append({
                 "trigger": trig, "title": _title(tform),
-                "html": forms.render_form(tform, (trigger_data or {}).get(trig.trigger),
+                "html": forms.render_form(tform, typed,
                                           (trigger_errors or {}).get(trig.trigger),
                                           prefix=prefix)})
     people_picker = None
@@ -225,6 +228,25 @@ def computed_values(task_id: int):
         abort(404)
     parsed = forms.parse_form(form, posted(), validate=False, previous=_previous(acc, form))
     return jsonify(computed.shown(form, parsed.data))
+
+
+@bp.route("/<int:task_id>/decline", methods=["POST"])
+@login_required
+def decline(task_id: int):
+    """The holder declines a declinable request, with a reason (the engine checks it all)."""
+    acc = access.load_task_for(current_user, task_id)
+    if not acc.assignee:
+        abort(403)
+    try:
+        commands.decline(task_id, current_user.email, request.form.get("reason", ""))
+    except (Conflict, NotAllowed):
+        raise
+    except ReviewflowError:  # no reason, or one too long
+        flash(_("Say why you decline: the reason is needed (at most 2000 characters)."),
+              "error")
+        return redirect(url_for("tasks.show", task_id=task_id), code=303)
+    flash(_("You declined the request. Thank you for saying why."), "success")
+    return redirect(url_for("inbox.index"), code=303)
 
 
 @bp.route("/<int:task_id>/nudge", methods=["POST"])

@@ -24,6 +24,7 @@ from engine.commands.base import (
     run_for,
     utc,
 )
+from engine.commands.decline import decline
 from engine.commands.launch import check_filters, launch, may_start, population, start
 from engine.commands.mail import (
     queue_account_mail,
@@ -46,7 +47,8 @@ from engine.commands.tasks import choose_manual, fire, may_fire, save_draft, sub
 __all__ = [
     "LAUNCH_BATCH", "STANDARD_FILTERS", "SYSTEM", "CommandResult", "InstancePlan", "LaunchResult",
     "MigrationReport", "NudgeResult", "calibration", "migrate", "parse_mapping", "running_versions",
-    "cancel", "check_filters", "choose_manual", "delegate", "fire", "launch", "locked_run",
+    "cancel", "check_filters", "choose_manual", "decline", "delegate", "fire", "launch",
+    "locked_run",
     "may_fire", "may_start", "nudge", "population", "put_setting", "queue_account_mail",
     "queue_mail", "reassign", "record_directory_event", "record_refusal", "reveal_anonymous",
     "run_for", "save_draft",

@@ -229,10 +229,31 @@ def fire(instance_id, trigger: str, actor: str, data: dict | None = None,
 
 
 
+def _record_amendment(run: Run, form_id: str, data: dict, actor: str, trigger: str) -> None:
+    """Who a decision's form added to or removed from the people a form names (the
+    ``field:``/``external:`` roles reading it), as an ``amended`` event."""
+    before_forms = run.forms()
+    if form_id not in before_forms:
+        return
+    for role in run.spec.roles.values():
+        if not role.named or role.form != form_id:
+            continue
+        before = {normalize_email(e) for e in roles.field_emails(before_forms, form_id,
+                                                                  role.field)}
+        after = {normalize_email(e) for e in roles.field_emails({form_id: data}, form_id,
+                                                                 role.field)}
+        if before != after:
+            run.event(EventKind.AMENDED, actor, trigger=trigger, form=form_id, role=role.name,
+                      added=sorted(after - before), removed=sorted(before - after))
+
+
 def _transition_form(run: Run, transition: TransitionSpec, actor: str, data) -> None:
     form = run.version.form(transition.form)
     data = computed.apply(form, strip_unknown(form, _payload(data if data is not None else {})))
     check_submission(form, data)
+    # a decision with the nomination form itself amends the list (add or remove someone)
+    check_named_people(run.spec, form.id, data, run.people, run.row.subject_id)
+    _record_amendment(run, form.id, data, actor, transition.trigger)
     author = run.people.find(actor)
     Submission.create(instance=run.row.id, task=None, form_id=form.id, author=author.id,
                       data=data, trigger=transition.trigger, entry=run.row.entry,

@@ -97,6 +97,7 @@ class TaskSpec:
     private: tuple[str, ...] = ()
     repeat: timedelta | None = None
     delegable: bool = False  # may the assignee hand the task to someone else
+    declinable: bool = False  # may the assignee decline it, with a reason
     allow_subject: bool = False  # may the subject hold it through a role other than subject
     prefill: tuple[tuple[str, str], ...] = ()  # (field, expression): where a new task starts
 

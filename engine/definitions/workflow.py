@@ -140,6 +140,7 @@ def build_task(index: int, task: dict) -> TaskSpec:
         private=tuple(as_list(task.get("private"))),
         repeat=_duration(task.get("repeat")),
         delegable=bool(task.get("delegable", False)),
+        declinable=bool(task.get("declinable", False)),
         allow_subject=bool(task.get("allow_subject", False)),
         prefill=tuple((task.get("prefill") or {}).items()),
     )

@@ -71,7 +71,8 @@ def test_a_360_reaches_reports_peers_the_hrbp_and_a_client_through_a_link(circle
                         input={"clients": ["not an email"]})
     assert refused["errors"] == {"clients[0]": ["not an email is not an email address."]}
     moved = cli.submit("dev1@acme.test", "client-nomination", iid, {"clients": [CLIENT]})
-    assert moved["state"] == "collect"
+    assert moved["state"] == "approve"
+    assert cli.json("fire", iid, "approve", "--as", "em@acme.test")["state"] == "collect"
 
     tasks = cli.json("tasks", "--open")
     holders = sorted((t["assignee_email"], t["form_id"]) for t in tasks)
@@ -132,6 +133,7 @@ def test_a_tampered_or_expired_link_opens_nothing(circle, db, tmp_path):
     iid = cli.json("start", "circle-360", "--subject", "dev1@acme.test",
                    "--as", "hr@acme.test")["instance_id"]
     cli.submit("dev1@acme.test", "client-nomination", iid, {"clients": [CLIENT]})
+    cli("fire", iid, "approve", "--as", "em@acme.test")
     cli("worker", "--once")
     path = re.search(r"http://reviewflow\.test(/x/[\w.\-]+)",
                      _mail_to(cli.smtp, CLIENT).text).group(1)
@@ -151,3 +153,66 @@ def test_a_tampered_or_expired_link_opens_nothing(circle, db, tmp_path):
     store.close()
     cli("fire", iid, "cancel", "--as", "hr@acme.test")
     assert browser.get(path).status_code == 410
+
+
+def test_the_manager_amends_the_list_when_approving_and_raters_decline_with_a_reason(
+        circle, db, tmp_path):
+    cli = circle
+    iid = cli.json("start", "circle-360", "--subject", "dev1@acme.test",
+                   "--as", "hr@acme.test")["instance_id"]
+    cli.submit("dev1@acme.test", "client-nomination", iid,
+               {"clients": [CLIENT, "gone@partner.example"]})
+    amended = tmp_path / "amended.json"
+    amended.write_text('{"clients": ["client@partner.example", "new@partner.example"]}')
+    # the manager removes one client and adds another: no send back, one decision
+    refused = cli.error("fire", iid, "approve_with_changes", "--as", "em@acme.test",
+                        "--data", "-", input={"clients": [CLIENT, CLIENT]})
+    assert refused["errors"] == {"clients[1]": ["client@partner.example is named twice."]}
+    assert cli.json("fire", iid, "approve_with_changes", "--as", "em@acme.test",
+                    "--data", amended)["state"] == "collect"
+    shown = cli.show(iid)
+    amendment = [e for e in shown["history"] if e["kind"] == "amended"]
+    assert [(e["actor"], e["detail"]["added"], e["detail"]["removed"]) for e in amendment] == [
+        ("em@acme.test", ["new@partner.example"], ["gone@partner.example"])]
+    clients = sorted(t["assignee_email"] for t in cli.json("tasks", "--open")
+                     if t["assignee_email"].endswith("@partner.example"))
+    assert clients == [CLIENT, "new@partner.example"]
+
+    # a peer declines in the CLI; a declinable line only, the holder only, with a reason
+    peer_task = cli.task("dev3@acme.test", "circle-feedback", iid)
+    assert cli.error("decline", peer_task, "--as", "dev3@acme.test", "--reason", " ")[
+        "message"] == "a reason is required to decline a request"
+    assert "not assigned to dev2@acme.test" in cli.error(
+        "decline", peer_task, "--as", "dev2@acme.test", "--reason", "busy")["message"]
+    hrbp_task = cli.task("hr@acme.test", "hrbp-note", iid)
+    assert "cannot be declined" in cli.error(
+        "decline", hrbp_task, "--as", "hr@acme.test", "--reason", "busy")["message"]
+    cli("decline", peer_task, "--as", "dev3@acme.test", "--reason", "I joined last week")
+    declined = [e for e in cli.show(iid)["history"] if e["kind"] == "declined"]
+    assert [(e["actor"], e["detail"]["reason"]) for e in declined] == [
+        ("dev3@acme.test", "I joined last week")]
+
+    # a client declines through their link; whoever named them last (the manager) is told
+    cli("worker", "--once")
+    path = re.search(r"http://reviewflow\.test(/x/[\w.\-]+)",
+                     _mail_to(cli.smtp, "new@partner.example").text).group(1)
+    browser = _web(db, tmp_path).test_client()
+    page = browser.get(path).get_data(as_text=True)
+    assert 'data-testid="external-decline"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    gone = browser.post(path + "/decline", data={"csrf_token": token,
+                                                 "reason": "We never worked with Dan"})
+    assert gone.status_code == 200 and "You declined the request" in gone.get_data(
+        as_text=True)
+    assert browser.get(path).status_code == 410  # the request is closed now
+    cli("worker", "--once")
+    told = [m for m in cli.smtp.received if "em@acme.test" in m.recipients
+            and "We never worked with Dan" in m.text]
+    assert len(told) == 1
+
+    # the declined tasks count no more: the others' answers finish the step
+    cli.submit("ian@acme.test", "circle-feedback", iid, {"rating": 4})
+    cli.submit("dev2@acme.test", "circle-feedback", iid, {"rating": 5})
+    cli.submit("hr@acme.test", "hrbp-note", iid, {"note": "ok"})
+    cli.submit(CLIENT, "circle-feedback", iid, {"rating": 3})
+    assert cli.show(iid)["status"] == "finished"

@@ -390,6 +390,18 @@ def cycles_cmd(obj, as_json: bool) -> None:
     emit(items, as_json, text)
 
 
+@click.command("decline")
+@click.argument("task", type=int)
+@click.option("--as", "actor", required=True, help="The task's holder.")
+@click.option("--reason", required=True, help="Why (told to whoever named you, else HR).")
+@json_option
+@runtime
+def decline_cmd(obj, task: int, actor: str, reason: str, as_json: bool) -> None:
+    """Decline a request (a task whose line is declinable), with a reason."""
+    result = commands.decline(task, actor, reason)
+    emit(result, as_json, f"task {task} declined; " + _result_text(result))
+
+
 @click.command("reassign")
 @click.argument("task", type=int)
 @click.option("--to", "to_email", help="New assignee (default: resolve the task's role again).")
@@ -437,5 +449,5 @@ def register(main: click.Group) -> None:
     """Add this module's commands to the ``reviewflow`` group."""
     for command in (db_group, people_group, launch_cmd, start_cmd, tasks_cmd, submit_cmd,
                     draft_cmd, fire_cmd, tick_cmd, show_cmd, cycles_cmd, reassign_cmd,
-                    cancel_cmd, nudge_cmd):
+                    decline_cmd, cancel_cmd, nudge_cmd):
         main.add_command(command)
