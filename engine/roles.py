@@ -118,6 +118,9 @@ class Resolved:
     problems: list[str] = field(default_factory=list)
     #: emails outside the directory an ``external:`` role names (each gets a link)
     outside: list[str] = field(default_factory=list)
+    #: nobody plays the role and that is no fault (a ``.reports`` role of someone nobody
+    #: reports to): the line gets no task instead of an unassigned one for HR
+    nobody_is_fine: bool = False
 
     def add(self, person: Person | None, what: str) -> None:
         """Keep ``person`` if active; otherwise say why nobody was kept."""
@@ -201,6 +204,7 @@ class Reports(Kind):
                 out.add(person, role.source)
         if not out.people:
             out.problems.append(f"{role.source}: nobody (no one reports to {head.email})")
+            out.nobody_is_fine = not any(p.id != facts.subject_id for p in people)
 
     def holds(self, role, person, facts):
         head_id = facts.subject_id if not role.steps else facts.manager_id(len(role.steps))

@@ -216,3 +216,21 @@ def test_the_manager_amends_the_list_when_approving_and_raters_decline_with_a_re
     cli.submit("hr@acme.test", "hrbp-note", iid, {"note": "ok"})
     cli.submit(CLIENT, "circle-feedback", iid, {"rating": 3})
     assert cli.show(iid)["status"] == "finished"
+
+
+def test_someone_nobody_reports_to_gets_no_upward_task_and_hr_is_not_bothered(circle):
+    cli = circle
+    iid = cli.json("start", "circle-360", "--subject", "dev2@acme.test",
+                   "--as", "hr@acme.test")["instance_id"]
+    cli.submit("dev2@acme.test", "client-nomination", iid, {"clients": [CLIENT]})
+    cli("fire", iid, "approve", "--as", "em@acme.test")
+    shown = cli.show(iid)
+    titles = sorted(t["form_id"] + ":" + (t["assignee_email"] or "-") for t in shown["tasks"]
+                    if t["status"] == "open")
+    assert titles == ["circle-feedback:" + CLIENT, "circle-feedback:dev1@acme.test",
+                      "circle-feedback:dev3@acme.test", "hrbp-note:hr@acme.test"]
+    notes = [e["detail"] for e in shown["history"] if e["kind"] == "role-problems"]
+    assert notes == [{"role": "upward", "tasks": 0,
+                      "problems": ["subject.reports: nobody (no one reports to "
+                                   "dev2@acme.test)"]}]
+    assert not [e for e in shown["history"] if e["kind"] == "unassigned"]
