@@ -5,13 +5,16 @@ client outside the directory who answers through the signed link their mail carr
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from engine import store
+from engine.config import shipped_library
 from tests.acceptance.conftest import HERE, Cli
 from tests.mail.smtpd import SmtpServer
+from web.cli import main
 
 CIRCLE = HERE / "circle"
 CLIENT = "client@partner.example"
@@ -234,3 +237,34 @@ def test_someone_nobody_reports_to_gets_no_upward_task_and_hr_is_not_bothered(ci
                       "problems": ["subject.reports: nobody (no one reports to "
                                    "dev2@acme.test)"]}]
     assert not [e for e in shown["history"] if e["kind"] == "unassigned"]
+
+
+def test_the_shipped_full_circle_360_asks_everyone_around_the_employee(circle, db, tmp_path):
+    base = [arg for path in shipped_library() for arg in ("--library", str(path))]
+
+    def run(*args, input=None):
+        result = circle.runner.invoke(main, ["--db", db, *base, *map(str, args), "--json"],
+                                      input=input)
+        assert result.exit_code == 0, (args, result.output, result.stderr)
+        return json.loads(result.stdout)
+
+    iid = run("start", "feedback-360-circle", "--subject", "dev1@acme.test",
+              "--as", "hr@acme.test")["instance_id"]
+    task = next(t["id"] for t in run("tasks", "--assignee", "dev1@acme.test", "--open"))
+    assert run("submit", task, "--as", "dev1@acme.test", "--data", "-",
+               input='{"clients": ["client@partner.example", "old@partner.example"]}'
+               )["state"] == "approve_clients"
+    assert run("fire", iid, "approve_with_changes", "--as", "em@acme.test", "--data", "-",
+               input='{"clients": ["client@partner.example"]}')["state"] == "collect"
+    # the CLI keeps the holders of anonymous tasks to itself: ask the database
+    store.connect(db)
+    try:
+        holders = sorted((t.assignee.email, t.form_id) for t in store.Task.select().where(
+            (store.Task.instance == iid) & (store.Task.status == "open")))
+    finally:
+        store.close()
+    assert holders == [(CLIENT, "peer-feedback"), ("dev1@acme.test", "self-assessment"),
+                       ("dev2@acme.test", "peer-feedback"), ("dev3@acme.test", "peer-feedback"),
+                       ("ian@acme.test", "peer-feedback")]
+    assert all(t["assignee_email"] is None for t in run("tasks", "--open")
+               if t["form_id"] == "peer-feedback")

@@ -15,8 +15,9 @@ from engine.definitions.library import check_library
 from engine.diagram import diagram_source
 
 FORMS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "forms").glob("*.json"))
-SHIPPED = {"annual-review", "feedback-360", "pip", "quarterly-goals", "objectives-review",
-           "probation-review", "continuous-feedback", "one-on-one", "balanced-scorecard"}
+SHIPPED = {"annual-review", "feedback-360", "feedback-360-circle", "pip", "quarterly-goals",
+           "objectives-review", "probation-review", "continuous-feedback", "one-on-one",
+           "balanced-scorecard"}
 
 
 def workflows(library):
