@@ -92,7 +92,7 @@ class Upgrade:
     part: str
     from_version: int | None  # None: the part had no tables (a fresh database)
     to_version: int
-    applied: list[str] = field(default_factory=list)  # "3: add task.declined_reason"
+    applied: list[str] = field(default_factory=list)  # "3: external raters: ..."
 
     @property
     def changed(self) -> bool:
