@@ -436,8 +436,8 @@ class Run:
             self.announce(self.new_task(line, person, external=True), person, line)
         if not found.people and not found.outside and found.nobody_is_fine:
             # nobody reports to an individual contributor: no upward task, nothing to fix
-            self.event(EventKind.ROLE_PROBLEMS, role=line.role, problems=found.problems,
-                       tasks=0)
+            self.event(EventKind.ROLE_PROBLEMS, role=line.role, form=line.form,
+                       problems=found.problems, tasks=0)
         elif not found.people and not found.outside:
             self.new_task(line, None)
             self.event(EventKind.UNASSIGNED, role=line.role, form=line.form,

@@ -142,6 +142,22 @@ class _Story:
                      after=_choice(prop, d.get("after"))), ""
         return _("The review was calibrated."), ""
 
+    def amended(self, event) -> tuple[str, str]:
+        """A decision changed a nomination: who was added and removed (named to HR and to
+        whoever changed it; others read how many)."""
+        d = event.detail
+        added, removed = list(d.get("added") or ()), list(d.get("removed") or ())
+        text = _("changed the list when deciding: %(added)d added, %(removed)d removed.",
+                 added=len(added), removed=len(removed))
+        if not (self.hr or event.actor == self.viewer):
+            return text, ""
+        parts = []
+        if added:
+            parts.append(_("added %(people)s", people=", ".join(added)))
+        if removed:
+            parts.append(_("removed %(people)s", people=", ".join(removed)))
+        return text, "; ".join(parts)
+
     def sees_calibration(self, event) -> bool:
         """HR and the calibrated answer's author read both values and the reason."""
         return self.hr or self.viewer == event.detail.get("author")
@@ -207,6 +223,10 @@ class _Story:
             return _("Nobody could be given “%(task)s” (role %(role)s): HR needs to give it "
                      "to someone.", task=self.task(event), role=d.get("role") or "?"), (
                 "; ".join(d.get("problems") or ()) if self.hr else "")
+        if kind == EventKind.ROLE_PROBLEMS and d.get("tasks") == 0:
+            return _("Nobody plays %(role)s here, so “%(task)s” was asked of nobody.",
+                     task=_line_title(detail, d.get("form"), d.get("role")) if d.get("form")
+                     else d.get("role") or "?", role=d.get("role") or "?"), ""
         if kind == EventKind.ROLE_PROBLEMS:
             return _("Some people could not be given “%(task)s” (role %(role)s); HR and "
                      "whoever named them were told.", task=self.task(event),
@@ -242,6 +262,15 @@ class _Story:
         if kind == EventKind.REVISED:  # revise: an approved change became the answer
             return _("approved the proposed change: “%(form)s” now has it.",
                      form=_form_title(self.detail, d.get("form"))), ", ".join(d.get("fields") or ())
+        if kind == EventKind.MIGRATED:
+            return _("moved the process from version %(old)s to version %(new)s.",
+                     old=d.get("from_version", "?"), new=d.get("to_version", "?")), ""
+        if kind == EventKind.DECLINED:
+            return _("declined “%(task)s”.", task=self.task(event)), (
+                str(d.get("reason") or "") if self.hr or event.actor == self.viewer
+                or event.task_id not in self.hidden else "")
+        if kind == EventKind.AMENDED:
+            return self.amended(event)
         if kind == EventKind.ANONYMITY_REVEALED:
             return _("looked at who wrote the anonymous answers."), str(d.get("reason") or "")
         return _("%(what)s.", what=humanize(kind)), ""

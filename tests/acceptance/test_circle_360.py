@@ -233,7 +233,7 @@ def test_someone_nobody_reports_to_gets_no_upward_task_and_hr_is_not_bothered(ci
     assert titles == ["circle-feedback:" + CLIENT, "circle-feedback:dev1@acme.test",
                       "circle-feedback:dev3@acme.test", "hrbp-note:hr@acme.test"]
     notes = [e["detail"] for e in shown["history"] if e["kind"] == "role-problems"]
-    assert notes == [{"role": "upward", "tasks": 0,
+    assert notes == [{"role": "upward", "form": "circle-feedback", "tasks": 0,
                       "problems": ["subject.reports: nobody (no one reports to "
                                    "dev2@acme.test)"]}]
     assert not [e for e in shown["history"] if e["kind"] == "unassigned"]

@@ -57,3 +57,20 @@ def test_a_peer_declines_on_the_task_page_with_a_reason(tmp_path):
         quinn_task = open_task(iid, "quinn@acme.test").id
     assert pat.post(f"/tasks/{quinn_task}/decline",
                     data={"reason": "x"}).status_code in (403, 404)
+
+
+def test_the_history_tells_the_amendment_and_the_decline_in_words(tmp_path):
+    app, iid = _app(tmp_path)
+    with app.app_context():
+        commands.fire(iid, "approve_with_changes", "bob@acme.test",
+                      data={"clients": ["c2@client.example"]})
+        task = open_task(iid, "pat@acme.test").id
+        commands.decline(task, "pat@acme.test", "Not enough contact")
+    bob = sign_in(app.test_client(), app, "bob@acme.test").get(
+        f"/instances/{iid}").get_data(as_text=True)
+    assert "changed the list when deciding: 1 added, 1 removed." in bob
+    assert "added c2@client.example; removed c1@client.example" in bob
+    assert "declined “Peer feedback”." in bob and "Not enough contact" in bob
+    sam = sign_in(app.test_client(), app, "sam@acme.test").get(
+        f"/instances/{iid}").get_data(as_text=True)
+    assert "1 added, 1 removed" in sam and "c2@client.example; removed" not in sam

@@ -92,6 +92,8 @@ def test_hr_sees_the_dry_run_then_moves_the_processes(tmp_path):
         rows = [Instance.get_by_id(i) for i in ids]
         assert {(r.definition.version, r.state) for r in rows} == {(2, "asking")}
         assert Event.select().where(Event.kind == EventKind.MIGRATED).count() == 2
+    shown = hana.get(f"/instances/{ids[0]}").get_data(as_text=True)
+    assert "moved the process from version 1 to version 2." in shown
 
 
 def test_only_hr_reaches_the_migrate_page_and_it_speaks_danish(tmp_path):
