@@ -18,6 +18,8 @@ Who sees what (the reading rules of :mod:`engine.visibility`, applied to counts)
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -282,8 +284,10 @@ def _holders(report: Report, spec, where: str, params: list, now: datetime) -> N
 
 def charted_questions(form) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(field, title, [(stored value, label)]) of a form's top-level questions that a
-    chart can show: choices, yes/no, and whole numbers on a short scale."""
+    chart can show: choices, yes/no, whole numbers on a short scale, and computed numbers
+    (a weighted score: :data:`BANDED`, charted in bands of the values given)."""
     out = []
+    computed_numbers = _computed_numbers(form)
     for name, prop in (form.schema.get("properties") or {}).items():
         if not isinstance(prop, dict):
             continue
@@ -291,7 +295,69 @@ def charted_questions(form) -> list[tuple[str, str, list[tuple[str, str]]]]:
         options = _options(prop)
         if options:
             out.append((name, title, options))
+        elif name in computed_numbers:
+            out.append((name, title, BANDED))
     return out
+
+
+#: The options of a computed number (a weighted score): charted in bands of its values.
+BANDED: list[tuple[str, str]] = []
+#: How many bands a computed number's chart has at most.
+BANDS = 6
+
+
+def _computed_numbers(form) -> set[str]:
+    """Top-level computed values of ``form`` that are numbers (``score``), but those a
+    rule pins (the weights in total, which a rule holds at 100: a chart of one bar)."""
+    props = form.schema.get("properties") or {}
+    pinned = {w for rule in getattr(form, "rules", ()) for w in re.findall(r"\w+", rule.check)}
+    return {path for path, _text in getattr(form, "computed", ())
+            if path in props and props[path].get("type") in ("number", "integer")
+            and path not in pinned}
+
+
+def banded(counts: list[tuple]) -> list[tuple[str, int]]:
+    """(label, count) of a computed number's answers in up to :data:`BANDS` equal bands
+    between the lowest and the highest value given ("80–90": at least 80, below 90; the
+    last band includes its top)."""
+    values = [(float(v), n) for v, n in counts
+              if isinstance(v, int | float | str) and _is_number(v)]
+    if not values:
+        return []
+    low, high = min(v for v, _ in values), max(v for v, _ in values)
+    if low == high:
+        return [(_plain(low), sum(n for _, n in values))]
+    step = _nice_step((high - low) / BANDS)
+    start = step * (low // step)
+    edges = []
+    while start <= high:
+        edges.append(start)
+        start += step
+    buckets = [0] * len(edges)
+    for v, n in values:
+        buckets[min(int((v - edges[0]) // step), len(edges) - 1)] += n
+    return [(f"{_plain(e)}–{_plain(e + step)}", n) for e, n in zip(edges, buckets, strict=True)]
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _nice_step(raw: float) -> float:
+    """1, 2, 2.5 or 5 times a power of ten, at least ``raw``."""
+    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= raw:
+            return factor * power
+    return 10 * power  # pragma: no cover
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _options(prop: dict) -> list[tuple[str, str]]:
@@ -373,7 +439,10 @@ def _distributions(report: Report, spec, where: str, params: list,
             for v, n in counts.get((form.id, name), ()):
                 if v is not None:
                     found[_key(v, boolean)] = found.get(_key(v, boolean), 0) + n
-            buckets = [(label, found.get(key, 0)) for key, label in options]
+            if options is BANDED:
+                buckets = banded(list(found.items()))
+            else:
+                buckets = [(label, found.get(key, 0)) for key, label in options]
             total = sum(n for _, n in buckets)
             if not total or (anonymous and total < limit):
                 continue

@@ -145,3 +145,20 @@ def test_formulas_are_checked_where_they_are_written(tmp_path):
         "69:15: rules[1].message: '{zero}' in the message names no field of the form or "
         "the row",
     ]
+
+
+def test_reports_chart_a_computed_score_in_bands_but_not_a_pinned_total(goals):
+    from engine import reports
+
+    commands.launch(goals, "goals", "2026", where=[("email", "bob@x.com")], now=T0)
+    commands.submit(task_of("ann@x.com", "goals").id, "ann@x.com",
+                    {"objectives": rows((60, 10, 9), (40, 4, 6))}, now=T0)  # 102
+    commands.submit(task_of("bob@x.com", "goals").id, "bob@x.com",
+                    {"objectives": rows((100, 10, 5))}, now=T0)  # 50
+    cycle = Instance.get().cycle_id
+    report = reports.cycle_report(cycle, "hal@x.com", now=T0)
+    charts = {d.field: d.buckets for d in report.distributions if d.form_id == "goals"}
+    assert "weight_total" not in charts  # a rule holds it at 100
+    assert charts["score"] == [("50–60", 1), ("60–70", 0), ("70–80", 0), ("80–90", 0),
+                               ("90–100", 0), ("100–110", 1)]
+    assert reports.banded([(0.5, 2), (0.5, 1)]) == [("0.5", 3)]
