@@ -77,4 +77,11 @@ def _tell(run: Run, task: Task, line, actor: str, reason: str) -> None:
                f"Declined: {line.title or line.form} about {run.subject.name}",
                f"{who} declined '{line.title or line.form}' about {run.subject.name}: "
                f"{reason if not line.anonymous else '(the reason is kept for HR)'}",
-               task_id=None)
+               task_id=None, form=task.form_id, state=task.state, key=task.task_key,
+               who=None if line.anonymous else _name(run, actor),
+               reason=None if line.anonymous else reason)
+
+
+def _name(run: Run, email: str) -> str:
+    person = run.people.find(email)
+    return person.name if person is not None else email

@@ -27,7 +27,7 @@ from engine.store import Instance, Person, Task
 #: Kinds the composer writes itself; any other row (an invite, "unassigned") is sent with
 #: the subject and body it was queued with.
 COMPOSED = ("assigned", "sent-back", "reminder", "escalation", "decision", "decision-reminder",
-            "readable", "nudge", "unassigned", "role-problems")
+            "readable", "nudge", "unassigned", "role-problems", "declined")
 #: Kinds that never wait for a daily summary.
 URGENT = ("reminder", "escalation", "decision-reminder")
 #: Sign-in mails: their link is made as the mail goes (see :class:`Composer`), so no row
@@ -43,6 +43,7 @@ _SUBJECTS = {
     "decision-reminder": N_("Reminder, your decision: %(task)s about %(name)s"),
     "unassigned": N_("Nobody holds: %(task)s about %(name)s"),
     "role-problems": N_("Not everyone could be asked: %(task)s about %(name)s"),
+    "declined": N_("Declined: %(task)s about %(name)s"),
     "readable": N_("Ready to read: %(task)s about %(name)s"),
     "nudge": N_("Reminder from HR: %(task)s about %(name)s"),
     "calibrator": N_("You calibrate: %(session)s"),
@@ -342,7 +343,7 @@ class Composer:
         params = row.params or {}
         if task is None:  # an instance-level fact: a decision, something to read
             names["task"] = spec.title
-            if row.kind in ("readable", "unassigned", "role-problems"):
+            if row.kind in ("readable", "unassigned", "role-problems", "declined"):
                 names["task"] = (_line_title(spec, params.get("state"), params.get("key"))
                                  or _form_title(spec, version, params.get("form"), voice)
                                  or spec.title)
@@ -384,6 +385,13 @@ class Composer:
         # HR's notices: who could not be given a task (the reasons as the directory says
         # them, below the sentence)
         problems = "\n".join(str(p) for p in params.get("problems") or ()) or None
+        if row.kind == "declined":  # an anonymous line's rater is never named
+            if params.get("who"):
+                return _Item(subject_line, N_("%(who)s declined %(task)s about %(name)s. "
+                                              "Their reason:", who=params["who"], **names),
+                             params.get("reason") or None, link)
+            return _Item(subject_line, N_("A reviewer declined %(task)s about %(name)s (the "
+                                          "reason is kept for HR).", **names), None, link)
         if row.kind == "unassigned":
             return _Item(subject_line, N_(
                 "Nobody could be given %(task)s about %(name)s, so it waits unassigned: "

@@ -212,6 +212,8 @@ def test_the_manager_amends_the_list_when_approving_and_raters_decline_with_a_re
     told = [m for m in cli.smtp.received if "em@acme.test" in m.recipients
             and "We never worked with Dan" in m.text]
     assert len(told) == 1
+    assert told[0].subject.startswith("Declined: ") and "Dan Dev" in told[0].subject
+    assert "new@partner.example declined " in told[0].text  # composed, in her language
 
     # the declined tasks count no more: the others' answers finish the step
     cli.submit("ian@acme.test", "circle-feedback", iid, {"rating": 4})
