@@ -452,20 +452,25 @@ class Run:
             self.event(EventKind.ROLE_PROBLEMS, role=line.role, problems=found.problems)
             self.tell_role_problems(line, found)
 
+    def nominator(self, role) -> Person | None:
+        """Who last named the people of a ``field:``-like role (the latest author of its
+        form in this instance), if they are still active."""
+        named_by = (Submission.select(Submission.author)
+                    .where((Submission.instance == self.row.id)
+                           & (Submission.form_id == role.form))
+                    .order_by(Submission.id.desc()).first())
+        author = self.people.get(named_by.author_id) if named_by else None
+        return author if author is not None and author.active else None
+
     def tell_role_problems(self, line: TaskSpec, found: roles.Resolved) -> None:
         """Some people of a role could not be given their task: HR and, for a ``field:``
         role, whoever named them are told, so nobody is dropped (nor a quorum shrunk)
         without a word."""
         role = self.spec.roles[line.role]
         told = list(self.hr())
-        if role.named:
-            named_by = (Submission.select(Submission.author)
-                        .where((Submission.instance == self.row.id)
-                               & (Submission.form_id == role.form))
-                        .order_by(Submission.id.desc()).first())
-            author = self.people.get(named_by.author_id) if named_by else None
-            if author is not None and author.active:
-                told.append(author.email)
+        author = self.nominator(role) if role.named else None
+        if author is not None:
+            told.append(author.email)
         count = len(found.people)
         quorum = f" (the quorum is {line.quorum})" if line.quorum else ""
         self.notify(told, "role-problems",

@@ -18,7 +18,7 @@ from engine.commands.tasks import instance_of_task, locked_task
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, ReviewflowError
 from engine.lifecycle import Run
-from engine.store import EventKind, Submission, Task, TaskStatus
+from engine.store import EventKind, Task, TaskStatus
 
 #: The longest reason kept (a sentence or two, as for a send back).
 MAX_REASON = 2000
@@ -65,12 +65,8 @@ def _tell(run: Run, task: Task, line, actor: str, reason: str) -> None:
     role = run.spec.roles.get(line.role)
     told = []
     if role is not None and role.named and not line.anonymous:
-        named_by = (Submission.select(Submission.author)
-                    .where((Submission.instance == run.row.id)
-                           & (Submission.form_id == role.form))
-                    .order_by(Submission.id.desc()).first())
-        author = run.people.get(named_by.author_id) if named_by else None
-        if author is not None and author.active:
+        author = run.nominator(role)
+        if author is not None:
             told = [author.email]
     who = "A reviewer" if line.anonymous else actor
     run.notify(told or run.hr(), "declined",

@@ -146,6 +146,15 @@ def _counts(preview: directory.ImportSummary) -> str:
             f"{preview.deactivated_hr}:{preview.open_tasks}")
 
 
+def _active_person(person_id: int):
+    """The active person ``person_id`` of the directory, or 404 (nobody signs in for
+    someone who left)."""
+    person = queries.people.person(person_id)
+    if person is None or not person.active:
+        abort(404)
+    return person
+
+
 def _mail_is_set_up() -> bool:
     try:
         return settings_from_env() is not None
@@ -159,9 +168,7 @@ def invite(person_id: int):
     """Invite someone without a password (a link valid 7 days). With mail set up it goes to
     them by mail, its link made as the mail goes (only a hash is ever kept, so HR never sees
     it); without mail, HR is shown the link to pass on, and it is recorded."""
-    person = queries.people.person(person_id)
-    if person is None or not person.active:
-        abort(404)
+    person = _active_person(person_id)
     if accounts.has_password(person.email):  # an invite must not take over an account
         abort(409, description=_("%(name)s already has a password. Send them a password "
                                  "reset instead: it goes to them by mail.", name=person.name))
@@ -186,9 +193,7 @@ def invite(person_id: int):
 def reset(person_id: int):
     """Send someone who has a password a reset link, to them only (by mail, recorded in
     the directory's history). Their password keeps working until they use it."""
-    person = queries.people.person(person_id)
-    if person is None or not person.active:
-        abort(404)
+    person = _active_person(person_id)
     commands.queue_account_mail(
         person.email, "password-reset", "Reset your reviewflow password",
         f"{current_user.name} (HR) sent a link to choose a new reviewflow password (made "
