@@ -18,7 +18,7 @@ import pytest
 from engine.directory import import_csv
 from tests.web import webscenario as scenario
 from tests.web.conftest import ORG, PASSWORD, ROOT, make_app
-from tests.web.weblive import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.web.weblive import CHROMIUM, LiveServer, chromium, signed_in
 from web import accounts
 
 pytestmark = [pytest.mark.browser,
@@ -29,14 +29,10 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {SHOTS}")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -56,15 +52,8 @@ class Person:
     """One person's browser tab."""
 
     def __init__(self, browser, url: str, email: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
+        self.context, self.page = signed_in(browser, url, email, PASSWORD)
         self.url = url
-        self.page.goto(f"{url}/login")
-        self.page.fill("#email", email)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("form.stack button[type=submit]")
-        self.page.wait_for_url(f"{url}/")
 
     def open_task(self, title: str):
         self.page.goto(f"{self.url}/")

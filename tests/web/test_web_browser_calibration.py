@@ -20,7 +20,7 @@ from tests.library import payloads as p
 from tests.web import webscenario as scenario
 from tests.web.conftest import ORG, PASSWORD, SHIPPED, make_app
 from tests.web.test_web_browser import Person as Tab
-from tests.web.weblive import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.web.weblive import CHROMIUM, LiveServer, chromium
 from web import accounts
 
 pytestmark = [pytest.mark.browser,
@@ -33,12 +33,8 @@ REASON = "Sam carried the billing migration alone for two months."
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from engine.directory import import_csv
 from engine.store import Submission
 from tests.web import webscenario as scenario
 from tests.web.conftest import ORG, PASSWORD, make_app
-from tests.web.weblive import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.web.weblive import CHROMIUM, LiveServer, chromium, signed_in
 from web import accounts
 
 pytestmark = [pytest.mark.browser,
@@ -21,12 +21,8 @@ pytestmark = [pytest.mark.browser,
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -42,15 +38,7 @@ def site(tmp_path):
 
 
 def _signed_in(browser, url: str, email: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(30_000)  # a loaded machine signs in slowly
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return context, page
+    return signed_in(browser, url, email, PASSWORD, height=800)
 
 
 def _peer_task_page(app, url, browser, email="pat@acme.test"):
@@ -132,7 +120,10 @@ def test_leaving_a_page_with_unsaved_typing_asks_first(browser, site):
         page.goto(f"{url}/tasks/{task}")
         page.fill('input[name="peers[0]"]', "pat@acme.test")
         page.click("a.brand", no_wait_after=True)
-        page.wait_for_timeout(500)
+        for _ in range(50):  # the question comes once the click is handled (slow when loaded)
+            if asked:
+                break
+            page.wait_for_timeout(100)
         assert asked == ["beforeunload"]
         assert page.url.endswith(f"/tasks/{task}")
         assert page.input_value('input[name="peers[0]"]') == "pat@acme.test"

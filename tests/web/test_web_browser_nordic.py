@@ -17,7 +17,7 @@ from engine import commands
 from engine.directory import import_csv
 from engine.store import Task
 from tests.web.conftest import PASSWORD, ROOT, SHIPPED, make_app
-from tests.web.weblive import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.web.weblive import CHROMIUM, LiveServer, chromium, signed_in
 from web import accounts
 
 pytestmark = [pytest.mark.browser,
@@ -67,12 +67,8 @@ def _left_in_english(page, language: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -89,16 +85,8 @@ def site(tmp_path):
 
 
 def _sign_in(browser, url: str, email: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  locale="en-GB")  # the directory's language must win
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return context, page
+    # an English browser: the directory's language must win
+    return signed_in(browser, url, email, PASSWORD, locale="en-GB")
 
 
 def test_a_danish_nomination_and_a_swedish_approval(browser, site):

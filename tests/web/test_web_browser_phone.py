@@ -14,7 +14,7 @@ from engine import commands
 from engine.directory import import_csv
 from tests.web import webscenario as scenario
 from tests.web.conftest import ORG, PASSWORD, ROOT, make_app
-from tests.web.weblive import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.web.weblive import CHROMIUM, LiveServer, chromium, signed_in
 from web import accounts
 
 pytestmark = [pytest.mark.browser,
@@ -45,25 +45,13 @@ def phone_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _phone(browser, url: str, email: str):
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return context, page
+    return signed_in(browser, url, email, PASSWORD, **PHONE)
 
 
 def _too_wide(page, paths, url, prefix) -> dict:

@@ -13,7 +13,7 @@ import pytest
 from engine.store import Submission, Task
 from tests.runtime.test_computed import GOALS
 from tests.web.conftest import PASSWORD, one_off_app, sign_in
-from tests.web.weblive import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.web.weblive import CHROMIUM, LiveServer, chromium, signed_in
 from web import accounts
 
 FLOW = """workflow: goals
@@ -95,7 +95,7 @@ def test_a_wrong_weight_sum_is_refused_at_its_field_and_a_forged_score_is_recomp
 @pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")
 def test_in_a_real_browser_the_score_follows_the_typing_with_csrf_on(tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     app, _iid, task = one_off_app(tmp_path, {"workflows/goals.yaml": FLOW,
                                              "forms/goals.json": json.dumps(GOALS)}, "goals")
@@ -104,15 +104,8 @@ def test_in_a_real_browser_the_score_follows_the_typing_with_csrf_on(tmp_path):
         accounts.set_password("bob@acme.test", PASSWORD)
     server = LiveServer(app).start()
     try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = chromium.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(f"{server.url}/login")
-            page.fill("#email", "bob@acme.test")
-            page.fill("#password", PASSWORD)
-            page.click("form.stack button[type=submit]")
-            page.wait_for_url(f"{server.url}/")
+        with chromium() as browser:
+            _context, page = signed_in(browser, server.url, "bob@acme.test", PASSWORD)
             page.goto(f"{server.url}/tasks/{task}")
             page.click('button[name="__add__:objectives"]')
             page.fill('input[name="objectives[0].goal"]', "Grow")
@@ -121,6 +114,5 @@ def test_in_a_real_browser_the_score_follows_the_typing_with_csrf_on(tmp_path):
             page.fill('input[name="objectives[0].actual"]', "6")
             expect(page.locator('input[name="score"]')).to_have_value("75")
             assert page.locator('input[name="objectives[0].achievement"]').input_value() == "75"
-            chromium.close()
     finally:
         server.stop()

@@ -16,7 +16,7 @@ from engine import commands
 from engine.directory import import_csv
 from tests.web import webscenario as scenario
 from tests.web.conftest import ORG, PASSWORD, make_app
-from tests.web.weblive import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.web.weblive import CHROMIUM, LiveServer, chromium
 from web import accounts
 
 # A second HR partner, so the PIP's "HR checks the plan" (assignee: hr, quorum: 1) goes to a
@@ -138,12 +138,8 @@ def _boxes(browser, site, viewport) -> tuple[dict, dict]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.mark.browser
