@@ -9,6 +9,8 @@ withdrawn) without telling anything about the process.
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict
@@ -57,23 +59,29 @@ def _page(token, request_, data=None, errors=None, status=200):
                            anonymous=bool(line and line.anonymous)), status
 
 
+def _opened(view):
+    """Run ``view(token, found)`` for a link that opens; its refusal page otherwise."""
+    @functools.wraps(view)
+    def wrapper(token: str):
+        try:
+            found = links.open_link(token)
+        except links.LinkRefused as refusal:
+            return _refused(refusal)
+        return view(token, found)
+    return wrapper
+
+
 @bp.route("/<token>", methods=["GET"])
-def show(token: str):
+@_opened
+def show(token: str, found):
     """The request: who it is about, and the form."""
-    try:
-        found = links.open_link(token)
-    except links.LinkRefused as refusal:
-        return _refused(refusal)
     return _page(token, found)
 
 
 @bp.route("/<token>", methods=["POST"])
-def answer(token: str):
+@_opened
+def answer(token: str, found):
     """Submit the answer (once: the link then says it was answered)."""
-    try:
-        found = links.open_link(token)
-    except links.LinkRefused as refusal:
-        return _refused(refusal)
     form = i18n.localized(versions.version_for(found.definition_id).form(found.task.form_id))
     parsed = forms.parse_form(form, CombinedMultiDict([request.form, request.files]),
                               previous=initial_data(root_node(form)))
@@ -93,12 +101,9 @@ def answer(token: str):
 
 
 @bp.route("/<token>/decline", methods=["POST"])
-def decline(token: str):
+@_opened
+def decline(token: str, found):
     """Decline the request, with a reason (where its line is declinable)."""
-    try:
-        found = links.open_link(token)
-    except links.LinkRefused as refusal:
-        return _refused(refusal)
     try:
         commands.decline(found.task.id, found.rater.email, request.form.get("reason", ""))
     except (Conflict, NotAllowed):
