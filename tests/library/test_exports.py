@@ -41,6 +41,15 @@ def _peer(score: int, ownership: int | None = None) -> dict:
 def finished_360(library, org):
     """Eve's 360 in a cycle: three anonymous peers (only Ray answers the optional
     'ownership'), her self assessment, Mia's debrief with a private note to HR."""
+    fb = _two_peers_answered(library)
+    submit(fb, "self-assessment", EVE, p.SELF_ASSESSMENT, T0 + days(4))
+    submit(fb, "peer-feedback", RAY, _peer(5, ownership=5), T0 + days(5))
+    submit(fb, "debrief-notes", MIA, p.DEBRIEF, T0 + days(6))
+    return fb
+
+
+def _two_peers_answered(library) -> int:
+    """Eve's 360 in a cycle, nominated, approved, and answered by Pat (4) and Quinn (2)."""
     result = commands.launch(library, "feedback-360", CYCLE, where=[("email", EVE)],
                              actor=HANA, now=T0)
     (fb,) = _instances(result.cycle_id)
@@ -48,9 +57,6 @@ def finished_360(library, org):
     submit(fb, "nomination-approval", MIA, {}, T0 + days(2), trigger="approve")
     submit(fb, "peer-feedback", PAT, _peer(4), T0 + days(3))
     submit(fb, "peer-feedback", QUINN, _peer(2), T0 + days(4))
-    submit(fb, "self-assessment", EVE, p.SELF_ASSESSMENT, T0 + days(4))
-    submit(fb, "peer-feedback", RAY, _peer(5, ownership=5), T0 + days(5))
-    submit(fb, "debrief-notes", MIA, p.DEBRIEF, T0 + days(6))
     return fb
 
 
@@ -81,13 +87,7 @@ def test_hr_gets_one_authorless_row_per_anonymous_answer_in_an_order_that_names_
 
 
 def test_below_the_threshold_an_anonymous_line_is_not_exported(library, org):
-    result = commands.launch(library, "feedback-360", CYCLE, where=[("email", EVE)],
-                             actor=HANA, now=T0)
-    (fb,) = _instances(result.cycle_id)
-    submit(fb, "peer-nomination", EVE, p.nomination([PAT, QUINN, RAY]), T0 + days(1))
-    submit(fb, "nomination-approval", MIA, {}, T0 + days(2), trigger="approve")
-    submit(fb, "peer-feedback", PAT, _peer(4), T0 + days(3))
-    submit(fb, "peer-feedback", QUINN, _peer(2), T0 + days(4))
+    _two_peers_answered(library)
     assert _rows(exports.cycle_export(CYCLE, HANA), "peer-feedback") == []
 
 
