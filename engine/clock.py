@@ -45,3 +45,16 @@ def end_of_day(day: date, zone: ZoneInfo | None = None) -> datetime:
     "due 2027-01-31" is on time all that day where the organisation is."""
     local = datetime.combine(day, time(23, 59), tzinfo=zone or organisation_zone())
     return utc(local)
+
+
+def local_text(moment: datetime, zone: ZoneInfo | None = None) -> str:
+    """A stored (naive UTC) time on the organisation's clock, language-neutral:
+    ``2027-01-31 23:59 CET``."""
+    local = moment.replace(tzinfo=UTC).astimezone(zone or organisation_zone())
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def local_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
+    """The organisation's calendar day of a stored (naive UTC) time: a task due at
+    23:59 in Copenhagen is due that day, though it is 22:59 UTC."""
+    return moment.replace(tzinfo=UTC).astimezone(zone or organisation_zone()).date()

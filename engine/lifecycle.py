@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 
 import peewee as pw
 
-from engine import carry, computed, links, roles, scores, statements
+from engine import carry, computed, dates, links, roles, scores, statements
+from engine.clock import end_of_day
 from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
 from engine.errors import Refusal
@@ -159,10 +160,11 @@ def forms_from_rows(spec: WorkflowSpec, rows: list[tuple[str, dict, int]]) -> di
 
 
 def next_reminder(due: datetime | None, offsets, now: datetime) -> datetime | None:
-    """The earliest reminder time (``due - offset``) still ahead of ``now``."""
+    """The earliest reminder time (``due - offset``, a month back on the organisation's
+    calendar) still ahead of ``now``."""
     if due is None:
         return None
-    times = sorted(due - o for o in offsets if due - o > now)
+    times = sorted(t for t in (o.subtract_from(due) for o in offsets) if t > now)
     return times[0] if times else None
 
 
@@ -170,7 +172,8 @@ class Run:
     """One instance during one command (rows read once, new rows collected in Pending)."""
 
     def __init__(self, row: Instance, version, people: People, now: datetime,
-                 pending: Pending, new: bool = False):
+                 pending: Pending, new: bool = False,
+                 cycle_dates: dates.CycleDates | None = None):
         self.row = row
         self.version = version
         self.spec: WorkflowSpec = version.spec
@@ -188,6 +191,8 @@ class Run:
         self.children: list[Run] = []
         self.sent_back: dict | None = None  # a manual transition with a reason, being taken
         self.due_at: datetime | None = None  # a launch's --due-date for the first tasks
+        # the cycle's dates: given by a launch (no query), none outside a cycle, else read
+        self._dates = cycle_dates or (None if row.cycle_id else dates.NONE)
 
     # ----------------------------------------------------------------- reading
 
@@ -424,7 +429,7 @@ class Run:
         it were handled by earlier rounds (one reminder per round, however many passed)."""
         entered = self.row.entered_at
         return [t for t in self.spec.transitions_from(self.row.state) if t.manual
-                and any(since <= entered + r <= now for r in t.remind)]
+                and any(since <= r.add_to(entered) <= now for r in t.remind)]
 
     def create_tasks(self, line: TaskSpec) -> None:
         """One task per person of the line's role; unassigned (and HR told) for nobody."""
@@ -486,7 +491,7 @@ class Run:
         """Add one task of ``line`` for ``person`` (None: unassigned); ``external``: the
         person is outside the directory and answers through a signed link."""
         created = created or self.now
-        due = self.due_at or (created + line.due if line.due else None)
+        due = self.due_for(line, created)
         task = Task(__no_default__=True)  # filled directly: launch makes thousands
         task.__data__ = {
             "instance": self.row.id, "entry": self.row.entry, "state": self.row.state,
@@ -495,7 +500,7 @@ class Run:
             "draft": self.starting_answers(line, person), "created_at": created, "due_at": due,
             "remind_at": next_reminder(due, line.remind, self.now),
             "escalate_at": due if (line.escalate and due) else None, "escalated_to": None,
-            "repeat_at": created + line.repeat if line.repeat else None,
+            "repeat_at": line.repeat.add_to(created) if line.repeat else None,
             "submitted_at": None, "submitted_by": None, "cancelled_at": None,
             "link_nonce": links.new_nonce() if external else None,
             "link_expires_at": links.expiry(created, due) if external else None,
@@ -503,6 +508,35 @@ class Run:
         self.tasks().append(task)
         self.pending.tasks.append(task)
         return task
+
+    def cycle_dates(self) -> dates.CycleDates:
+        """The dates the instance's cycle was launched with (read once per command)."""
+        if self._dates is None:
+            stored = Cycle.select(Cycle.dates).where(Cycle.id == self.row.cycle_id).tuples()
+            found = stored.first()
+            self._dates = dates.CycleDates.read(found[0] if found else None)
+        return self._dates
+
+    def due_for(self, line: TaskSpec, created: datetime) -> datetime | None:
+        """When a new task of ``line`` is due: the launch's ``--due-date`` (first step),
+        the cycle's date for this state, a date the line counts from, or its ``due`` after
+        ``created``."""
+        if self.due_at is not None:
+            return self.due_at
+        cycle_dates = self.cycle_dates()
+        day = cycle_dates.states.get(self.row.state)
+        if day is not None:
+            return end_of_day(day)
+        if line.due_from is None:
+            return line.due.add_to(created) if line.due else None
+        try:
+            day = dates.date_of(self.spec, line.due_from, cycle_dates, self.subject,
+                                self.people)
+        except ExpressionError as exc:  # no start date: no due date, and HR can see why
+            self.event(EventKind.EXPRESSION_ERROR, form=line.form, due_from=line.due_from,
+                       error=str(exc))
+            return None
+        return dates.counted_due(line, day)
 
     def starting_answers(self, line: TaskSpec, person: Person | None) -> dict | None:
         """Where a new task's form starts: the same person's answers when the step is
@@ -660,7 +694,7 @@ class Run:
                 done = self.is_done() if done is None else done
                 if not done:
                     continue
-            elif t.after is None or self.row.entered_at + t.after > self.now:
+            elif t.after is None or t.after.add_to(self.row.entered_at) > self.now:
                 continue
             if self.holds(t)[0]:
                 return t
@@ -738,8 +772,9 @@ def outbox_row(recipient: str, kind: str, subject: str, body: str, now: datetime
 def timer_times(spec: WorkflowSpec, state: str, entered: datetime) -> list[datetime]:
     """When ``state``, entered at ``entered``, has something to do by itself: its
     ``after:`` timers, and the ``remind:`` times of its manual transitions."""
-    times = [entered + t.after for t in spec.transitions_from(state) if t.after is not None]
-    times += [entered + r for t in spec.transitions_from(state) if t.manual for r in t.remind]
+    times = [t.after.add_to(entered) for t in spec.transitions_from(state) if t.after is not None]
+    times += [r.add_to(entered) for t in spec.transitions_from(state) if t.manual
+              for r in t.remind]
     return times
 
 

@@ -158,6 +158,9 @@ class Cycle(BaseModel):
     filters = JSONField(default=list)
     created_at = pw.DateTimeField()
     created_by = pw.CharField(max_length=320, default="system")
+    #: the dates it was launched with (engine.dates.CycleDates): a due day per state and
+    #: the workflow's named dates; None without
+    dates = JSONField(null=True)
 
 
 class Instance(BaseModel):
@@ -436,6 +439,7 @@ ENGINE = schema.Part("engine", MODELS, (
                 schema.all_of(schema.add_column(Person, "external"),
                               schema.add_column(Task, "link_nonce"),
                               schema.add_column(Task, "link_expires_at"))),
+    schema.Step(4, "calendar dates of a cycle: cycle.dates", schema.add_column(Cycle, "dates")),
 ))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine.clock import utc
+from engine.clock import local_text, utc
 from engine.commands import run_for
 from engine.lifecycle import Run, next_reminder
 from engine.locking import lock_instance, transaction
@@ -70,7 +70,7 @@ def _timers(instance_id: int, now: datetime, report: TickReport) -> None:
             return
         run = run_for(row, now)
         due = [t for t in run.spec.transitions_from(row.state)
-               if t.after is not None and row.entered_at + t.after <= now]
+               if t.after is not None and t.after.add_to(row.entered_at) <= now]
         for transition in due:
             ok, reason = run.holds(transition)
             if ok:
@@ -112,8 +112,9 @@ def _repeat(run: Run, task: Task, now: datetime, report: TickReport) -> None:
             or run.row.status != InstanceStatus.RUNNING:
         return
     slot = task.repeat_at
-    while slot + line.repeat <= now:  # a tick that ran late creates one task, not a backlog
-        slot += line.repeat
+    # a tick that ran late creates one task, not a backlog
+    while line.repeat.add_to(slot) <= now:
+        slot = line.repeat.add_to(slot)
     run.tasks()  # the visit's tasks are loaded before the new one joins them
     run.new_task(line, run.people.get(task.assignee_id), created=slot)
     run.event(EventKind.REPEATED, form=task.form_id, previous=task.id)
@@ -135,10 +136,10 @@ def _remind(run: Run, task: Task, now: datetime, report: TickReport) -> None:
     Task.update(remind_at=following).where(Task.id == task.id).execute()
     if not _live(run, task) or (task.due_at is not None and task.due_at <= now):
         return  # past due, escalation (if any) takes over
-    due = task.due_at.strftime("%Y-%m-%d %H:%M") if task.due_at else "soon"
+    due = local_text(task.due_at) if task.due_at else "soon"
     run.notify(_assignee_email(run, task), "reminder",
                f"Reminder: {task.form_id} for {run.subject.name} is due {due}",
-               f"Your task '{task.form_id}' about {run.subject.name} is due {due} UTC.",
+               f"Your task '{task.form_id}' about {run.subject.name} is due {due}.",
                task_id=task.id)
     run.event(EventKind.REMINDED, task_id=task.id, recipients=_assignee_email(run, task))
     report.reminders += 1
@@ -160,7 +161,7 @@ def _escalate(run: Run, task: Task, now: datetime, report: TickReport) -> None:
     run.notify(targets, "escalation",
                f"Overdue: {task.form_id} for {run.subject.name}",
                f"The task '{task.form_id}' about {run.subject.name}, assigned to {who}, "
-               f"was due {task.due_at:%Y-%m-%d %H:%M} UTC and is not done. You may act on it.",
+               f"was due {local_text(task.due_at)} and is not done. You may act on it.",
                task_id=task.id)
     run.event(EventKind.ESCALATED, task_id=task.id, to=targets, role=line.escalate,
               holder=assignee.email if assignee else None)

@@ -21,6 +21,7 @@ from engine.commands.base import (
     result_of,
     utc,
 )
+from engine.dates import NONE, CycleDates, DatesInvalid, check_launch_dates
 from engine.definitions.specs import Library
 from engine.directory import People, normalize_email
 from engine.errors import Conflict, NotAllowed, NotFound, ReviewflowError
@@ -99,33 +100,59 @@ def _matches(person: Person, extra: dict) -> bool:
     return all(str(attrs.get(key, "")) in values for key, values in extra.items())
 
 
-def _cycle(name: str, version: versions.Version, filters, actor: str, now: datetime) -> Cycle:
+def _cycle(name: str, version: versions.Version, filters, actor: str, now: datetime,
+           given: CycleDates, first_day: date | None) -> tuple[Cycle, CycleDates]:
+    """The cycle called ``name`` (made now, with ``given`` dates) and the dates it runs
+    with. A cycle launched before keeps its dates: others given now are a conflict."""
     if not name or not name.strip():
         raise ReviewflowError("a cycle needs a name (--cycle NAME)")
     found = Cycle.get_or_none(Cycle.name == name)
-    if found is None:
-        try:
-            with transaction():
-                found = Cycle.create(name=name, workflow_id=version.spec.id,
-                                     definition=version.definition_id, filters=filters,
-                                     created_at=now, created_by=actor)
-        except pw.IntegrityError:
-            found = Cycle.get(Cycle.name == name)
+    if found is not None:
+        _same_workflow(found, version)
+        stored = CycleDates.read(found.dates)
+        if given != NONE and given != stored:
+            raise Conflict(f"cycle '{name}' was launched with other dates "
+                           f"({_dates_text(stored)}); launch it again without dates, or "
+                           "choose another cycle name")
+        return found, stored
+    problems = check_launch_dates(version.spec, given, now, first_day)
+    if problems:
+        raise DatesInvalid(problems)
+    try:
+        with transaction():
+            found = Cycle.create(name=name, workflow_id=version.spec.id,
+                                 definition=version.definition_id, filters=filters,
+                                 created_at=now, created_by=actor, dates=given.stored())
+    except pw.IntegrityError:
+        found = Cycle.get(Cycle.name == name)
+    _same_workflow(found, version)
+    return found, CycleDates.read(found.dates)
+
+
+def _same_workflow(found: Cycle, version: versions.Version) -> None:
     if found.workflow_id != version.spec.id:
-        raise Conflict(f"cycle '{name}' runs workflow '{found.workflow_id}', "
+        raise Conflict(f"cycle '{found.name}' runs workflow '{found.workflow_id}', "
                        f"not '{version.spec.id}' (choose another cycle name)")
-    return found
+
+
+def _dates_text(dates: CycleDates) -> str:
+    items = [f"--due {k}={v}" for k, v in dates.states.items()]
+    items += [f"--date {k}={v}" for k, v in dates.named.items()]
+    return " ".join(items) or "none"
 
 
 def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
            actor: str = SYSTEM, now: datetime | None = None,
-           batch_size: int = LAUNCH_BATCH, due_date: date | None = None) -> LaunchResult:
+           batch_size: int = LAUNCH_BATCH, due_date: date | None = None,
+           dates: CycleDates = NONE) -> LaunchResult:
     """Launch ``workflow_id`` (its current version) for everyone matching ``where``.
 
     One instance per subject and cycle; launching again adds only the missing subjects.
     The population is streamed in batches, each batch one transaction. ``due_date``: the
     tasks the launch creates are due at the end of that day in the organisation's time
-    zone, instead of their ``due`` after now (reminders count back from it).
+    zone, instead of their ``due`` after now (reminders count back from it). ``dates``:
+    a due day per state (whenever the state starts) and the workflow's named dates, kept
+    on the cycle; :class:`DatesInvalid` says, by field, what is wrong with them.
     """
     now = utc(now)
     due_at = end_of_day(due_date) if due_date is not None else None
@@ -134,7 +161,7 @@ def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
     version = versions.ensure(library, workflow_id, now)
     filters = _filters(where)
     _check_filters(filters)
-    cycle_row = _cycle(cycle, version, filters, actor, now)
+    cycle_row, cycle_dates = _cycle(cycle, version, filters, actor, now, dates, due_date)
     query, extra = _population(filters)
     after, first, last = statements.marker(), statements.marker(), statements.marker()
     # built once, run per batch: the next people by id, and who of them has an instance
@@ -156,7 +183,8 @@ def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
             with transaction():
                 have = {r[0] for r in launched.execute(last_id, batch[-1].id).fetchall()}
                 made = _launch_batch(version, cycle_row, subjects, have,
-                                     f"{token}-{batch[-1].id}", actor, now, due_at)
+                                     f"{token}-{batch[-1].id}", actor, now, due_at,
+                                     cycle_dates)
             created += made
             existing += len(subjects) - made
         last_id = batch[-1].id
@@ -165,7 +193,8 @@ def launch(library: Library, workflow_id: str, cycle: str, where: Iterable = (),
 
 
 def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], have: set[int],
-                  token: str, actor: str, now: datetime, due_at: datetime | None = None) -> int:
+                  token: str, actor: str, now: datetime, due_at: datetime | None = None,
+                  cycle_dates: CycleDates = NONE) -> int:
     """Instances for the ``subjects`` not in ``have`` (inside the caller's transaction)."""
     spec = version.spec
     common = {
@@ -184,7 +213,7 @@ def _launch_batch(version, cycle_row: Cycle, subjects: list[Person], have: set[i
     pending = Pending()
     runs = []
     for row in mine:
-        run = Run(row, version, people, now, pending, new=True)
+        run = Run(row, version, people, now, pending, new=True, cycle_dates=cycle_dates)
         run.event(EventKind.LAUNCHED, actor, to_state=spec.initial, cycle=cycle_row.name,
                   **({"due_at": due_at.isoformat()} if due_at else {}))
         run.due_at = due_at  # the first step's tasks only: later steps count their own
@@ -238,6 +267,11 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
     if subject is None or not subject.active:
         raise NotFound(f"no active person {subject_email!r} in the directory")
     spec = version.spec
+    needed = spec.dates_needed()
+    if needed:
+        raise ReviewflowError(f"'{workflow_id}' counts a due from {', '.join(needed)}, "
+                              "given at launch: launch it in a cycle (reviewflow launch "
+                              f"{workflow_id} --cycle NAME --date {needed[0]}=YYYY-MM-DD)")
     may, who = may_start(spec, subject, actor, people)
     if not may:
         raise NotAllowed(f"{actor} may not start '{workflow_id}' for {subject.email} "

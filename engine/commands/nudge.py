@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.clock import local_day
 from engine.commands.admin import is_escalation_target
 from engine.commands.base import (
     locked_run,
@@ -82,7 +83,7 @@ def _letter(run: Run, task: Task, actor: str, message: str | None,
     form = run.version.forms.get(task.form_id)
     what = (form.title or form.schema.get("title") if form is not None else None) or task.form_id
     sender = run.people.find(actor)
-    due = f" It is due {task.due_at:%d %b %Y}." if task.due_at else ""
+    due = f" It is due {local_day(task.due_at):%d %b %Y}." if task.due_at else ""
     who = sender.name if sender else actor
     who = f"HR ({who})" if run.is_hr(actor) else who
     body = f"{who} reminds you of the task '{what}' about {run.subject.name}.{due}\n"

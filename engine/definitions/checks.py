@@ -22,6 +22,7 @@ from engine.definitions.context import (
     state_hint,
     tasks_of,
 )
+from engine.definitions.date_checks import check_dates, check_due
 from engine.definitions.document_checks import DOCUMENT_CHECKERS
 from engine.definitions.workflow import as_list
 from engine.durations import EXAMPLES, DurationError, parse_duration
@@ -54,13 +55,20 @@ def check_remind(ctx: Context, value, owner) -> Iterator[Issue]:
         for issue in check_duration(ctx, item, owner):
             yield Issue((i,) if isinstance(value, list) else (), issue.message, issue.hint)
     due = owner.get("due")
+    if due is None or isinstance(due, dict):
+        return  # counted from a date: how long the task has is known only at launch
     try:
-        due_delta = parse_duration(due) if due is not None else None
+        due_delta = parse_duration(due)
         for i, item in enumerate(as_list(value)):
-            if due_delta is not None and parse_duration(item) >= due_delta:
-                yield Issue((i,) if isinstance(value, list) else (),
-                            f"reminder {item} before due is not shorter than due {due}",
+            shorter = parse_duration(item).shorter_than(due_delta)
+            where = (i,) if isinstance(value, list) else ()
+            if shorter is False:
+                yield Issue(where, f"reminder {item} before due is not shorter than due {due}",
                             "a reminder is sent this long before the task is due")
+            elif shorter is None:
+                yield Issue(where, f"reminder {item} before due may be longer than due "
+                            f"{due}: a month is 28 to 31 days",
+                            "count both in months, or make the reminder clearly shorter")
     except DurationError:
         return
 
@@ -249,7 +257,7 @@ TASK_CHECKERS = {
     "form": check_form_ref,
     "assignee": check_assignee,
     "escalate": check_escalate,
-    "due": check_duration,
+    "due": check_due,
     "remind": check_remind,
     "repeat": check_duration,
     "quorum": check_quorum,
@@ -328,7 +336,7 @@ def check_workflow(data: dict, stem: str, forms: dict, workflows: set) -> list[I
     """Every meaning problem of a structurally read workflow."""
     ctx = Context(data, stem, forms, workflows)
     issues: list[Issue] = []
-    for checker in DOCUMENT_CHECKERS:
+    for checker in (*DOCUMENT_CHECKERS, check_dates):
         issues.extend(_run(checker, ctx))
     for name, state in ctx.states.items():
         if isinstance(state, dict) and state.get("calibration") is not None:

@@ -7,9 +7,10 @@ Loaders in this package build them from YAML/JSON; the runtime refers to a spec 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Literal
+
+from engine.durations import Duration
 
 RoleKind = Literal["subject", "chain", "reports", "column", "group", "field", "external",
                    "person"]
@@ -83,8 +84,12 @@ class TaskSpec:
     role: str
     index: int = 0
     title: str | None = None
-    due: timedelta | None = None
-    remind: tuple[timedelta, ...] = ()
+    due: Duration | None = None
+    remind: tuple[Duration, ...] = ()
+    #: ``due: {after: 6mo, from: hire}``: ``due`` counts from this date (a name under
+    #: ``dates:``, or an expression over the subject) instead of from entering the state
+    due_from: str | None = None
+    due_before: bool = False  # ``{before: 2w, from: period_end}``: that long before it
     escalate: str | None = None
     escalate_may_answer: bool = False  # may the escalation target answer instead
     quorum: int | None = None
@@ -95,7 +100,7 @@ class TaskSpec:
     show: tuple[str, ...] = ()
     readers: tuple[ReaderRule, ...] = ()
     private: tuple[str, ...] = ()
-    repeat: timedelta | None = None
+    repeat: Duration | None = None
     delegable: bool = False  # may the assignee hand the task to someone else
     declinable: bool = False  # may the assignee decline it, with a reason
     allow_subject: bool = False  # may the subject hold it through a role other than subject
@@ -129,6 +134,17 @@ class ScoreSpec:
 
 
 @dataclass(frozen=True)
+class DateSpec:
+    """``dates: {period_end: {title: ..., value: EXPR}}``: a date the workflow names, given
+    at launch (``--date period_end=2026-12-31``) or worked out per subject by ``value``
+    (``subject.start_date``); a task's ``due`` may count from it."""
+
+    name: str
+    title: str | None = None
+    value: str | None = None  # an expression over the subject; None: given at launch
+
+
+@dataclass(frozen=True)
 class StateSpec:
     name: str
     title: str | None = None
@@ -150,7 +166,7 @@ class TransitionSpec:
     auto: bool = False
     allowed: tuple[str, ...] = ()
     form: str | None = None
-    after: timedelta | None = None
+    after: Duration | None = None
     conditions: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     start: str | None = None
@@ -162,7 +178,7 @@ class TransitionSpec:
     revise: tuple[tuple[str, str], ...] = ()
     # reminders to the people who may fire a manual transition, this long after its source
     # state was entered, while the decision waits
-    remind: tuple[timedelta, ...] = ()
+    remind: tuple[Duration, ...] = ()
 
     def refusal_message(self, kind: str, index: int) -> str | None:
         """The message of ``conditions[index]`` (``kind="conditions"``) or ``unless[index]``."""
@@ -235,6 +251,7 @@ class WorkflowSpec:
     languages: tuple[str, ...] = ("en",)  # the languages its texts are in, default first
     translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     language: str = "en"  # the language of this spec's texts
+    dates: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # DateSpec
 
     def localized(self, language: str | None) -> WorkflowSpec:
         """This workflow with its texts in ``language`` (the default language's when the
@@ -254,6 +271,12 @@ class WorkflowSpec:
         for state in self.states.values():
             out.update(dict.fromkeys(state.calibration))
         return tuple(out)
+
+    def dates_needed(self) -> tuple[str, ...]:
+        """Names of ``dates:`` some task counts from that have no ``value``: a launch
+        must give them."""
+        used = {t.due_from for s in self.states.values() for t in s.tasks}
+        return tuple(n for n, d in self.dates.items() if d.value is None and n in used)
 
     def forms_used(self) -> set[str]:
         """Every form id the workflow refers to (tasks and transition forms)."""

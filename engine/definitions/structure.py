@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
+from datetime import date
 from importlib import resources
 
 from jsonschema import Draft202012Validator
@@ -71,7 +72,10 @@ def _issues(error: ValidationError, json_words: bool) -> Iterator[Issue]:
             hint = "put it in quotes: YAML reads yes, no, on, off and numbers otherwise"
             if _is_duration(path) and isinstance(instance, int) and not isinstance(
                     instance, bool):
-                hint = f"add a unit: {instance}d (m, h, d or w)"
+                hint = f"add a unit: {instance}d (m, h, d, w, mo or y)"
+            if _is_duration(path) and isinstance(instance, date):
+                hint = ("a definition serves every cycle: give the date at launch (--due "
+                        "STATE=YYYY-MM-DD), or count from a date: {after: 2w, from: NAME}")
         yield Issue(path, f"expected {expected}, got {got}", hint)
     elif kind == "enum":
         yield Issue(path, f"must be one of {', '.join(map(repr, value))}, got {instance!r}",
@@ -92,7 +96,7 @@ def _choices(known: list[str]) -> str | None:
     return "allowed keys: " + ", ".join(known) if known else None
 
 
-_DURATION_KEYS = ("due", "after", "repeat", "remind")
+_DURATION_KEYS = ("due", "after", "before", "repeat", "remind")
 
 
 def _is_duration(path: tuple) -> bool:
@@ -123,4 +127,6 @@ def _describe(instance, json_words: bool) -> str:
         return "an object" if json_words else "a mapping"
     if isinstance(instance, list):
         return "an array" if json_words else "a list"
+    if isinstance(instance, date):  # YAML reads 2027-01-31 as a date, not a text
+        return f"the date {instance.isoformat()}"
     return repr(instance)

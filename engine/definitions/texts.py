@@ -70,6 +70,10 @@ def workflow_text_paths(data) -> Iterator[tuple]:
         for i, task in enumerate(tasks if isinstance(tasks, list) else ()):
             if isinstance(task, dict):
                 yield from _keys(("states", name, "tasks", i), task, _TASK_TEXTS)
+    dates = data.get("dates")
+    for name, item in (dates.items() if isinstance(dates, dict) else ()):
+        if isinstance(item, dict):
+            yield from _keys(("dates", name), item, ("title",))
     scores = data.get("scores")
     for name, score in (scores.items() if isinstance(scores, dict) else ()):
         if not isinstance(score, dict):

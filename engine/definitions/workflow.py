@@ -16,6 +16,7 @@ from pathlib import Path
 from engine.definitions import texts
 from engine.definitions.roles_syntax import RoleSyntaxError, parse_role
 from engine.definitions.specs import (
+    DateSpec,
     ReaderRule,
     RoleSpec,
     ScorePartSpec,
@@ -27,7 +28,7 @@ from engine.definitions.specs import (
     frozen_map,
 )
 from engine.definitions.structure import structure_issues
-from engine.durations import parse_duration
+from engine.durations import Duration, parse_duration
 from engine.source import Issue, SourceDoc, read_document, read_yaml
 
 
@@ -97,6 +98,27 @@ def _duration(value):
     return parse_duration(value) if value is not None else None
 
 
+def due_parts(value) -> tuple[Duration | None, str | None, bool]:
+    """A task's ``due`` as (duration, date it counts from, before it?): ``7d`` counts
+    from entering the state; ``{after: 6mo, from: hire}`` and ``{before: 2w, from:
+    period_end}`` from a date (``{from: period_end}``: that very day)."""
+    if not isinstance(value, dict):
+        return _duration(value), None, False
+    before = value.get("before") is not None
+    amount = value.get("before") if before else value.get("after")
+    return (parse_duration(amount) if amount is not None else Duration(),
+            str(value["from"]).strip(), before)
+
+
+def build_dates(value) -> dict[str, DateSpec]:
+    """The workflow's ``dates:`` as :class:`DateSpec` objects."""
+    out = {}
+    for name, item in (value or {}).items():
+        item = item or {}
+        out[name] = DateSpec(name, item.get("title"), item.get("value"))
+    return out
+
+
 def reader_rules(value) -> tuple[ReaderRule, ...]:
     """``readers: {hr: always, employee: after shared}`` as :class:`ReaderRule` objects."""
     readers = []
@@ -121,12 +143,15 @@ def build_score(name: str, score: dict) -> ScoreSpec:
 def build_task(index: int, task: dict) -> TaskSpec:
     """A :class:`TaskSpec` from a checked task mapping."""
     readers = reader_rules(task.get("readers"))
+    due, due_from, due_before = due_parts(task.get("due"))
     return TaskSpec(
         form=task["form"],
         role=task["assignee"],
         index=index,
         title=task.get("title"),
-        due=_duration(task.get("due")),
+        due=due,
+        due_from=due_from,
+        due_before=due_before,
         remind=tuple(parse_duration(r) for r in as_list(task.get("remind"))),
         escalate=task.get("escalate"),
         escalate_may_answer=bool(task.get("escalate_may_answer", False)),
@@ -222,6 +247,7 @@ def _build_workflow(doc: WorkflowDoc, file: str, data: dict, translations=None,
         anonymity_threshold=data.get("anonymity_threshold", 3),
         started_by=tuple(as_list(data.get("started_by"))),
         scores=frozen_map({n: build_score(n, sc) for n, sc in (data.get("scores") or {}).items()}),
+        dates=frozen_map(build_dates(data.get("dates"))),
         file=file,
         source_text=doc.text,
         sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),

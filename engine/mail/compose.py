@@ -21,6 +21,7 @@ from email.utils import format_datetime, formataddr
 from zoneinfo import ZoneInfo
 
 from engine import links, versions
+from engine.clock import local_text
 from engine.messages import N_, Nn_
 from engine.store import Instance, Person, Task
 
@@ -188,10 +189,7 @@ class Context:
 
     def when(self, moment: datetime | None) -> str:
         """A stored (naive UTC) time in the organisation's zone, language-neutral."""
-        if moment is None:
-            return ""
-        local = moment.replace(tzinfo=UTC).astimezone(self.zone)
-        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+        return "" if moment is None else local_text(moment, self.zone)
 
 
 def _chunks(model, ids, columns) -> list:

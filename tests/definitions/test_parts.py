@@ -90,7 +90,8 @@ def test_parse_duration(text, delta):
     assert parse_duration(text) == delta
 
 
-@pytest.mark.parametrize("text", ["7 days", "1mo", "0d", "-1d", "d", "", "1.5h", 7, True, None,
+@pytest.mark.parametrize("text", ["7 days", "1month", "0mo", "121mo", "11y", "0d", "-1d", "d", "",
+                                  "1.5h", 7, True, None,
                                   "521w", "3641d", "9999999999999999999999d"])
 def test_bad_durations_are_refused(text):
     with pytest.raises(DurationError):

@@ -213,9 +213,24 @@ def test_a_version_2_database_gains_the_external_raters_columns_with_its_rows(em
                    f"language) VALUES ('ann@x.com', 'Ann', 'Sales', 'Rep', '{{}}', {truth}, '')")
     assert schema.current_version(store.ENGINE) == 2
     done = schema.upgrade(store.ENGINE, now=T0)
-    assert done.applied == ["3: external raters: person.external, task.link_nonce, "
-                            "task.link_expires_at"]
+    assert done.applied[0] == ("3: external raters: person.external, task.link_nonce, "
+                               "task.link_expires_at")
     assert "external" in columns("person") and {"link_nonce", "link_expires_at"} <= \
         columns("task")
     ann = store.Person.get(store.Person.email == "ann@x.com")
     assert (ann.name, ann.active, ann.external) == ("Ann", True, False)
+
+
+def test_a_version_3_database_gains_the_dates_of_cycles(empty_db):
+    """Step 4 on a database of the release before it: ``cycle.dates``, null for the
+    cycles launched before (they have no dates)."""
+    schema.upgrade(store.ENGINE, now=T0)
+    db.execute_sql('ALTER TABLE "cycle" DROP COLUMN "dates"')
+    schema.SchemaVersion.delete().where((schema.SchemaVersion.part == "engine")
+                                        & (schema.SchemaVersion.version >= 4)).execute()
+    assert schema.current_version(store.ENGINE) == 3
+    assert "dates" not in columns("cycle")
+    done = schema.upgrade(store.ENGINE, now=T0)
+    assert done.applied == ["4: calendar dates of a cycle: cycle.dates"]
+    assert "dates" in columns("cycle")
+    assert schema.upgrade(store.ENGINE).applied == []

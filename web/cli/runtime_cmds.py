@@ -18,6 +18,8 @@ from enum import Enum
 import click
 
 from engine import anonymity, commands, directory, queries, scores, store, timers
+from engine.clock import local_day
+from engine.dates import CycleDates
 from engine.errors import DefinitionError, ImportRejected, ReviewflowError, SubmissionInvalid
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -126,7 +128,7 @@ def _parse_now(text: str | None) -> datetime | None:
 
 
 def _task_line(t: queries.TaskItem) -> str:
-    due = f" due {t.due_at:%Y-%m-%d}" if t.due_at else ""
+    due = f" due {local_day(t.due_at):%Y-%m-%d}" if t.due_at else ""
     late = " OVERDUE" if t.overdue else ""
     who = t.assignee_email or t.assignee_name or "(unassigned)"
     return (f"#{t.id} [{t.status}] {t.form_id} for {t.subject_email} -> {who} "
@@ -218,25 +220,46 @@ def people_import(obj, file: str, sync: bool, actor: str | None, as_json: bool) 
 @click.option("--due-date", "due_date", metavar="YYYY-MM-DD",
               help="The first tasks are due at the end of this day (organisation time zone, "
                    "REVIEWFLOW_TIMEZONE), instead of their 'due' after the launch.")
+@click.option("--due", "state_dues", multiple=True, metavar="STATE=YYYY-MM-DD",
+              help="The tasks of STATE are due at the end of this day whenever the state "
+                   "starts (repeatable).")
+@click.option("--date", "named_dates", multiple=True, metavar="NAME=YYYY-MM-DD",
+              help="A date of the workflow's dates: that a due counts from (repeatable).")
 @json_option
 @runtime
-def launch_cmd(obj, workflow: str, cycle: str, where, actor: str, due_date,
-               as_json: bool) -> None:
+def launch_cmd(obj, workflow: str, cycle: str, where, actor: str, due_date, state_dues,
+               named_dates, as_json: bool) -> None:
     """Launch WORKFLOW for a population, one instance per person."""
     for item in where:
         if "=" not in item:
             raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--where")
-    day = None
-    if due_date:
-        try:
-            day = date.fromisoformat(due_date)
-        except ValueError:
-            raise click.BadParameter(f"{due_date!r} is not a date like 2027-01-31",
-                                     param_hint="--due-date") from None
+    day = _day(due_date, "--due-date") if due_date else None
+    dates = CycleDates(_days(state_dues, "--due", "STATE"), _days(named_dates, "--date", "NAME"))
     result = commands.launch(_load_library(obj), workflow, cycle, where, actor=actor,
-                             due_date=day)
+                             due_date=day, dates=dates)
     emit(result, as_json, f"cycle '{result.cycle}': {result.created} instance(s) created, "
                           f"{result.existing} already there")
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date like 2027-01-31",
+                                 param_hint=option) from None
+
+
+def _days(items, option: str, what: str) -> dict[str, date]:
+    """``("self_review=2027-01-31", ...)`` -> ``{"self_review": date(2027, 1, 31)}``."""
+    out: dict[str, date] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not {what}=YYYY-MM-DD", param_hint=option)
+        if name.strip() in out:
+            raise click.BadParameter(f"{name.strip()} is given twice", param_hint=option)
+        out[name.strip()] = _day(text, option)
+    return out
 
 
 @click.command("start")
