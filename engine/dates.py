@@ -19,6 +19,7 @@ from engine.clock import end_of_day
 from engine.definitions.date_checks import is_date_name
 from engine.definitions.specs import TaskSpec, WorkflowSpec
 from engine.directory import subject_view
+from engine.durations import shift_day
 from engine.errors import ReviewflowError
 from engine.expressions import ExpressionError, compile_formula, evaluate_formula
 from engine.messages import N_
@@ -93,8 +94,13 @@ def date_of(spec: WorkflowSpec, source: str, dates: CycleDates, subject, people)
 
 
 def counted_due(line: TaskSpec, day: date) -> datetime:
-    """``due: {after|before: D, from: ...}`` from the end of ``day`` (the organisation's
-    time zone), as naive UTC."""
+    """``due: {after|before: D, from: ...}`` counted from ``day``: the end of the day that
+    many months, weeks and days later (earlier) in the organisation's time zone; a
+    duration in hours counts exact time from the end of ``day``. Naive UTC."""
+    sign = -1 if line.due_before else 1
+    calendar_day = shift_day(day, line.due, sign)
+    if calendar_day is not None:
+        return end_of_day(calendar_day)
     point = end_of_day(day)
     return line.due.subtract_from(point) if line.due_before else line.due.add_to(point)
 

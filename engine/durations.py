@@ -122,11 +122,26 @@ def add_months(moment: datetime, months: int, zone: ZoneInfo | None = None) -> d
     hour later, as clocks show it."""
     zone = zone or organisation_zone()
     local = moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
-    year, month = divmod(local.month - 1 + months, 12)
-    year += local.year
-    day = min(local.day, calendar.monthrange(year, month + 1)[1])
-    wall = local.replace(year=year, month=month + 1, day=day)
+    wall = datetime.combine(add_months_to_day(local.date(), months), local.time())
     return wall.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def add_months_to_day(day: date, months: int) -> date:
+    """``day`` moved ``months`` calendar months (back when negative): the same day of
+    the month, or the last day of a shorter month (31 January + 1 -> 28/29 February)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return day.replace(year=year, month=month + 1,
+                       day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def shift_day(day: date, duration: Duration, sign: int = 1) -> date | None:
+    """``day`` moved by ``duration`` on the calendar when it is whole months and days
+    (a due counted from a date stays at the end of a day, whatever daylight saving
+    does); None when it has hours or minutes, which only exact time can add."""
+    if duration.fixed % timedelta(days=1):
+        return None
+    return add_months_to_day(day, sign * duration.months) + sign * duration.fixed
 
 
 def parse_duration(text: str) -> Duration:

@@ -19,7 +19,7 @@ import click
 
 from engine import anonymity, commands, directory, queries, scores, store, timers
 from engine.clock import local_day
-from engine.dates import CycleDates
+from engine.dates import CycleDates, DatesInvalid
 from engine.errors import DefinitionError, ImportRejected, ReviewflowError, SubmissionInvalid
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -60,6 +60,8 @@ def _error_payload(exc: ReviewflowError) -> dict:
         payload["rows"] = [{"line": line, "message": msg} for line, msg in exc.row_errors]
     if isinstance(exc, DefinitionError):
         payload["problems"] = [p.as_dict() for p in exc.problems]
+    if isinstance(exc, DatesInvalid):
+        payload["dates"] = exc.problems  # field (due:STATE, date:NAME) -> its problem
     return payload
 
 
