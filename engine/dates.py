@@ -120,10 +120,10 @@ def check_launch_dates(spec: WorkflowSpec, dates: CycleDates, now: datetime,
     for state, day in dates.states.items():
         key = f"due:{state}"
         if state not in spec.states:
-            hint = did_you_mean(state, list(spec.states))
+            hint = _in_brackets(did_you_mean(state, list(spec.states)))
             problems[key] = N_("'%(workflow)s' has no state '%(state)s'%(hint)s; its states "
                                "with tasks: %(states)s", workflow=spec.id, state=state,
-                               hint=f" ({hint})" if hint else "", states=", ".join(with_tasks))
+                               hint=hint, states=", ".join(with_tasks))
         elif state not in with_tasks:
             problems[key] = N_("state '%(state)s' has no tasks, so nothing in it can be due; "
                                "states with tasks: %(states)s", state=state,
@@ -136,17 +136,20 @@ def check_launch_dates(spec: WorkflowSpec, dates: CycleDates, now: datetime,
             state=spec.initial))
     for name in dates.named:
         if name not in spec.dates:
-            hint = did_you_mean(name, list(spec.dates))
+            hint = _in_brackets(did_you_mean(name, list(spec.dates)))
             problems[f"date:{name}"] = N_(
                 "'%(workflow)s' names no date '%(name)s'%(hint)s; its dates: %(dates)s",
-                workflow=spec.id, name=name, hint=f" ({hint})" if hint else "",
-                dates=", ".join(spec.dates) or "none")
+                workflow=spec.id, name=name, hint=hint, dates=", ".join(spec.dates) or "-")
     for name in spec.dates_needed():
         if name not in dates.named and not _all_dated(spec, name, dates):
             problems[f"date:{name}"] = N_(
                 "a task is due counted from '%(name)s': give it (--date %(name)s=YYYY-MM-DD)",
                 name=name)
     return problems
+
+
+def _in_brackets(hint: str | None) -> str:
+    return " (" + hint + ")" if hint else ""
 
 
 def _all_dated(spec: WorkflowSpec, name: str, dates: CycleDates) -> bool:

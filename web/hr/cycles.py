@@ -12,8 +12,10 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from engine import commands, queries, versions
+from engine.clock import organisation_zone
+from engine.dates import NONE
 from engine.errors import NotAllowed, NotFound, ReviewflowError
-from web import library
+from web import i18n, library
 from web.auth import hr_required, safe_path
 from web.helpers import humanize, utcnow
 from web.hr import launching
@@ -129,34 +131,43 @@ def launch():
     workflow_id = form.get("workflow", request.args.get("workflow", ""))
     cycle_name = form.get("cycle", "").strip()
     where = launching.filters_from_form(form) if request.method == "POST" else []
+    spec = lib.workflows.get(workflow_id)
+    dates, date_errors = NONE, {}
     preview, errors = None, []
     if request.method == "POST":
         if workflow_id not in lib.workflows:
             errors.append(_("Choose a workflow."))
         if not cycle_name:
             errors.append(_("Give the cycle a name, for example “Annual review 2026”."))
+        dates, date_errors = launching.dates_from_form(form, spec, cycle_name, utcnow())
+        if date_errors:
+            errors.append(_("Check the dates below."))
         if not errors:
             preview = launching.preview(lib, workflow_id, cycle_name, where)
             if preview.problem:
                 errors.append(preview.problem)
-        fingerprint = launching.fingerprint(workflow_id, cycle_name, where)
+        fingerprint = launching.fingerprint(workflow_id, cycle_name, where, dates)
         if not errors and form.get("confirm") == "1":
             if form.get("previewed") == fingerprint:
-                return _launch(lib, workflow_id, cycle_name, where)
+                return _launch(lib, workflow_id, cycle_name, where, dates)
             flash(_("The choice changed since the preview: check the new preview, then "
                     "launch."), "warning")
     return render_template("admin/launch.html", workflows=lib.workflows,
                            choices=launching.choices(), workflow_id=workflow_id,
                            cycle_name=cycle_name, form=form,
                            preview=preview, errors=errors,
-                           fingerprint=launching.fingerprint(workflow_id, cycle_name, where),
-                           where=where), (422 if errors else 200)
+                           fingerprint=launching.fingerprint(workflow_id, cycle_name, where,
+                                                             dates),
+                           where=where, date_fields=launching.date_fields(
+                               spec.localized(i18n.language()) if spec else None),
+                           date_errors=date_errors,
+                           zone=organisation_zone().key), (422 if errors else 200)
 
 
-def _launch(lib, workflow_id: str, cycle_name: str, where):
+def _launch(lib, workflow_id: str, cycle_name: str, where, dates):
     try:
         result = commands.launch(lib, workflow_id, cycle_name, where=where,
-                                 actor=current_user.email)
+                                 actor=current_user.email, dates=dates)
     except ReviewflowError as error:
         flash(_("Nothing was launched: %(reason)s", reason=error), "error")
         return redirect(url_for("admin.launch", workflow=workflow_id), code=303)

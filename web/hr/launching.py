@@ -4,9 +4,14 @@ would create (instances and first tasks) before anything is stored."""
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import gettext as _
 
 from engine import commands, queries, roles
+from engine.dates import NONE, CycleDates, check_launch_dates, states_with_tasks
 from engine.directory import People
 from engine.errors import NotFound
 
@@ -48,10 +53,61 @@ def filters_from_form(form) -> list[tuple[str, str]]:
     return where
 
 
-def fingerprint(workflow_id: str, cycle: str, where) -> str:
+def fingerprint(workflow_id: str, cycle: str, where, dates: CycleDates = NONE) -> str:
     """What a preview was made for, so *Launch* only launches what was previewed."""
-    text = "\x1f".join([workflow_id, cycle, *sorted(f"{k}={v}" for k, v in where)])
+    text = "\x1f".join([workflow_id, cycle, *sorted(f"{k}={v}" for k, v in where),
+                        json.dumps(dates.stored())])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class DateField:
+    """One optional date of the launch form: a state's due day or a named date."""
+
+    key: str  # the engine's field: "due:self_review", "date:period_end"
+    name: str  # the form field: "due-self_review", "date-period_end"
+    kind: str  # "due" or "date"
+    label: str  # the state's or the date's title, in the page's language
+    needed: bool = False  # a task counts from it and nothing else gives it
+
+
+def date_fields(spec) -> list[DateField]:
+    """The dates a launch of ``spec`` may take: a due day for each state with tasks, then
+    each date the workflow names (those a task counts from without a value: needed)."""
+    if spec is None:
+        return []
+    needed = spec.dates_needed()
+    out = [DateField(f"due:{s}", f"due-{s}", "due", spec.states[s].title or s)
+           for s in states_with_tasks(spec)]
+    out += [DateField(f"date:{n}", f"date-{n}", "date", d.title or n, n in needed)
+            for n, d in spec.dates.items()]
+    return out
+
+
+def dates_from_form(form, spec, cycle: str, now: datetime) \
+        -> tuple[CycleDates, dict[str, list[str]]]:
+    """The dates typed on the launch form and, by field key, what is wrong with them (a
+    cycle launched before keeps its own dates: the engine says so if they differ)."""
+    states: dict[str, date] = {}
+    named: dict[str, date] = {}
+    errors: dict[str, list[str]] = {}
+    for f in date_fields(spec):
+        text = form.get(f.name, "").strip()
+        if not text:
+            if f.needed:
+                errors[f.key] = [_("Give this date: a task is due counted from it.")]
+            continue
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            errors[f.key] = [_("Enter a date like 2027-01-31.")]
+            continue
+        (states if f.kind == "due" else named)[f.key.split(":", 1)[1]] = day
+    dates = CycleDates(states, named)
+    if spec is not None and queries.cycle_named(cycle) is None:
+        for key, message in check_launch_dates(spec, dates, now).items():
+            errors.setdefault(key, [message])
+    return dates, errors
 
 
 def population(where) -> list:
