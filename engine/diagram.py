@@ -34,6 +34,9 @@ class DiagramWords:
     end: str = "%(state)s (end)"
     quorum: str = "%(role)s, quorum %(num)s"
     due: str = ", due %(duration)s"
+    due_after: str = ", due %(duration)s after %(date)s"
+    due_before: str = ", due %(duration)s before %(date)s"
+    due_on: str = ", due on %(date)s"
     after: str = "%(name)s (after %(duration)s)"
     auto: str = "%(name)s (auto)"
     by: str = "%(name)s (%(who)s)"
@@ -203,9 +206,22 @@ def _state_label(spec: WorkflowSpec, name: str, newline: str, engine: str,
         who = task.role
         if task.quorum:
             who = words.quorum % {"role": who, "num": task.quorum}
-        extra = words.due % {"duration": format_duration(task.due)} if task.due else ""
+        extra = due_text(spec, task, words)
         lines.append(f"- {task.title or task.form}: {who}{extra}")
     return _not_html(newline.join(_clean(line, engine) for line in lines), engine)
+
+
+def due_text(spec: WorkflowSpec, task, words: DiagramWords = ENGLISH) -> str:
+    """When a task line is due, in words: ``, due 2w``, ``, due 6mo after Start date``,
+    ``, due on End of the review period``; empty without a due."""
+    if task.due_from is None:
+        return words.due % {"duration": format_duration(task.due)} if task.due else ""
+    named = spec.dates.get(task.due_from)
+    when = {"date": (named.title if named else None) or task.due_from,
+            "duration": format_duration(task.due)}
+    if not task.due:
+        return words.due_on % when
+    return (words.due_before if task.due_before else words.due_after) % when
 
 
 def _transition_label(spec: WorkflowSpec, t: TransitionSpec, engine: str,

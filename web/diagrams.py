@@ -73,6 +73,8 @@ def words() -> DiagramWords:
     return DiagramWords(
         end=_("%(state)s (end)"), quorum=_("%(role)s, quorum %(num)s"),
         due=_(", due %(duration)s"), after=_("%(name)s (after %(duration)s)"),
+        due_after=_(", due %(duration)s after %(date)s"),
+        due_before=_(", due %(duration)s before %(date)s"), due_on=_(", due on %(date)s"),
         auto=_("%(name)s (auto)"), by=_("%(name)s (%(who)s)"), nobody=_("nobody"),
         condition=_("%(label)s if %(conditions)s"), conjunction=_(" and "),
         negation=_("not (%(condition)s)"), starts=_("%(label)s, starts %(workflow)s"))

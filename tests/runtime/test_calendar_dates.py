@@ -67,3 +67,16 @@ def test_a_workflow_counting_from_a_launch_date_cannot_be_started_outside_a_cycl
                        r"launch: launch it in a cycle .*--date period_end=YYYY-MM-DD"):
         commands.start(library, "dated-year", "ann@x.com", "hal@x.com", now=T0)
     assert (Instance.select().count(), Event.select().count()) == before
+
+
+def test_diagrams_spell_months_and_dates_back(library):
+    from engine.diagram import diagram_source, due_text
+
+    spec = library.workflow("dated-year")
+    assert due_text(spec, spec.states["manager_review"].tasks[0]) == (
+        ", due 1w before End of the review period")
+    probation = library.workflow("probation-dated")
+    assert due_text(probation, probation.states["check"].tasks[0]) == ", due 6mo after Start date"
+    monthly = library.workflow("monthly-checkin")
+    assert "due 1mo" in diagram_source(monthly, "mmd") and "after 1y" in diagram_source(
+        monthly, "mmd")

@@ -93,3 +93,15 @@ def test_dates_given_on_the_page_are_the_cycles(app, monkeypatch):
     # the end of 31 January in Copenhagen (CET): 22:59 UTC
     assert due == {datetime.combine(date(YEAR, 1, 31), datetime.min.time()).replace(
         hour=22, minute=59)}
+
+
+def test_the_library_page_spells_months_and_dates_back(app):
+    hana = sign_in(app.test_client(), app, "hana@acme.test")
+    html = hana.get("/hr/library/workflows/dated-year").get_data(as_text=True)
+    assert "due 6w" in html and "due 1w before End of the review period" in html
+    assert "given at launch" in html
+    html = hana.get("/hr/library/workflows/monthly-checkin").get_data(as_text=True)
+    assert "due 1mo" in html and "after 1y" in html
+    danish = hana.get("/hr/library/workflows/probation-dated",
+                      headers={"Accept-Language": "da"}).get_data(as_text=True)
+    assert "frist 6mo efter Start date" in danish and "<code>subject.start_date</code>" in danish

@@ -17,6 +17,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from engine import commands
 from engine.definitions.library import check_library, discover
+from engine.diagram import due_text
 from engine.errors import NotAllowed, NotFound
 from web import diagrams, forms, library
 from web.auth import hr_required
@@ -85,7 +86,9 @@ def workflow(workflow_id: str):
     spec = lib.workflows.get(workflow_id)
     if spec is None:
         abort(404)
+    words = diagrams.words()
     return render_template("admin/workflow.html", spec=spec,
+                           due_text=lambda task: due_text(spec, task, words),
                            diagram=diagrams.instance_diagram(spec, None, plain=False),
                            running=commands.running_versions(workflow_id))
 
