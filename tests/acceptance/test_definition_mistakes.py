@@ -207,9 +207,9 @@ def test_an_unquoted_star_and_a_duration_without_unit_say_how_to_fix_them(lib):
     assert (star["message"], star["hint"]) == (
         "not valid YAML: a bare '*' (YAML reads it as an alias)", 'put it in quotes: "*"')
     assert found[("team-pulse.yaml", "transitions[2].after")]["hint"] == (
-        "add a unit: 10d (m, h, d or w)")
+        "add a unit: 10d (m, h, d, w, mo or y)")
     assert found[("team-pulse.yaml", "states.survey.tasks[0].remind[0]")]["hint"] == (
-        "add a unit: 2d (m, h, d or w)")
+        "add a unit: 2d (m, h, d, w, mo or y)")
 
 
 def test_a_remote_ref_is_reported_since_nothing_fetches_it(lib):
