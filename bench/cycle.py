@@ -6,7 +6,8 @@
 1. generates an org of ``--people`` people and imports it through the engine's directory;
 2. launches the bench-360 cycle (8 tasks per subject) with ``engine.commands.launch``;
 3. submits every task with a valid 10-field payload (``commands.submit``) and has HR close
-   every instance (``commands.fire``);
+   every instance (``commands.fire``): every instance up to ``--submit-sample`` (10,000)
+   subjects, above it the instances of a seeded sample of that many subjects;
 4. writes the same rows with plain sqlite3, or plain psycopg2 on PostgreSQL (the floor,
    ``bench/floor.py``), and prints each phase's rate and its ratio to the floor;
 5. fills the task table to ``--inbox-tasks`` rows and times ``queries.inbox``;
@@ -50,6 +51,7 @@ INBOX_P95_TARGET_MS = 5.0
 MEMORY_FLAT = 1.25  # peak at 2N over peak at N still counted as flat
 SUBMIT_PROBE = 500  # submissions per step of the memory probe
 WARM_UP = 200  # submissions before the probe starts tracing
+SUBMIT_SAMPLE = 10_000  # instances taken through submit/fire by default (of N - 1)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -61,13 +63,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--inbox-tasks", type=int, default=1_000_000,
                     help="tasks in the database while the inbox is timed (default 1000000)")
     ap.add_argument("--samples", type=int, default=1000, help="inbox queries timed")
+    ap.add_argument("--submit-sample", type=int, default=SUBMIT_SAMPLE, metavar="K",
+                    help="submit and close the instances of K subjects drawn with --seed, "
+                         "the same on both sides; all of them when K >= N - 1 "
+                         f"(default {SUBMIT_SAMPLE})")
     ap.add_argument("--no-memory", action="store_true", help="skip the N/2N memory probes")
     ap.add_argument("--launch-runs", type=int, default=3,
                     help="launches timed on each side, the median is shown (default 3)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workdir", help="keep the databases here (default: a temporary folder)")
     ap.add_argument("--probe", choices=["launch"], help=argparse.SUPPRESS)
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.submit_sample < 1:
+        ap.error("--submit-sample must be at least 1")
+    return args
 
 
 def engine_url(db: str, workdir: Path, name: str = "engine.sqlite3") -> str:
@@ -92,14 +101,15 @@ def main(argv=None) -> int:
     org = generate(args.people, args.seed)
     rng = random.Random(args.seed)
     peers = {email: pick_peers(org, email, PEERS, rng) for email in subjects(org)}
-    header(args, org, url)
+    sample = submit_sample(list(peers), args.submit_sample, args.seed)
+    header(args, org, url, sample)
 
     started = time.perf_counter()
     extra_launches = repeat_launches(args, workdir, org)
     engine_side = EngineSide(url)
     floor_side = FloorSide(floor_place(args.db, workdir))
-    timings = run_cycle([engine_side, floor_side], org, peers, args.seed)
-    check_rows(engine_side.counts(), len(peers))
+    timings = run_cycle([engine_side, floor_side], org, peers, args.seed, sample)
+    check_rows(engine_side.counts(), len(peers), len(sample or peers))
     engine_side.close()
     floor_side.close()
     for name, samples in extra_launches.items():
@@ -120,6 +130,14 @@ def main(argv=None) -> int:
     return 0
 
 
+def submit_sample(emails: list[str], k: int, seed: int) -> set[str] | None:
+    """The subjects whose instances go through submit/fire: None (all of them) when ``k``
+    covers everyone, else ``k`` of them drawn with ``seed`` (the same set on both sides)."""
+    if k >= len(emails):
+        return None
+    return set(random.Random(seed).sample(emails, k))
+
+
 def repeat_launches(args, workdir: Path, org) -> dict[str, list]:
     """``--launch-runs`` - 1 launches on scratch databases, alternating which side goes first."""
     samples: dict[str, list] = {"engine": [], "floor": []}
@@ -135,10 +153,14 @@ def repeat_launches(args, workdir: Path, org) -> dict[str, list]:
     return samples
 
 
-def header(args, org, url: str) -> None:
+def header(args, org, url: str, sample: set[str] | None) -> None:
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"reviewflow bench: bench-360 cycle, {len(org.people):,} people, "
           f"{len(org.people) - 1:,} subjects x {TASKS_PER_SUBJECT} tasks, 10-field forms")
+    if sample is not None:
+        print(f"launch: all {len(org.people) - 1:,} subjects; submit/fire: the instances of "
+              f"{len(sample):,} subjects drawn with seed {args.seed} (--submit-sample), the "
+              "same on both sides, among all the launched rows")
     floor = (f"plain psycopg2 on the same server ({floor_url(url)})" if backend == "PostgreSQL"
              else f"plain sqlite3 {sqlite3.sqlite_version}, WAL, synchronous=NORMAL")
     print(f"engine on {backend} ({url}); floor: {floor}; Python "
@@ -151,11 +173,13 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-def check_rows(rows: dict, subjects_count: int) -> None:
-    """The engine did the whole job, or the figures mean nothing."""
-    tasks = TASKS_PER_SUBJECT * subjects_count
-    expected = {"instances": subjects_count, "finished": subjects_count,
-                "tasks": tasks, "submitted": tasks, "submissions": tasks}
+def check_rows(rows: dict, subjects_count: int, sampled: int) -> None:
+    """The engine did the whole job, or the figures mean nothing: every subject launched
+    (one self-assessment each), every sampled instance taken to the end."""
+    done = TASKS_PER_SUBJECT * sampled
+    expected = {"instances": subjects_count, "finished": sampled,
+                "tasks": done + subjects_count - sampled, "submitted": done,
+                "submissions": done}
     if rows != expected:
         raise SystemExit(f"engine left {rows}, expected {expected}")
 

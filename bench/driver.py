@@ -19,16 +19,19 @@ from bench.measure import Phase, Timings
 CHUNK = 250
 
 
-def run_cycle(sides: list, org, peers: dict[str, list[str]], seed: int = 5) -> dict:
-    """Import, launch, submit everything, close everything; returns Timings by side name."""
+def run_cycle(sides: list, org, peers: dict[str, list[str]], seed: int = 5,
+              sample: set[str] | None = None) -> dict:
+    """Import, launch every subject, then submit and close every instance (or only those
+    of the subjects in ``sample``, the same ones on every side); Timings by side name."""
     timings = {side.name: Timings() for side in sides}
     for side in sides:
         side.setup()
     _once(sides, timings, "import", lambda side: side.import_org(org))
     _once(sides, timings, "launch", lambda side: side.launch())
     rng = random.Random(seed)
-    forms = {email: payloads.self_assessment(rng, peers[email]) for email in peers}
-    _interleaved(sides, timings, "submit self", lambda side: side.open_tasks(),
+    forms = {email: payloads.self_assessment(rng, peers[email]) for email in peers
+             if sample is None or email in sample}
+    _interleaved(sides, timings, "submit self", lambda side: side.open_tasks(sample),
                  lambda side, i, op: side.submit(op[0], op[2], forms[op[2]]))
     pools = {f: payloads.pool(f) for f in ("manager-review", "peer-feedback")}
 
@@ -36,7 +39,8 @@ def run_cycle(sides: list, org, peers: dict[str, list[str]], seed: int = 5) -> d
         pool = pools[op[1]]
         side.submit(op[0], op[2], pool[i % len(pool)])
 
-    _interleaved(sides, timings, "submit collect", lambda side: side.open_tasks(), collect)
+    _interleaved(sides, timings, "submit collect", lambda side: side.open_tasks(sample),
+                 collect)
     hr = org.hr
 
     def close(side, i, waiting):  # by an HR member who is not the subject (nobody decides
@@ -44,6 +48,7 @@ def run_cycle(sides: list, org, peers: dict[str, list[str]], seed: int = 5) -> d
         actor = next(e for k in range(len(hr)) if (e := hr[(i + k) % len(hr)]) != subject)
         side.fire(instance_id, "close", actor)
 
+    # only the sample's instances reached hr_check
     _interleaved(sides, timings, "fire close", lambda side: side.waiting("hr_check"), close)
     return timings
 

@@ -35,12 +35,17 @@ def reset(url: str) -> None:
     store.create_tables()
 
 
-def open_tasks() -> list[tuple[int, str, str]]:
-    """(task id, form id, assignee email) of every open task, oldest first."""
-    query = (Task.select(Task.id, Task.form_id, Person.email)
+def open_tasks(among: set[str] | None = None) -> list[tuple[int, str, str]]:
+    """(task id, form id, assignee email) of every open task, oldest first; with
+    ``among``, only those of instances whose subject's email is in it (the sample)."""
+    subject = Person.alias("subject")
+    query = (Task.select(Task.id, Task.form_id, Person.email, subject.email)
              .join(Person, on=(Task.assignee == Person.id))
+             .switch(Task).join(Instance, on=(Task.instance == Instance.id))
+             .join(subject, on=(Instance.subject == subject.id))
              .where(Task.status == TaskStatus.OPEN).order_by(Task.id).tuples())
-    return list(query)
+    return [(task, form, email) for task, form, email, of in query
+            if among is None or of in among]
 
 
 class EngineSide:
@@ -74,8 +79,8 @@ class EngineSide:
     def fire(self, instance_id: int, trigger: str, actor: str) -> None:
         commands.fire(instance_id, trigger, actor)
 
-    def open_tasks(self) -> list[tuple[int, str, str]]:
-        return open_tasks()
+    def open_tasks(self, among: set[str] | None = None) -> list[tuple[int, str, str]]:
+        return open_tasks(among)
 
     def waiting(self, state: str) -> list[int]:
         """(id, subject email) of running instances waiting in ``state``."""

@@ -259,12 +259,16 @@ class Floor:
              json.dumps(detail or {})),
         )
 
-    def open_tasks(self) -> list[tuple[int, str, str]]:
-        """(task id, form id, assignee email) of every open task, oldest first."""
-        return self.sql(
-            "SELECT t.id, t.form_id, p.email FROM task t JOIN person p ON p.id = t.assignee_id"
-            " WHERE t.status = 'open' ORDER BY t.id"
+    def open_tasks(self, among: set[str] | None = None) -> list[tuple[int, str, str]]:
+        """(task id, form id, assignee email) of every open task, oldest first; with
+        ``among``, only those of instances whose subject's email is in it (the sample)."""
+        rows = self.sql(
+            "SELECT t.id, t.form_id, p.email, s.email FROM task t"
+            " JOIN person p ON p.id = t.assignee_id JOIN instance i ON i.id = t.instance_id"
+            " JOIN person s ON s.id = i.subject_id WHERE t.status = 'open' ORDER BY t.id"
         ).fetchall()
+        return [(task, form, email) for task, form, email, of in rows
+                if among is None or of in among]
 
     def waiting(self, state: str) -> list[int]:
         """(id, subject email) of instances waiting in ``state``."""
@@ -389,8 +393,8 @@ class FloorSide:
     def fire(self, instance_id: int, trigger: str, actor: str) -> None:
         self.floor.fire(instance_id, trigger, actor)
 
-    def open_tasks(self):
-        return self.floor.open_tasks()
+    def open_tasks(self, among: set[str] | None = None):
+        return self.floor.open_tasks(among)
 
     def waiting(self, state: str):
         return self.floor.waiting(state)

@@ -5,6 +5,7 @@ guards the command against breaking as the engine changes (slow: about 10 s).
 """
 
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -40,6 +41,41 @@ def test_cycle_prints_every_figure(project_root, tmp_path):
                           out)) == 2, out
     # the engine's and the floor's databases are where we asked, and hold the cycle
     assert (tmp_path / "engine.sqlite3").exists() and (tmp_path / "floor.sqlite3").exists()
+
+
+@pytest.mark.slow
+def test_cycle_takes_a_seeded_sample_through_submit_and_fire(project_root, tmp_path):
+    """--submit-sample K: every subject is launched, K instances go through submit/fire
+    on both sides (the row check inside the command fails the run otherwise)."""
+    result = subprocess.run(
+        [sys.executable, str(project_root / "bench" / "cycle.py"), "--people", "50",
+         "--submit-sample", "10", "--inbox-tasks", "0", "--no-memory", "--launch-runs", "1",
+         "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, cwd=project_root)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert ("launch: all 49 subjects; submit/fire: the instances of 10 subjects drawn with "
+            "seed 7 (--submit-sample)") in out, out
+    for phase, ops in (("launch", 49), ("submit self", 10), ("submit collect", 70),
+                       ("fire close", 10), ("submit/fire", 90)):
+        assert re.search(rf"^{re.escape(phase)}\s+{ops:,}\s", out, re.M), (phase, out)
+    finished = {}  # the same sample on both sides
+    for name in ("engine.sqlite3", "floor.sqlite3"):
+        db = sqlite3.connect(tmp_path / name)
+        finished[name] = db.execute(
+            "SELECT p.email FROM instance i JOIN person p ON p.id = i.subject_id"
+            " WHERE i.status = 'finished' ORDER BY p.email").fetchall()
+        db.close()
+    assert len(finished["engine.sqlite3"]) == 10, finished
+    assert finished["engine.sqlite3"] == finished["floor.sqlite3"]
+
+
+def test_a_sample_of_nobody_is_refused(project_root):
+    result = subprocess.run(
+        [sys.executable, str(project_root / "bench" / "cycle.py"), "--people", "50",
+         "--submit-sample", "0"], capture_output=True, text=True, timeout=60, cwd=project_root)
+    assert result.returncode != 0
+    assert "--submit-sample must be at least 1" in result.stderr
 
 
 @pytest.mark.slow
