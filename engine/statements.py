@@ -172,9 +172,7 @@ def select_matching(model, match: dict, for_update: bool = False) -> list:
                'ORDER BY "id"{}'.format(model._meta.table_name,
                                         " AND ".join(f"{_column(model, k)} = {p}" for k in keys),
                                         " FOR UPDATE" if for_update else ""))
-    cursor = db.execute_sql(sql, _values(model, keys, match))
-    plan = _plan(model, tuple(d[0] for d in cursor.description))
-    return [_row(model, plan, values) for values in cursor.fetchall()]
+    return _objects(model, db.execute_sql(sql, _values(model, keys, match)))
 
 
 def select_in(model, column: str, values: list) -> list:
@@ -213,23 +211,54 @@ def submissions_of(instance_id: int, before_entry: int | None = None) -> list[tu
 _plans: dict = {}
 
 
-def _plan(model, columns: tuple) -> list:
-    """(field name, python_value, type passed through) per column of a result, cached per
-    model and columns."""
+def _plan(model, columns: tuple):
+    """A function result row -> ``model`` object, made once per model and columns.
+
+    Its code is written out per column (as ``collections.namedtuple`` does): a loop over
+    the columns in a comprehension cost more than the query itself for a task row. Each
+    value goes through its field's python_value unless None or of the type it would come
+    back as anyway (:func:`_exact_type`)."""
     key = (model, columns)
     found = _plans.get(key)
     if found is None:
         fields = model._meta.columns
-        found = _plans[key] = [(fields[c].name, fields[c].python_value,
-                                _exact_type(fields[c], "python_value")) for c in columns]
+        env: dict = {"new": functools.partial(model, __no_default__=True)}
+        items = []
+        for i, column in enumerate(columns):
+            field = fields[column]
+            env[f"c{i}"] = _python_value(field)
+            env[f"t{i}"] = _exact_type(field, "python_value")
+            items.append(f"{field.name!r}: v{i} if v{i} is None or type(v{i}) is t{i} "
+                         f"else c{i}(v{i})")
+        names = "".join(f"v{i}, " for i in range(len(columns)))
+        code = (f"def build(values):\n    ({names}) = values\n    obj = new()\n"
+                f"    obj.__data__ = {{{', '.join(items)}}}\n    return obj\n")
+        exec(code, env)  # noqa: S102 - our own text, from the model's column names
+        found = _plans[key] = env["build"]
     return found
 
 
-def _row(model, plan: list, values) -> pw.Model:
-    obj = model(__no_default__=True)
-    obj.__data__ = {name: (v if v is None or type(v) is exact else convert(v))
-                    for (name, convert, exact), v in zip(plan, values, strict=True)}
-    return obj
+def _python_value(field):
+    """``field.python_value``; for a plain DateTimeField, the same result the short way.
+
+    SQLite hands datetimes back as text; peewee parses it with ``fromisoformat`` after
+    a few string edits (a space separator, a trailing ``Z``) that Python 3.11's
+    ``fromisoformat`` accepts as they are, so when it parses the text the result is
+    the same; anything it refuses still goes through peewee."""
+    convert = field.python_value
+    if type(field) is not pw.DateTimeField:
+        return convert
+    parse = datetime.fromisoformat
+
+    def datetime_value(value):
+        if type(value) is str:
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+        return convert(value)
+
+    return datetime_value
 
 
 def fetch(model, query) -> list:
@@ -240,8 +269,8 @@ def fetch(model, query) -> list:
 
 
 def _objects(model, cursor) -> list:
-    plan = _plan(model, tuple(d[0] for d in cursor.description))
-    return [_row(model, plan, values) for values in cursor.fetchall()]
+    build = _plan(model, tuple(d[0] for d in cursor.description))
+    return [build(values) for values in cursor.fetchall()]
 
 
 def marker() -> pw.Value:
