@@ -150,7 +150,7 @@ def _score_rows(viewer: str, detail, base: dict) -> list[dict]:
     viewer may read (HR, and each score's ``readers``): ``scores.final`` and its parts."""
     if not detail.spec.scores:
         return []
-    plays = {role for role, emails in detail.roles.items() if viewer in emails}
+    plays = visibility.roles_played(viewer, detail)
     hr = visibility.is_hr(viewer, detail)
     readable = [n for n, s in detail.spec.scores.items()
                 if scores.may_read(s, plays, detail.states_entered, hr)]

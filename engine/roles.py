@@ -37,7 +37,7 @@ task line allows it (``allow_subject: true``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.definitions.specs import HR_GROUP, RoleSpec, TransitionSpec, WorkflowSpec
@@ -121,6 +121,7 @@ class Resolved:
     #: nobody plays the role and that is no fault (a ``.reports`` role of someone nobody
     #: reports to): the line gets no task instead of an unassigned one for HR
     nobody_is_fine: bool = False
+    _ids: set[int] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def add(self, person: Person | None, what: str) -> None:
         """Keep ``person`` if active; otherwise say why nobody was kept."""
@@ -128,7 +129,8 @@ class Resolved:
             self.problems.append(f"{what}: nobody in the directory")
         elif not person.active:
             self.problems.append(f"{person.email} is no longer active")
-        elif all(p.id != person.id for p in self.people):
+        elif person.id not in self._ids:  # a group of hundreds: no quadratic scan
+            self._ids.add(person.id)
             self.people.append(person)
 
 
@@ -392,6 +394,51 @@ def plays(person: Person | None, name: str, spec: WorkflowSpec, facts: Facts) ->
     if role is None:
         return name == HR_GROUP and hr_in(facts.people.groups_of(person.id))
     return KINDS[role.kind].holds(role, person, facts)
+
+
+class RolePlayers(Mapping):
+    """Role name -> the emails of whoever plays it in one instance, each role resolved
+    only when first asked for. :meth:`plays` answers for one person without listing the
+    role at all: a page asking "is the viewer HR?" must not read a group of hundreds."""
+
+    def __init__(self, spec: WorkflowSpec, facts: Facts):
+        self._spec, self._facts = spec, facts
+        self._lists: dict[str, list[str]] = {}
+
+    def __getitem__(self, name: str) -> list[str]:
+        if name not in self._lists:
+            self._lists[name] = emails(self._spec.roles[name], self._facts)
+        return self._lists[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spec.roles)
+
+    def __len__(self) -> int:
+        return len(self._spec.roles)
+
+    def plays(self, email: str, name: str) -> bool:
+        """Is ``email`` among the players of declared role ``name``? (The same answer as
+        ``email in self[name]``: active, never the subject but for ``subject``.)"""
+        role = self._spec.roles.get(name)
+        if role is None:
+            return False
+        if name in self._lists or role.kind == "external":  # outsiders are not people
+            return email in self[name]
+        return plays(self._facts.people.find(email), name, self._spec, self._facts)
+
+
+class HrOf:
+    """The HR members of one instance (its subject left out), listed only when iterated:
+    ``email in hr`` reads the viewer's groups, not the whole group."""
+
+    def __init__(self, people: People, subject_id: int):
+        self._people, self._subject_id = people, subject_id
+
+    def __contains__(self, email: object) -> bool:
+        return isinstance(email, str) and is_hr_for(email, self._people, self._subject_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([p.email for p in hr_members(self._people) if p.id != self._subject_id])
 
 
 def is_hr_for(email: str, people: People, subject_id: int) -> bool:

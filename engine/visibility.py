@@ -65,25 +65,29 @@ def plays_any(viewer: str, names, detail) -> str | None:
     lists, built by :mod:`engine.roles`; the undeclared ``hr`` is HR), or None."""
     for name in names:
         if name in detail.spec.roles:
-            if viewer in detail.roles.get(name, ()):
+            if _plays(viewer, name, detail):
                 return name
         elif name == HR_GROUP and is_hr(viewer, detail):
             return name
     return None
 
 
-def participants(detail) -> set[str]:
-    """Everyone taking part: subject, role players, task assignees, HR."""
-    people = {detail.subject["email"], *detail.hr}
-    for emails in detail.roles.values():
-        people.update(emails)
-    people.update(t.assignee_email for t in detail.tasks if t.assignee_email)
-    return people
-
-
 def can_view_instance(viewer: str, detail) -> bool:
-    """May ``viewer`` open the instance page at all?"""
-    return viewer in participants(detail)
+    """May ``viewer`` open the instance page at all: its subject, HR, a player of one of
+    its roles, or a task's assignee (asked for the viewer alone, never listing a role)?"""
+    return (viewer == detail.subject["email"] or is_hr(viewer, detail)
+            or any(_plays(viewer, name, detail) for name in detail.spec.roles)
+            or any(t.assignee_email == viewer for t in detail.tasks))
+
+
+def roles_played(viewer: str, detail) -> set[str]:
+    """The declared roles ``viewer`` plays in the instance."""
+    return {name for name in detail.spec.roles if _plays(viewer, name, detail)}
+
+
+def _plays(viewer: str, name: str, detail) -> bool:
+    """Is ``viewer`` among the players of declared role ``name``?"""
+    return detail.roles.plays(viewer, name)
 
 
 def _shown_to(viewer: str, form_id: str, detail) -> bool:
@@ -112,7 +116,7 @@ def can_read_submission(viewer: str, submission, detail) -> bool:
         return True
     line = line_for(detail.spec, submission.state, submission.task_key)
     if line is None:
-        return viewer in participants(detail)
+        return can_view_instance(viewer, detail)
     return _shown_to(viewer, submission.form_id, detail) or _reader(viewer, line, detail)
 
 

@@ -190,7 +190,7 @@ def _scores(user, detail) -> list:
     ``readers``), with the titles in the page's language."""
     if not detail.spec.scores:
         return []
-    plays = {role for role, emails in detail.roles.items() if user.email in emails}
+    plays = visibility.roles_played(user.email, detail)
     hr = visibility.is_hr(user.email, detail)
     readable = [name for name, spec in detail.spec.scores.items()
                 if scores.may_read(spec, plays, detail.states_entered, hr)]

@@ -92,7 +92,7 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
         tasks=tasks, submissions=submissions,
         history=events, triggers=_triggers(spec, inst.state, inst.status),
         roles=_instance_roles(spec, inst, people, submissions),
-        hr=[p.email for p in roles.hr_members(people) if p.id != inst.subject_id],
+        hr=roles.HrOf(people, inst.subject_id),
         states_entered={e.to_state for e in events if e.to_state}, spec=spec,
         replaced=[s for s in items if s.id in revised],
     )
@@ -131,12 +131,12 @@ def _subject_dict(person: Person, manager: Person | None) -> dict:
 
 
 def _instance_roles(spec: WorkflowSpec, inst: Instance, people: People,
-                    submissions: list[SubmissionItem]) -> dict:
-    """Role name -> emails of the active people playing it, with a constant number of
-    queries: the groups in one, the people named by ``field:``/``person:`` roles in one,
-    and one per level of the longest manager chain beyond the skip level."""
-    people.load_groups({r.group for r in spec.roles.values() if r.kind == "group"}
-                       | {roles.HR_GROUP})
+                    submissions: list[SubmissionItem]) -> roles.RolePlayers:
+    """Role name -> emails of the active people playing it, each role read when first
+    asked for (a group in one query; :meth:`~engine.roles.RolePlayers.plays` answers for
+    the viewer alone). Read here, in a constant number of queries: the people named by
+    ``field:``/``person:`` roles in one, and one per level of the longest manager chain
+    beyond the skip level."""
     people.preload_chains([inst.subject], roles.chain_depth(spec))
     from engine.lifecycle import forms_from_rows
 
@@ -144,8 +144,7 @@ def _instance_roles(spec: WorkflowSpec, inst: Instance, people: People,
     named = [e for r in spec.roles.values() if r.named
              for e in roles.field_emails(forms, r.form, r.field)]
     people.load_emails(named + [r.email for r in spec.roles.values() if r.kind == "person"])
-    facts = roles.Facts(inst.subject_id, people, forms)
-    return {name: roles.emails(role, facts) for name, role in spec.roles.items()}
+    return roles.RolePlayers(spec, roles.Facts(inst.subject_id, people, forms))
 
 
 def _triggers(spec: WorkflowSpec, state: str, status: str) -> list[TriggerItem]:

@@ -5,6 +5,7 @@ Every query function returns these plain dataclasses, never peewee rows.
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -137,8 +138,10 @@ class InstanceDetail:
     submissions: list[SubmissionItem]
     history: list[EventItem]
     triggers: list[TriggerItem]
-    roles: dict  # role name -> [emails], resolved from the directory as it is now
-    hr: list[str]
+    #: role name -> [emails], resolved from the directory as it is now (a
+    #: :class:`~engine.roles.RolePlayers`: each role read when first asked for)
+    roles: Mapping[str, list[str]]
+    hr: Container[str]  # HR but the subject (:class:`~engine.roles.HrOf`; iterable)
     states_entered: set[str]
     spec: WorkflowSpec = field(repr=False, default=None)
     #: answers a later revision replaced (the manager's rating before calibration): for

@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import sys
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
 
@@ -34,6 +35,10 @@ def _default(value):
         return _plain(value)
     if isinstance(value, set | frozenset | tuple):
         return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    if isinstance(value, Mapping):  # an instance's roles, read as they are listed
+        return dict(value)
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes):  # its HR
+        return list(value)
     return str(value)
 
 
