@@ -122,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     from web import starting  # self-service starts (feedback requests, 1:1s)
 
     app.register_blueprint(starting.bp)
+    from web import picker  # the people picker's search as someone types
+    app.register_blueprint(picker.bp)
     from web import external  # raters outside the directory, through a signed link
 
     app.register_blueprint(external.bp)

@@ -140,9 +140,9 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
     if acc.can_act:
         shown_data = data if data is not None else task_draft(acc)
         if pickers.people_fields(detail.spec, form.id):
-            people_picker = queries.people.picker_options()
+            people_picker = queries.people.picker_near(user.email)
         fields = forms.render_form(form, shown_data, errors,
-                                   people_list="rf-people" if people_picker else None)
+                                   people_list="rf-people" if people_picker is not None else None)
     else:
         fields = None
     own = _own_submission(acc)

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import peewee as pw
+
 from engine import statements
 from engine.directory import KNOWN_COLUMNS, REQUIRED_COLUMNS, normalize_email
 from engine.queries.items import PersonItem
@@ -236,6 +238,11 @@ def labels(emails: Iterable[str]) -> dict[str, str]:
 
 #: The most people a picker's list offers (a search narrows the rest).
 PICKER_LIMIT = 3000
+#: The most people a task page's picker offers before anything is typed: those nearest
+#: the person filling it in (the rest are found by the search as they type)
+NEAR_LIMIT = 200
+#: The most matches the picker's search sends back for what is typed
+SEARCH_LIMIT = 20
 
 
 def picker_options(search: str = "", limit: int = PICKER_LIMIT) -> list[tuple[str, str]]:
@@ -248,3 +255,31 @@ def picker_options(search: str = "", limit: int = PICKER_LIMIT) -> list[tuple[st
         query = query.where(Person.name ** like | Person.email ** like)
     return [(p.email, describe(p.name, p.title, p.department))
             for p in query.order_by(Person.name, Person.email).limit(limit)]
+
+
+def picker_near(email: str, limit: int = NEAR_LIMIT) -> list[tuple[str, str]]:
+    """The picker's first choices for ``email``: their manager, their team (the others with
+    the same manager), their reports and their manager's peers (the people who share the
+    next manager up), by name: who a nomination usually names, without listing the whole
+    directory into the page. Two queries, each driven by the ``manager_id`` index."""
+    boss = Person.alias()
+    me = (Person.select(Person.id, Person.manager, boss.manager.alias("skip_id"))
+          .join(boss, pw.JOIN.LEFT_OUTER, on=(Person.manager == boss.id))
+          .where(Person.email == normalize_email(email)).objects().first())
+    if me is None:
+        return []
+    heads = [me.id] + [m for m in (me.manager_id, me.skip_id) if m]
+    near = Person.manager.in_(heads)
+    if me.manager_id:
+        near = near | (Person.id == me.manager_id)
+    query = (Person.select(Person.email, Person.name, Person.title, Person.department)
+             .where(near & (Person.active == True) & (Person.id != me.id))  # noqa: E712
+             .order_by(Person.name, Person.email).limit(limit))
+    return [(p.email, describe(p.name, p.title, p.department)) for p in query]
+
+
+def picker_search(text: str, limit: int = SEARCH_LIMIT) -> list[tuple[str, str]]:
+    """Active people whose name or email contains ``text`` (two characters at least), by
+    name: what the picker offers as someone types."""
+    text = text.strip()
+    return picker_options(text, limit) if len(text) >= 2 else []

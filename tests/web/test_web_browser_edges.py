@@ -154,3 +154,24 @@ def test_add_row_comes_back_at_the_new_row(browser, site):
         assert 0 <= box["y"] < 420, box  # the new row is in view
     finally:
         context.close()
+
+
+def test_typing_a_name_in_a_people_field_finds_someone_far_away(browser, site):
+    app, url = site
+    with app.app_context():
+        import_csv(ORG + "fay@acme.test,Fay Faraway,rita@acme.test,Sales,Account Executive,\n")
+        iid = scenario.start_360(app)
+        task = scenario.open_task(iid, "sam@acme.test").id
+    context, page = _signed_in(browser, url, "sam@acme.test")
+    try:
+        page.goto(f"{url}/tasks/{task}")
+        far = '#rf-people option[value="fay@acme.test"]'
+        assert page.locator('#rf-people option[value="pat@acme.test"]').count() == 1
+        assert page.locator(far).count() == 0  # not near Sam: not in the page
+        page.locator('input[name="peers[0]"]').press_sequentially("Farawa")
+        page.wait_for_selector(far, state="attached")
+        assert page.locator(far).inner_text() == "Fay Faraway (Account Executive, Sales)"
+        # the people near Sam are still offered after the search
+        assert page.locator('#rf-people option[value="pat@acme.test"]').count() == 1
+    finally:
+        context.close()

@@ -127,7 +127,50 @@
     });
   }
 
+  // A people picker's list starts with the people nearest the person typing (their team,
+  // their manager's peers); as they type a name, the directory's matches are asked for
+  // and put first. Without JavaScript the first list and typing an email still work.
+  function peoplePickers() {
+    document.querySelectorAll("datalist[data-search]").forEach(function (list) {
+      var url = list.getAttribute("data-search"), timer = null, asked = 0;
+      var near = Array.prototype.map.call(list.options, function (o) {
+        return [o.value, o.textContent];
+      });
+      var show = function (found) {
+        var seen = {}, options = [];
+        found.concat(near).forEach(function (pair) {
+          if (seen[pair[0]]) { return; }
+          seen[pair[0]] = true;
+          var option = document.createElement("option");
+          option.value = pair[0];
+          option.textContent = pair[1];
+          options.push(option);
+        });
+        list.replaceChildren.apply(list, options);
+      };
+      document.addEventListener("input", function (e) {
+        var field = e.target;
+        if (!field.getAttribute || field.getAttribute("list") !== list.id) { return; }
+        window.clearTimeout(timer);
+        var text = field.value.trim();
+        if (text.length < 2) { return; }
+        timer = window.setTimeout(function () {
+          var mine = ++asked;
+          fetch(url + "?q=" + encodeURIComponent(text), {credentials: "same-origin",
+                                                         headers: {"Accept": "application/json"}})
+            .then(function (r) { return r.ok ? r.json() : []; })
+            .then(function (people) {
+              if (mine !== asked) { return; }  // a later answer is on its way
+              show(people.map(function (p) { return [p.email, p.label]; }));
+            })
+            .catch(function () {});
+        }, 200);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    peoplePickers();
     computedValues();
     confirmations();
     alternatives();
