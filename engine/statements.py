@@ -283,6 +283,7 @@ class Prepared:
     its :func:`marker` placeholders (a loop would otherwise rebuild the same SQL)."""
 
     def __init__(self, query, *markers: pw.Value):
+        self.query = query
         self.sql, params = query.sql()
         self.params = list(params)
         self.slots = [[i for i, p in enumerate(self.params) if p is m.value] for m in markers]
@@ -300,6 +301,25 @@ class Prepared:
     def objects(self, model, *values) -> list:
         """Run, building whole ``model`` rows the way :func:`fetch` does."""
         return _objects(model, self.execute(*values))
+
+    def rows(self, *values) -> list:
+        """Run, with the rows peewee's own query would give (joined models included)."""
+        return list(self.query._get_cursor_wrapper(self.execute(*values)))
+
+
+_prepared: dict = {}
+
+
+def prepared(key: str, build) -> Prepared:
+    """The :class:`Prepared` query of ``build()`` (a query and its markers), built once
+    per backend and ``key``: a page's fixed-shape query without its SQL built anew on
+    every request."""
+    full = (type(db.obj), key)
+    found = _prepared.get(full)
+    if found is None:
+        query, *markers = build()
+        found = _prepared[full] = Prepared(query, *markers)
+    return found
 
 
 def get_row(model, row_id: int, for_update: bool = False):

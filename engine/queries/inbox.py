@@ -146,9 +146,9 @@ def _field_forms(rows) -> dict[int, dict]:
 
 def drafts(email: str, now: datetime | None = None) -> list[TaskItem]:
     """Open tasks of ``email`` with a saved draft."""
-    now, me = utc(now), directory.person(email)
-    return task_list('t."assignee_id" = {p} AND t."status" = {p} AND t."draft" IS NOT NULL',
-                      [me.id, TaskStatus.OPEN.value], now=now)
+    return task_list('t."assignee_id" = (SELECT "id" FROM "person" WHERE "email" = {p}) '
+                     'AND t."status" = {p} AND t."draft" IS NOT NULL',
+                     [normalize_email(email), TaskStatus.OPEN.value], now=utc(now))
 
 
 def recently_done(email: str, limit: int = 20, now: datetime | None = None) -> list[TaskItem]:
