@@ -2,12 +2,13 @@
 
 :func:`init`/:func:`connect` point the proxy at SQLite (``sqlite:///PATH``) or PostgreSQL
 (``postgresql://...``); the web app opens and closes it per request the way ``FlaskDB``
-does. On PostgreSQL the connections are pooled (``playhouse.pool``): closing one hands it
-back to the pool, so a request does not pay for a new server connection (about 2 ms
-each). ``REVIEWFLOW_DB_POOL_SIZE`` sets the most connections one process keeps (default
-20; 0 turns pooling off); a thread that finds them all busy waits up to
-``REVIEWFLOW_DB_POOL_TIMEOUT`` seconds (default 30). Caches keyed by row ids register a
-reset hook here, so they forget ids that belong to another database.
+does. The connections are pooled (``playhouse.pool``): closing one hands it back to the
+pool, so a request does not pay for a new one (about 2 ms for a PostgreSQL server
+connection; 1-3 ms for SQLite to read the schema again). ``REVIEWFLOW_DB_POOL_SIZE`` sets
+the most connections one process keeps (default 20; 0 turns pooling off); a thread that
+finds them all busy waits up to ``REVIEWFLOW_DB_POOL_TIMEOUT`` seconds (default 30).
+Caches keyed by row ids register a reset hook here, so they forget ids that belong to
+another database.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 from urllib.parse import unquote, urlparse
 
 import peewee as pw
-from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = pw.DatabaseProxy()
 
@@ -29,21 +30,28 @@ POOL_STALE_S = 300
 
 def _sqlite(path: str) -> pw.SqliteDatabase:
     sync = os.environ.get("REVIEWFLOW_SQLITE_SYNCHRONOUS", "NORMAL").upper()
-    return pw.SqliteDatabase(
-        path,
-        pragmas={
+    options = {
+        "pragmas": {
             "journal_mode": "wal",
             "synchronous": sync,
             "foreign_keys": 1,
             "busy_timeout": BUSY_TIMEOUT_S * 1000,
         },
-        timeout=BUSY_TIMEOUT_S,
-        check_same_thread=False,
-    )
+        "check_same_thread": False,
+    }
+    size = pool_size()
+    if path == ":memory:" or not size:  # each connection to :memory: is a database of its own
+        return pw.SqliteDatabase(path, timeout=BUSY_TIMEOUT_S, **options)
+    # A new SQLite connection reads the whole schema on its first statement (1-3 ms with
+    # the engine's tables and indexes): the web app's per-request open takes one from a
+    # pool instead. (Its ``timeout`` is the wait for a free connection; the busy timeout
+    # is the pragma's.)
+    return PooledSqliteDatabase(path, max_connections=size, stale_timeout=POOL_STALE_S,
+                                timeout=_pool_timeout(), **options)
 
 
 def pool_size() -> int:
-    """``REVIEWFLOW_DB_POOL_SIZE`` (connections one process keeps on PostgreSQL; 0: none)."""
+    """``REVIEWFLOW_DB_POOL_SIZE`` (connections one process keeps; 0: none)."""
     text = os.environ.get("REVIEWFLOW_DB_POOL_SIZE", "").strip()
     try:
         return max(0, int(text)) if text else DEFAULT_POOL_SIZE
@@ -63,9 +71,12 @@ def _postgres(url: str) -> pw.PostgresqlDatabase:
     name, size = unquote(parts.path.lstrip("/")), pool_size()
     if not size:
         return pw.PostgresqlDatabase(name, **options)
-    timeout = float(os.environ.get("REVIEWFLOW_DB_POOL_TIMEOUT") or DEFAULT_POOL_TIMEOUT_S)
     return PooledPostgresqlDatabase(name, max_connections=size, stale_timeout=POOL_STALE_S,
-                                    timeout=timeout, **options)
+                                    timeout=_pool_timeout(), **options)
+
+
+def _pool_timeout() -> float:
+    return float(os.environ.get("REVIEWFLOW_DB_POOL_TIMEOUT") or DEFAULT_POOL_TIMEOUT_S)
 
 
 def database_for(url: str) -> pw.Database:

@@ -1,12 +1,13 @@
-"""PostgreSQL connections are pooled: a closed connection goes back to the pool and the
-next open reuses it, so a web request or a worker round does not pay for a new one."""
+"""Connections are pooled on PostgreSQL and on an SQLite file: a closed connection goes
+back to the pool and the next open reuses it, so a web request or a worker round does not
+pay for a new one (a server connection, or SQLite reading the schema again)."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from engine import connection, store
 
@@ -61,3 +62,24 @@ def test_pooling_can_be_switched_off_and_a_bad_size_is_refused(postgres_url, mon
     monkeypatch.setenv("REVIEWFLOW_DB_POOL_SIZE", "many")
     with pytest.raises(ValueError, match="REVIEWFLOW_DB_POOL_SIZE must be a whole number"):
         connection.database_for(postgres_url)
+
+
+def test_an_sqlite_file_is_pooled_with_its_pragmas_and_memory_is_not(tmp_path, monkeypatch):
+    monkeypatch.delenv("REVIEWFLOW_DB_POOL_SIZE", raising=False)
+    database = store.init(f"sqlite:///{tmp_path / 'pooled.sqlite3'}")
+    assert isinstance(database, PooledSqliteDatabase)
+    connections = []
+    for _ in range(5):  # as five web requests one after the other
+        store.db.connect(reuse_if_open=True)
+        connections.append(id(store.db.connection()))
+        assert store.db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert store.db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 10_000
+        store.db.close()
+    assert len(set(connections)) == 1
+    # every connection to :memory: is a database of its own: never pooled
+    assert not isinstance(connection.database_for("sqlite://"), PooledSqliteDatabase)
+    monkeypatch.setenv("REVIEWFLOW_DB_POOL_SIZE", "0")
+    assert not isinstance(connection.database_for(f"sqlite:///{tmp_path / 'x.sqlite3'}"),
+                          PooledSqliteDatabase)
+    store.init("sqlite://")
