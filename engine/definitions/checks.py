@@ -24,6 +24,8 @@ from engine.definitions.context import (
 )
 from engine.definitions.date_checks import check_dates, check_due
 from engine.definitions.document_checks import DOCUMENT_CHECKERS
+from engine.definitions.parent_checks import check_parent, check_parent_revise
+from engine.definitions.specs import PARENT_PREFIX
 from engine.definitions.workflow import as_list
 from engine.durations import EXAMPLES, DurationError, parse_duration
 from engine.expressions import expression_issues
@@ -286,11 +288,16 @@ def check_revise(ctx: Context, value, owner) -> Iterator[Issue]:
     """``revise: {okr-plan: okr-checkin}``: both forms of the workflow, sharing fields."""
     used = ctx.workflow_forms()
     for target, source in value.items() if isinstance(value, dict) else ():
-        for form, at in ((target, "key"), (source, "value")):
+        of_parent = isinstance(target, str) and target.startswith(PARENT_PREFIX)
+        mine_to_check = ((source, "value"),) if of_parent else ((target, "key"), (source, "value"))
+        for form, at in mine_to_check:
             if isinstance(form, str) and form not in used:
                 yield Issue((target,), f"unknown form '{form}'",
                             did_you_mean(form, used) or listing("forms of this workflow", used),
                             at=at)
+        if of_parent:  # a form of the instance this one was started from
+            yield from check_parent_revise(ctx, target, source)
+            continue
         mine, theirs = field_names(ctx, target), field_names(ctx, source)
         if mine is not None and theirs is not None and not set(mine) & set(theirs):
             yield Issue((target,), f"form '{source}' has no field of form '{target}', so "
@@ -332,11 +339,13 @@ def _run(checker, *args) -> list[Issue]:
         return []
 
 
-def check_workflow(data: dict, stem: str, forms: dict, workflows: set) -> list[Issue]:
-    """Every meaning problem of a structurally read workflow."""
+def check_workflow(data: dict, stem: str, forms: dict, workflows) -> list[Issue]:
+    """Every meaning problem of a structurally read workflow (``workflows``: the library's
+    workflow ids, a dict of id -> :class:`~engine.definitions.parent_checks.Outline`
+    where known)."""
     ctx = Context(data, stem, forms, workflows)
     issues: list[Issue] = []
-    for checker in (*DOCUMENT_CHECKERS, check_dates):
+    for checker in (*DOCUMENT_CHECKERS, check_dates, check_parent):
         issues.extend(_run(checker, ctx))
     for name, state in ctx.states.items():
         if isinstance(state, dict) and state.get("calibration") is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from engine.definitions.checks import check_workflow
 from engine.definitions.form import FormDoc, build_form, read_form
+from engine.definitions.parent_checks import outline
 from engine.definitions.specs import Library, frozen_map
 from engine.definitions.workflow import WorkflowDoc, build_workflow, read_workflow
 from engine.errors import DefinitionError, Problem
@@ -22,9 +23,10 @@ WORKFLOW_SUFFIXES = (".yaml", ".yml")
 FORM_SUFFIXES = (".json",)
 
 
-def load_library(paths: Iterable[Path | str]) -> Library:
-    """The checked library in ``paths``; raise :class:`DefinitionError` with every problem."""
-    library, problems = check_library(paths)
+def load_library(paths: Iterable[Path | str], other_workflows: Iterable[str] = ()) -> Library:
+    """The checked library in ``paths``; raise :class:`DefinitionError` with every problem.
+    ``other_workflows``: ids a ``start:`` or ``parent:`` may name though not loaded here."""
+    library, problems = check_library(paths, other_workflows)
     if problems:
         raise DefinitionError(problems)
     return library
@@ -69,8 +71,10 @@ def check_library(paths: Iterable[Path | str], other_workflows: Iterable[str] = 
     workflows = [read_workflow(f) for f in workflow_files]
     problems += _duplicates(forms, "form") + _duplicates(workflows, "workflow")
     known_forms = {d.id: d.schema for d in forms}
-    known_workflows = {d.id for d in workflows} | {d.stem for d in workflows}
-    known_workflows |= set(other_workflows)
+    # id -> its outline (states, forms), which a parent: of another workflow checks against
+    known_workflows = dict.fromkeys(other_workflows)
+    known_workflows.update({name: None for d in workflows for name in (d.stem, d.id)})
+    known_workflows.update({d.id: outline(d.data) for d in workflows if not d.broken})
     for doc in forms:
         problems += _located(doc.path, doc.map, doc.issues)
     for doc in workflows:
@@ -151,7 +155,7 @@ def _duplicates(docs: list[FormDoc] | list[WorkflowDoc], kind: str) -> list[Prob
     return problems
 
 
-def _meaning(doc: WorkflowDoc, forms: dict, workflows: set) -> list[Issue]:
+def _meaning(doc: WorkflowDoc, forms: dict, workflows: dict) -> list[Issue]:
     try:
         return check_workflow(doc.data, doc.stem, forms, workflows)
     except (TypeError, AttributeError, KeyError, ValueError):

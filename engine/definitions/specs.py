@@ -232,6 +232,22 @@ class FormSpec:
 
 
 @dataclass(frozen=True)
+class ParentSpec:
+    """``parent:``: an instance of this workflow is started from a running instance of
+    ``workflow`` about the same subject (a proposed change to a running OKR quarter) and
+    linked to it; ``after``: only once that instance has entered this state; ``button``:
+    the label of the button on that instance's page (default: this workflow's title)."""
+
+    workflow: str
+    after: str | None = None
+    button: str | None = None
+
+
+#: ``revise: {parent.okr-plan: goal-change}``: a key naming a form of the parent instance.
+PARENT_PREFIX = "parent."
+
+
+@dataclass(frozen=True)
 class WorkflowSpec:
     id: str
     version: int
@@ -247,6 +263,7 @@ class WorkflowSpec:
     source_text: str = ""
     sha256: str = ""
     started_by: tuple[str, ...] = ()  # roles that may start it themselves; () = HR or manager
+    parent: ParentSpec | None = None  # started from a running instance of another workflow
     scores: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     languages: tuple[str, ...] = ("en",)  # the languages its texts are in, default first
     translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))

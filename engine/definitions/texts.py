@@ -61,6 +61,8 @@ def workflow_text_paths(data) -> Iterator[tuple]:
     if not isinstance(data, dict):
         return
     yield from _keys((), data, _WORKFLOW_TEXTS)
+    if isinstance(data.get("parent"), dict):
+        yield from _keys(("parent",), data["parent"], ("button",))
     states = data.get("states")
     for name, state in (states.items() if isinstance(states, dict) else ()):
         if not isinstance(state, dict):

@@ -17,6 +17,7 @@ from engine.definitions import texts
 from engine.definitions.roles_syntax import RoleSyntaxError, parse_role
 from engine.definitions.specs import (
     DateSpec,
+    ParentSpec,
     ReaderRule,
     RoleSpec,
     ScorePartSpec,
@@ -206,6 +207,15 @@ def build_transition(index: int, item: dict, data: dict) -> TransitionSpec:
     )
 
 
+def build_parent(value) -> ParentSpec | None:
+    """``parent: quarterly-goals`` or ``parent: {workflow: ..., after: ..., button: ...}``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return ParentSpec(value)
+    return ParentSpec(value["workflow"], value.get("after"), value.get("button"))
+
+
 def expression_texts(value) -> tuple[str, ...]:
     """``conditions``/``unless`` as expression texts (``{when: X, message: M}`` -> X)."""
     return tuple(e["when"] if isinstance(e, dict) else e for e in _expressions(value))
@@ -246,6 +256,7 @@ def _build_workflow(doc: WorkflowDoc, file: str, data: dict, translations=None,
         description=data.get("description"),
         anonymity_threshold=data.get("anonymity_threshold", 3),
         started_by=tuple(as_list(data.get("started_by"))),
+        parent=build_parent(data.get("parent")),
         scores=frozen_map({n: build_score(n, sc) for n, sc in (data.get("scores") or {}).items()}),
         dates=frozen_map(build_dates(data.get("dates"))),
         file=file,
