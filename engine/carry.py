@@ -15,9 +15,11 @@ instances about the same subject:
   empty when there is none;
 - ``instances(workflow)``: every instance of ``workflow`` about the subject (this one
   left out), oldest first, each with ``forms``, ``state``, ``status``, ``cycle``,
-  ``started_at``: the annual review's goals from the year's quarterly plans.
+  ``started_at``: the annual review's goals from the year's quarterly plans;
+- ``parent``: the instance this one was started from (``parent:``, ``start:``), the
+  same view as ``previous``: a proposed change starts from the running quarter's plan.
 
-Both are read only when an expression asks (a condition that never names them costs no
+They are read only when an expression asks (a condition that never names them costs no
 query). A prefill value that cannot be worked out (there is no previous instance) leaves
 its field empty; answers of a task sent back (the same person, the same task line) come
 first, prefill only fills a task that has none.
@@ -61,14 +63,17 @@ class Previous(Mapping):
         self._row = row
         self._data: dict | None = None
 
+    def _find(self) -> Instance | None:
+        return (Instance.select()
+                .where((Instance.subject == self._row.subject_id)
+                       & (Instance.workflow_id == self._row.workflow_id)
+                       & (Instance.id < self._row.id)  # ids grow as instances start
+                       & (Instance.status != InstanceStatus.CANCELLED))
+                .order_by(Instance.id.desc()).first())
+
     def _load(self) -> dict:
         if self._data is None:
-            found = (Instance.select()
-                     .where((Instance.subject == self._row.subject_id)
-                            & (Instance.workflow_id == self._row.workflow_id)
-                            & (Instance.id < self._row.id)  # ids grow as instances start
-                            & (Instance.status != InstanceStatus.CANCELLED))
-                     .order_by(Instance.id.desc()).first())
+            found = self._find()
             self._data = _view(found) if found is not None else {}
         return self._data
 
@@ -80,6 +85,16 @@ class Previous(Mapping):
 
     def __len__(self) -> int:
         return len(self._load())
+
+
+class Parent(Previous):
+    """The instance this one was started from (``parent:``, ``start:``), read on first
+    use: ``parent.forms['okr-plan']`` is the plan's current revision; empty without one."""
+
+    def _find(self) -> Instance | None:
+        if self._row.parent_id is None:
+            return None
+        return Instance.select().where(Instance.id == self._row.parent_id).first()
 
 
 def instances_function(row: Instance):

@@ -23,7 +23,8 @@ Names (see docs/definitions.md):
 - ``scores``: the workflow's scores across forms (``scores.final``; None without a value).
 - ``previous``: the previous instance of the same workflow for the same subject
   (``previous.forms['okr-plan'].objectives``), and ``instances(workflow)``: every
-  instance of a workflow for the subject, oldest first (see engine/carry.py).
+  instance of a workflow for the subject, oldest first, and ``parent``: the instance this
+  one was started from (see engine/carry.py).
 - ``days(n)``: a duration of ``n`` days, to compare or add to times
   (``now - instance.entered_at > days(14)``).
 """
@@ -41,7 +42,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.source import did_you_mean
 
-DATA_NAMES = ("subject", "forms", "now", "instance", "scores", "previous")
+DATA_NAMES = ("subject", "forms", "now", "instance", "scores", "previous", "parent")
 #: Functions the context supplies (they read other instances: see engine/carry.py).
 CONTEXT_FUNCTIONS = ("instances",)
 FUNCTION_NAMES = ("count", "avg", "min", "max", "sum", "len", "days", *CONTEXT_FUNCTIONS)

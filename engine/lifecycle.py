@@ -16,11 +16,12 @@ import peewee as pw
 
 from engine import carry, computed, dates, links, roles, scores, statements
 from engine.clock import end_of_day
-from engine.definitions.specs import TaskSpec, TransitionSpec, WorkflowSpec
+from engine.definitions.specs import PARENT_PREFIX, TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
-from engine.errors import Refusal
+from engine.errors import Conflict, Refusal
 from engine.expressions import ExpressionError, compile_expression
 from engine.machine import move
+from engine.messages import N_
 from engine.store import (
     Cycle,
     Event,
@@ -284,6 +285,7 @@ class Run:
         context["scores"] = scores.values(scores.work_out(self.spec, context))
         context["previous"] = carry.Previous(self.row)  # read only when asked
         context["instances"] = carry.instances_function(self.row)
+        context["parent"] = carry.Parent(self.row)
         return context
 
     # ----------------------------------------------------------------- writing
@@ -339,6 +341,7 @@ class Run:
         if state.final:
             self.set(status=InstanceStatus.FINISHED, finished_at=self.now, timer_at=None)
             self.event(EventKind.FINISHED, to_state=state_name)
+            self.tell_parent(state_name)
             return
         for line in state.tasks:
             self.create_tasks(line)
@@ -347,6 +350,17 @@ class Run:
         timer = self.timer_after()
         if timer != self.row.timer_at:
             self.set(timer_at=timer)
+
+    def tell_parent(self, state_name: str) -> None:
+        """A ``parent:`` instance (a proposed change) ended: its parent's history says how
+        (approved, declined), where the people of the running quarter read it."""
+        if self.spec.parent is None or self.row.parent_id is None:
+            return
+        self.pending.events.append({
+            "instance": self.row.parent_id, "at": self.now, "actor": "system",
+            "kind": EventKind.FOLLOW_UP_FINISHED, "trigger": self.fired[-1] if self.fired
+            else None, "from_state": None, "to_state": None, "task": None,
+            "detail": {"child": self.row.id, "workflow": self.spec.id, "state": state_name}})
 
     def tell_deciders(self, state_name: str) -> None:
         """A state of decisions only (no tasks): tell the people whose role may fire its
@@ -619,7 +633,10 @@ class Run:
         if transition.manual and transition.form:
             self.sent_back = self._reason(transition, actor)
         for target, source in transition.revise:
-            self.revise(target, source, actor)
+            if target.startswith(PARENT_PREFIX):
+                self.revise_parent(target[len(PARENT_PREFIX):], source, actor)
+            else:
+                self.revise(target, source, actor)
         try:
             self.enter(dest)
         finally:
@@ -631,30 +648,104 @@ class Run:
         """``revise:``: the fields of ``source``'s latest answer that ``target`` has become
         a new revision of ``target``'s answer (checked against its form: an invalid change
         refuses the whole command); the earlier revision stays, for the history."""
+        current = self.current_answer(target)
+        proposal = self.forms().get(source)
+        if isinstance(proposal, dict) and current is not None:
+            self.write_revision(current, proposal, actor, source=source)
+
+    def current_answer(self, form_id: str) -> Submission | None:
+        """The current revision of the instance's latest answer to ``form_id``."""
+        return (Submission.select().where((Submission.instance == self.row.id)
+                                          & (Submission.form_id == form_id)
+                                          & current_revision())
+                .order_by(Submission.id.desc()).first())
+
+    def write_revision(self, current: Submission, proposal: dict, actor: str,
+                       **detail) -> list[str] | None:
+        """Write ``proposal``'s fields of ``current``'s form over it as a new revision
+        (SubmissionInvalid when the result breaks the form); the fields that changed, or
+        None when nothing did (no revision is written)."""
         from engine.submissions import check_submission, strip_unknown
 
-        proposal = self.forms().get(source)
-        current = (Submission.select().where((Submission.instance == self.row.id)
-                                             & (Submission.form_id == target)
-                                             & current_revision())
-                   .order_by(Submission.id.desc()).first())
-        if not isinstance(proposal, dict) or current is None:
-            return
+        target = current.form_id
         form = self.version.form(target)
         fields = set(form.schema.get("properties") or {})
         changed = {k: v for k, v in proposal.items() if k in fields}
         data = computed.apply(form, strip_unknown(form, {**current.data, **changed}))
         if data == current.data:
-            return  # nothing changed: no revision
+            return None  # nothing changed: no revision
         check_submission(form, data)
         Submission.create(instance=self.row.id, task=current.task_id, form_id=target,
                           author=current.author_id, data=data, trigger=current.trigger,
                           entry=current.entry, state=current.state, submitted_at=self.now,
                           revision_of=current.id)
         self.note_revision(target, data)
-        self.event(EventKind.REVISED, actor, form=target, source=source,
-                   fields=sorted(k for k in changed if current.data.get(k) != data.get(k)),
-                   submission=current.id)
+        names = sorted(k for k in changed if current.data.get(k) != data.get(k))
+        self.event(EventKind.REVISED, actor, form=target, fields=names,
+                   submission=current.id, **detail)
+        return names
+
+    def revise_parent(self, target: str, source: str, actor: str) -> None:
+        """``revise: {parent.FORM: SOURCE}``: the approved proposal becomes a new revision
+        of the parent instance's answer, the parent left in the state it is in. The parent
+        row is locked first (two proposals approved at once both land, one after the
+        other); a parent that finished meanwhile, or has no answer to revise, refuses the
+        whole command (Conflict), and nothing changes."""
+        parent = self.parent_run()
+        if parent.row.status != InstanceStatus.RUNNING:
+            raise Conflict(N_("Process #%(num)s (%(parent)s) has ended: its '%(form)s' can "
+                              "no longer be changed; decline the proposal instead",
+                              num=parent.row.id, parent=parent.spec.id, form=target))
+        current = parent.current_answer(target)
+        if current is None:
+            raise Conflict(N_("Process #%(num)s (%(parent)s) has no answer of '%(form)s' to "
+                              "change yet", num=parent.row.id, parent=parent.spec.id,
+                              form=target))
+        proposal = self.forms().get(source)
+        before = parent.context()
+        before = dict(before, forms=dict(before["forms"]))  # revisions replace its entries
+        fields = parent.write_revision(current, proposal if isinstance(proposal, dict) else {},
+                                       actor, source=source, child=self.row.id,
+                                       child_workflow=self.spec.id)
+        if fields:
+            parent.follow_revision(before)
+        self.event(EventKind.REVISED, actor, form=target, source=source, fields=fields or [],
+                   parent=parent.row.id)
+
+    def parent_run(self) -> Run:
+        """The instance this one was started from, locked, as a Run sharing this command's
+        pending rows (its events are written with the command's)."""
+        from engine import versions
+        from engine.locking import lock_instance
+
+        if self.row.parent_id is None:
+            raise Conflict(f"instance {self.row.id} was not started from another instance, "
+                           "so it has no parent to change")
+        row = lock_instance(self.row.parent_id)
+        parent = Run(row, versions.version_for(row.definition_id), self.people, self.now,
+                     self.pending)
+        self.children.append(parent)  # saved with this run
+        return parent
+
+    def follow_revision(self, before: dict) -> None:
+        """After a new revision: the open tasks' prefilled fields that nobody changed since
+        (a check-in listing the goals) follow it, so they never bring the old goals back."""
+        after = self.context()
+        for task in self.tasks():
+            line = self.line_of(task)
+            if task.status != TaskStatus.OPEN or not task.draft or not line or not line.prefill:
+                continue
+            form = self.version.form(line.form)
+            old = computed.apply(form, carry.prefilled(line, before) or {})
+            new = computed.apply(form, carry.prefilled(line, after) or {})
+            draft = dict(task.draft)
+            for key, _text in line.prefill:
+                if key in old and draft.get(key) == old[key] and key in new:
+                    draft[key] = new[key]
+            draft = computed.apply(form, draft)
+            if draft != task.draft:
+                task.draft = draft
+                statements.update_row(Task, task.id, draft=draft)
 
     def _reason(self, transition: TransitionSpec, actor: str) -> dict:
         """The words of a transition's form (a send-back reason) and who gave them."""

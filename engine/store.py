@@ -86,6 +86,7 @@ class EventKind(StrEnum):
     REVISED = "revised"  # an approved change became a new revision of an answer (revise:)
     DECLINED = "declined"  # a rater declined a request (the task is cancelled), with why
     AMENDED = "amended"  # a decision changed who a nomination names (added, removed)
+    FOLLOW_UP_FINISHED = "follow-up-finished"  # a parent: instance's proposal ended (how)
 
 
 class JSONField(pw.TextField):

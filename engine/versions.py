@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import peewee as pw
+import yaml
 
 from engine import connection
 from engine.definitions.specs import FormSpec, Library, WorkflowSpec
@@ -166,9 +167,21 @@ def _rebuild(row: Definition) -> Version:
             is_workflow = source.kind == "workflow"
             folder, suffix = ("workflows", ".yaml") if is_workflow else ("forms", ".json")
             (root / folder / f"{source.name}{suffix}").write_text(source.text, encoding="utf-8")
-        library = load_library([root / "workflows", root / "forms"])
+        library = load_library([root / "workflows", root / "forms"],
+                               other_workflows=_parent_names(sources))
     spec = library.workflow(row.workflow_id)
     return Version(row.id, spec, {f: library.form(f) for f in spec.forms_used()})
+
+
+def _parent_names(sources) -> list[str]:
+    """The workflow a version's ``parent:`` names: known by name when it is rebuilt on its
+    own (the parent's instances run on versions of their own)."""
+    text = next((s.text for s in sources if s.kind == "workflow"), "")
+    data = yaml.safe_load(text)
+    value = data.get("parent") if isinstance(data, dict) else None
+    if isinstance(value, dict):
+        value = value.get("workflow")
+    return [value] if isinstance(value, str) else []
 
 
 def _child_sources(sources) -> list:

@@ -11,6 +11,7 @@ import peewee as pw
 
 from engine import connection, roles, statements, versions
 from engine.clock import end_of_day
+from engine.commands import parents
 from engine.commands.base import (
     LAUNCH_BATCH,
     STANDARD_FILTERS,
@@ -249,7 +250,7 @@ def _insert_instances(rows: list[dict], cycle_id: int, token: str) -> list[Insta
 
 
 def start(library: Library, workflow_id: str, subject_email: str, actor: str,
-          now: datetime | None = None) -> CommandResult:
+          now: datetime | None = None, parent=None) -> CommandResult:
     """Start one instance of ``workflow_id`` for one person, outside any cycle.
 
     HR always may; then the roles of the workflow's ``started_by`` (the employee asking
@@ -258,6 +259,8 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
     While one instance of the workflow runs for the subject, starting it again returns the
     running one (nothing new is created): a second click, or two people starting a PIP at
     once. The subject's row is locked for the check, so racing starts make one instance.
+    A workflow with ``parent:`` starts from a running instance (``parent``, an id, or the
+    subject's running one) and is linked to it (engine/commands/parents.py).
     """
     now = utc(now)
     actor = normalize_email(actor)
@@ -283,12 +286,15 @@ def start(library: Library, workflow_id: str, subject_email: str, actor: str,
             & (Instance.status == InstanceStatus.RUNNING)).order_by(Instance.id).first())
         if running is not None:
             return CommandResult(running.id, running.state, running.status)
+        from_row = parents.parent_for(spec, subject, parent)
         row = Instance.create(
             definition=version.definition_id, workflow_id=spec.id, cycle=None,
             subject=subject.id, state=spec.initial, status=InstanceStatus.RUNNING, entry=1,
-            started_at=now, entered_at=now, timer_at=first_timer(spec, spec.initial, now))
+            started_at=now, entered_at=now, timer_at=first_timer(spec, spec.initial, now),
+            parent=from_row.id if from_row else None)
         run = Run(row, version, people, now, Pending(), new=True)
         run.event(EventKind.LAUNCHED, actor, to_state=spec.initial)
+        parents.announce_child(run, from_row, actor)
         run.enter(spec.initial)
         run.advance(actor)
         finish(run)

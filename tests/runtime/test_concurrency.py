@@ -97,6 +97,72 @@ transitions:
     auto: true
 """
 
+RACE_PLAN = """\
+workflow: race-plan
+version: 1
+title: A plan two proposals change at once
+subject: person
+roles:
+  employee: subject
+  hr: group:hr
+initial: write
+states:
+  write:
+    tasks:
+      - form: race-goals
+        assignee: employee
+  running:
+    tasks: []
+  done:
+    final: true
+transitions:
+  - trigger: written
+    source: write
+    dest: running
+    auto: true
+  - trigger: finish
+    source: running
+    dest: done
+    allowed: [hr]
+"""
+
+#: A proposal changing one field of the plan (its form has that field only), started
+#: from the running plan and approved by HR: ``race-change-a`` and ``race-change-b``.
+RACE_CHANGE = """\
+workflow: race-change-{x}
+version: 1
+title: Change {x}
+subject: person
+parent: race-plan
+roles:
+  employee: subject
+  hr: group:hr
+initial: propose
+states:
+  propose:
+    tasks:
+      - form: race-{x}
+        assignee: employee
+  review:
+    tasks: []
+  done:
+    final: true
+transitions:
+  - trigger: proposed
+    source: propose
+    dest: review
+    auto: true
+  - trigger: approve
+    source: review
+    dest: done
+    allowed: [hr]
+    revise:
+      parent.race-goals: race-{x}
+"""
+
+RACE_GOALS = {"schema": {"title": "Goals", "type": "object", "required": ["a", "b"],
+                         "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}}
+
 RACE_NOTE = {
     "schema": {
         "title": "Note",
@@ -304,6 +370,13 @@ def race_library(tmp_path) -> Path:
     (root / "workflows" / "race-fire.yaml").write_text(RACE_FIRE)
     (root / "workflows" / "race-fanout.yaml").write_text(RACE_FANOUT)
     (root / "forms" / "race-note.json").write_text(json.dumps(RACE_NOTE))
+    (root / "workflows" / "race-plan.yaml").write_text(RACE_PLAN)
+    (root / "forms" / "race-goals.json").write_text(json.dumps(RACE_GOALS))
+    for x in "ab":
+        (root / "workflows" / f"race-change-{x}.yaml").write_text(RACE_CHANGE.format(x=x))
+        (root / "forms" / f"race-{x}.json").write_text(json.dumps({"schema": {
+            "title": x, "type": "object", "required": [x],
+            "properties": {x: {"type": "string"}}}}))
     return root
 
 
@@ -422,6 +495,41 @@ def test_two_launches_of_the_same_cycle_racing_make_no_duplicates(race_library, 
         assert len({i.subject_id for i in instances}) == FIRE_ROUNDS
         launched = Event.select().where(Event.instance.in_(instances) & (Event.kind == "launched"))
         assert launched.count() == FIRE_ROUNDS
+
+
+def test_two_proposals_approved_at_once_both_land_in_the_plan(race_library, workers):
+    """Two changes to one running plan, approved by two HR people at the same moment: the
+    plan's row is locked, so the second revision builds on the first (neither is lost,
+    the revisions form one chain)."""
+    from engine import commands
+    from engine.store import Instance, Submission, Task
+
+    library = _load(race_library)
+    commands.launch(library, "race-plan", "plans", where=[("department", "Ops")])
+    plans = {i.subject_id: i.id for i in Instance.select()}
+    for task in list(Task.select().where(Task.status == "open")):
+        commands.submit(task.id, task.assignee.email, {"a": "a1", "b": "b1"})
+    changes = []
+    for subject in Instance.select().where(Instance.workflow_id == "race-plan"):
+        email = subject.subject.email
+        pair = [commands.start(library, f"race-change-{x}", email, "hr1@x.com").instance_id
+                for x in "ab"]
+        for x, iid in zip("ab", pair, strict=True):
+            task = Task.get((Task.instance == iid) & (Task.status == "open"))
+            commands.submit(task.id, email, {x: f"{x}2"})
+        changes.append((subject.id, pair))
+    assert len(changes) == FANOUT_ROUNDS
+    for plan, (change_a, change_b) in changes:
+        replies = workers.round([
+            {"op": "fire", "instance": change_a, "trigger": "approve", "actor": "hr1@x.com"},
+            {"op": "fire", "instance": change_b, "trigger": "approve", "actor": "hr2@x.com"}])
+        assert all(r["ok"] for r in replies), replies  # neither refused
+        rows = list(Submission.select().where((Submission.instance == plan)
+                                              & (Submission.form_id == "race-goals"))
+                    .order_by(Submission.id))
+        assert rows[-1].data == {"a": "a2", "b": "b2"}, [r.data for r in rows]
+        assert [r.revision_of_id for r in rows] == [None, rows[0].id, rows[1].id]
+    assert sorted(plans.values()) == sorted(p for p, _pair in changes)
 
 
 if __name__ == "__main__":
