@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from engine import queries, versions, visibility
 from engine.queries import EventKind
-from web import i18n
+from web import i18n, library
 from web.access import ANONYMOUS_LABEL, anonymous_task_ids, sees_raters
 from web.helpers import humanize, task_title
 
@@ -23,7 +23,7 @@ from web.helpers import humanize, task_title
 BY_THE_SYSTEM = frozenset({
     EventKind.FINISHED, EventKind.REMINDED, EventKind.ESCALATED, EventKind.UNASSIGNED,
     EventKind.ROLE_PROBLEMS, EventKind.REPEATED, EventKind.TIMER_HELD,
-    EventKind.EXPRESSION_ERROR, EventKind.AUTO_LOOP_STOPPED})
+    EventKind.EXPRESSION_ERROR, EventKind.AUTO_LOOP_STOPPED, EventKind.FOLLOW_UP_FINISHED})
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ def _form_title(detail, form_id: str | None) -> str:
     if not form_id:
         return ""
     form = versions.version_for(detail.definition_id).forms.get(form_id)
+    if form is None:  # another instance's form (a change to the parent's plan)
+        form = library.current().forms.get(form_id)
     title = (form.title or form.schema.get("title")) if form is not None else None
     return title or humanize(form_id)
 
@@ -157,6 +159,17 @@ class _Story:
         if removed:
             parts.append(_("removed %(people)s", people=", ".join(removed)))
         return text, "; ".join(parts)
+
+    def follow_up_finished(self, d: dict) -> str:
+        """A proposal started from this instance ended (approved, declined), in the words
+        of its own definition."""
+        spec = library.current().workflows.get(d.get("workflow"))
+        spec = i18n.localized(spec) if spec is not None else None
+        state = spec.states.get(d.get("state")) if spec is not None else None
+        return _("“%(workflow)s” (process #%(num)s) ended: %(state)s.",
+                 workflow=(spec.title if spec else None) or humanize(d.get("workflow")),
+                 num=d.get("child", "?"),
+                 state=(state.title if state and state.title else humanize(d.get("state"))))
 
     def sees_calibration(self, event) -> bool:
         """HR and the calibrated answer's author read both values and the reason."""
@@ -259,9 +272,15 @@ class _Story:
                      limit=d.get("limit", "?")), ""
         if kind == EventKind.CALIBRATED:
             return self.calibrated(event)
+        if kind == EventKind.REVISED and d.get("parent"):  # the change, seen from the proposal
+            return _("approved the change: it is now “%(form)s” of process #%(num)s.",
+                     form=_form_title(self.detail, d.get("form")), num=d["parent"]), ", ".join(
+                d.get("fields") or ()) or _("Nothing differed from the answer as it was.")
         if kind == EventKind.REVISED:  # revise: an approved change became the answer
             return _("approved the proposed change: “%(form)s” now has it.",
                      form=_form_title(self.detail, d.get("form"))), ", ".join(d.get("fields") or ())
+        if kind == EventKind.FOLLOW_UP_FINISHED:
+            return self.follow_up_finished(d), ""
         if kind == EventKind.MIGRATED:
             return _("moved the process from version %(old)s to version %(new)s.",
                      old=d.get("from_version", "?"), new=d.get("to_version", "?")), ""

@@ -21,9 +21,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import commands, scores, visibility
+from engine import commands, queries, scores, visibility
 from engine.errors import Conflict, NotAllowed, NotFound, SubmissionInvalid
-from web import access, answers, diagrams, forms, history
+from web import access, answers, diagrams, forms, history, i18n, library
 from web.forms.builder import root_node
 from web.forms.defaults import initial_data
 from web.helpers import humanize, refusal_messages
@@ -181,8 +181,20 @@ def _page(detail, data=None, errors=None, status=200):
         hr=visibility.is_hr(user.email, detail), console=user.may_use_console,
         may_reveal=visibility.is_hr(user.email, detail) and bool(access.anonymous_task_ids(
             detail)) and not access.sees_raters(user, detail),
-        scores=_scores(user, detail),
+        scores=_scores(user, detail), changes=_changes(user, detail),
     ), status
+
+
+def _changes(user, detail) -> list[dict]:
+    """The changes the viewer may propose to this running instance (``parent:`` workflows
+    started from it: "Propose a change to these goals"), with their labels."""
+    offered = queries.changes_offered(library.current().workflows.values(), detail, user.email)
+    out = []
+    for spec in offered:
+        shown = i18n.localized(spec)
+        label = (shown.parent.button if shown.parent else None) or shown.title or spec.id
+        out.append({"workflow": spec.id, "label": label, "description": shown.description})
+    return out
 
 
 def _scores(user, detail) -> list:
@@ -243,7 +255,18 @@ def fire(instance_id: int, trigger: str):
     try:
         result = commands.fire(detail.id, trigger, current_user.email, data=data)
     except SubmissionInvalid as invalid:
+        if not chosen.form:  # a revise: the change does not fit the form it changes
+            flash(_("That was refused: the change does not fit the answer it changes: "
+                    "%(problems)s Nothing was changed.",
+                    problems=_problems(invalid.errors)), "error")
+            return redirect(url_for("instances.show", instance_id=detail.id), code=303)
         return _page(detail, {trigger: data}, {trigger: invalid.errors}, 422)
+    except Conflict as conflict:
+        if not chosen.revise:
+            raise
+        flash(_("That was refused: %(reason)s", reason=i18n.translate(conflict.args[0])),
+              "error")
+        return redirect(url_for("instances.show", instance_id=detail.id), code=303)
     except NotAllowed as refused:
         told = refusal_messages(detail.spec, refused)
         if told:  # the definition's own words, not its expressions
@@ -255,6 +278,12 @@ def fire(instance_id: int, trigger: str):
     flash(_("“%(decision)s” done. The process is now at: %(state)s.", decision=title,
             state=_state_title(detail, result.state)), "success")
     return redirect(url_for("instances.show", instance_id=detail.id), code=303)
+
+
+def _problems(errors: dict) -> str:
+    """Per-field messages as one sentence: ``objectives[0].objective: Must be ...``."""
+    return " ".join(f"{field}: {' '.join(messages)}" if field else " ".join(messages)
+                    for field, messages in sorted(errors.items()))
 
 
 @bp.route("/<int:instance_id>/tasks/<int:task_id>/reassign", methods=["POST"])

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine import commands, queries
-from engine.errors import NotAllowed
-from web import library
+from engine.errors import Conflict, NotAllowed
+from web import i18n, library
 from web.access import ANONYMOUS_LABEL
 from web.helpers import humanize
 
@@ -54,8 +54,15 @@ def start():
     subject = _subject(request.form.get("subject", ""))
     if spec is None or subject is None:
         abort(404)
+    parent = request.form.get("parent") or None  # a change proposed from that instance
     try:
-        result = commands.start(lib, spec.id, subject.email, current_user.email)
+        result = commands.start(lib, spec.id, subject.email, current_user.email, parent=parent)
+    except Conflict as conflict:  # nothing running to change: said where the button was
+        flash(_("That was refused: %(reason)s", reason=i18n.translate(conflict.args[0])),
+              "error")
+        back = (url_for("instances.show", instance_id=int(parent)) if parent
+                and parent.isdigit() else url_for("starting.index"))
+        return redirect(back, code=303)
     except NotAllowed as refused:
         # no instance exists to carry a history event: the refusal goes to the app log
         log.warning("refused start of %s about %s by %s: %s", spec.id, subject.email,

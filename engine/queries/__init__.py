@@ -51,7 +51,7 @@ from engine.queries.items import (
 )
 from engine.queries.outbox import OUTBOX_PAGE, OutboxItem, outbox, outbox_counts
 from engine.queries.settings import setting
-from engine.queries.starting import StartOptions, start_options
+from engine.queries.starting import StartOptions, changes_offered, start_options
 from engine.store import EventKind, InstanceStatus, TaskStatus
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "SubmissionItem", "TaskItem", "TaskStatus", "TriggerItem", "about", "cycle",
     "cycle_instances", "cycle_named", "cycle_subject_ids", "cycles", "draft", "drafts",
     "history", "inbox", "instance_detail", "instances_of", "open_tasks_of", "overdue_in_cycle",
-    "calibration", "people", "recently_done", "setting", "start_options", "submissions_of",
+    "calibration", "changes_offered", "people", "recently_done", "setting", "start_options",
+    "submissions_of",
     "task_detail", "task_draft", "tasks", "team",
 ]

@@ -21,8 +21,30 @@ class StartOptions:
 
 
 def _self_service(workflows) -> list:
-    """The workflows people start themselves (``started_by``), by title."""
-    return sorted((s for s in workflows if s.started_by),
+    """The workflows people start themselves (``started_by``), by title; not those started
+    from a running instance (``parent:``), which its page offers (:func:`changes_offered`)."""
+    return sorted((s for s in workflows if s.started_by and s.parent is None),
+                  key=lambda s: (s.title or s.id).lower())
+
+
+def changes_offered(workflows, detail, actor: str) -> list:
+    """The ``parent:`` workflows ``actor`` may start from the running instance ``detail``
+    (an :class:`~engine.queries.items.InstanceDetail`): of its workflow, past their
+    ``after`` state, and only by one of their ``started_by`` roles (the subject asking to
+    change their own goals), as :func:`start_options` offers."""
+    if detail.status != "running":
+        return []
+    specs = [s for s in workflows if s.started_by and s.parent is not None
+             and s.parent.workflow == detail.workflow_id
+             and (s.parent.after is None or s.parent.after in detail.states_entered
+                  or s.parent.after == detail.state)]
+    if not specs:
+        return []
+    people = People()
+    subject = people.get(detail.subject["id"])
+    if subject is None or not subject.active:
+        return []
+    return sorted((s for s in specs if _offered(s, subject, actor, people)),
                   key=lambda s: (s.title or s.id).lower())
 
 

@@ -274,11 +274,15 @@ def _days(items, option: str, what: str) -> dict[str, date]:
 @click.option("--subject", required=True, help="Email of the person the instance is about.")
 @click.option("--as", "actor", required=True,
               help="Who starts it: HR, the manager, or a role of the workflow's started_by.")
+@click.option("--parent", type=int,
+              help="A workflow with parent: the running instance it changes (default: the "
+                   "subject's running one).")
 @json_option
 @runtime
-def start_cmd(obj, workflow: str, subject: str, actor: str, as_json: bool) -> None:
-    """Start one instance of WORKFLOW for one person, outside any cycle."""
-    result = commands.start(_load_library(obj), workflow, subject, actor)
+def start_cmd(obj, workflow: str, subject: str, actor: str, parent, as_json: bool) -> None:
+    """Start one instance of WORKFLOW for one person, outside any cycle (a workflow with
+    parent: from the subject's running instance of that workflow, linked to it)."""
+    result = commands.start(_load_library(obj), workflow, subject, actor, parent=parent)
     emit(result, as_json, "started " + _result_text(result))
 
 
