@@ -17,7 +17,7 @@ from engine.diagram import diagram_source
 FORMS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "forms").glob("*.json"))
 SHIPPED = {"annual-review", "feedback-360", "feedback-360-circle", "pip", "quarterly-goals",
            "objectives-review", "probation-review", "continuous-feedback", "one-on-one",
-           "balanced-scorecard"}
+           "balanced-scorecard", "goal-change"}
 
 
 def workflows(library):
