@@ -31,9 +31,10 @@ def outline(data) -> Outline | None:
     if not isinstance(data, dict):
         return None
     states = data.get("states") if isinstance(data.get("states"), dict) else {}
-    forms = {t.get("form") for s in states.values() for t in tasks_of(s)}
-    forms |= {t.get("form") for t in as_list(data.get("transitions")) if isinstance(t, dict)}
-    return Outline(tuple(states), frozenset(f for f in forms if isinstance(f, str)))
+    lines = [t for s in states.values() for t in tasks_of(s)]
+    lines += [t for t in as_list(data.get("transitions")) if isinstance(t, dict)]
+    forms = frozenset(t["form"] for t in lines if isinstance(t.get("form"), str))
+    return Outline(tuple(n for n in states if isinstance(n, str)), forms)
 
 
 def parent_id(ctx: Context) -> str | None:
