@@ -10,6 +10,7 @@ import peewee as pw
 
 from engine import directory, statements
 from engine.clock import utc
+from engine.dates import CycleDates
 from engine.directory import normalize_email
 from engine.queries.items import (
     DUE_ORDER,
@@ -63,7 +64,7 @@ def _cycle_item(row: Cycle) -> CycleItem:
     launcher = directory.person_by_email(row.created_by) if "@" in row.created_by else None
     return CycleItem(row.id, row.name, row.workflow_id, row.definition_id, row.filters or [],
                      row.created_at, row.created_by,
-                     launcher.name if launcher else row.created_by)
+                     launcher.name if launcher else row.created_by, CycleDates.read(row.dates))
 
 
 def cycle(cycle_id) -> CycleItem | None:

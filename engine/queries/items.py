@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine import connection, versions
+from engine.dates import NONE, CycleDates
 from engine.definitions.specs import WorkflowSpec
 from engine.store import (
     Person,
@@ -197,6 +198,7 @@ class CycleItem:
     created_at: datetime
     created_by: str
     created_by_name: str  # the launcher's directory name, else the stored email
+    dates: CycleDates = NONE  # a due day per state and the named dates it was launched with
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,10 @@ def test_dates_given_on_the_page_are_the_cycles(app, monkeypatch):
     assert "changed since the preview" in changed.get_data(as_text=True)
     done = hana.post("/hr/launch", data={**choice, "previewed": previewed, "confirm": "1"})
     assert done.status_code == 303
+    dashboard = hana.get(done.headers["Location"]).get_data(as_text=True)
+    shown = re.search(r'data-testid="cycle-dates">(.*?)</p>', dashboard, re.S).group(1)
+    assert f"“Self review” tasks due 31 Jan {YEAR}" in shown
+    assert f"End of the review period 07 Apr {YEAR}" in shown
     with app.app_context():
         cycle = Cycle.get()
         assert cycle.dates == {"states": {"self_review": f"{YEAR}-01-31"},
