@@ -121,6 +121,10 @@ class Person(BaseModel):
     # task and answers have an author; never active, never listed with the directory.
     external = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
 
+    class Meta:
+        # HR's directory listing, paged by key: active people first, by department and name
+        indexes = ((("active", "department", "name", "id"), False),)
+
 
 class PersonGroup(BaseModel):
     person = pw.ForeignKeyField(Person, backref="group_rows", on_delete="CASCADE")
@@ -441,6 +445,8 @@ ENGINE = schema.Part("engine", MODELS, (
                               schema.add_column(Task, "link_nonce"),
                               schema.add_column(Task, "link_expires_at"))),
     schema.Step(4, "calendar dates of a cycle: cycle.dates", schema.add_column(Cycle, "dates")),
+    schema.Step(5, "the directory listing's index: person(active, department, name, id)",
+                schema.add_index(Person, ("active", "department", "name", "id"))),
 ))
 
 

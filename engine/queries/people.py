@@ -4,7 +4,7 @@ one person with their directory history, the whole directory as a CSV file in th
 import's format).
 
 Every function runs a constant number of queries, whatever the size of the directory
-(a page is an ``OFFSET``/``LIMIT`` slice; its groups and managers come in one query each).
+(a page is paged by key, not by offset; its groups and managers come in one query each).
 """
 
 from __future__ import annotations
@@ -119,7 +119,8 @@ class DirectoryEventItem:
 
 @dataclass(frozen=True)
 class PeoplePage:
-    """One page of the directory (``page`` counts from 1)."""
+    """One page of the directory (``page`` counts from 1), with the keys of the pages
+    around it: the ids of its first and last person."""
 
     people: list[DirectoryEntry]
     page: int
@@ -127,6 +128,10 @@ class PeoplePage:
     matching: int  # people matching the search
     total: int  # people in the directory
     per_page: int = PAGE_SIZE
+    first_id: int | None = None
+    last_id: int | None = None
+    has_previous: bool = False
+    has_next: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,18 +170,77 @@ def _entries(rows: list[Person]) -> list[DirectoryEntry]:
     return out
 
 
-def people_page(search: str = "", page: int = 1, per_page: int = PAGE_SIZE) -> PeoplePage:
+def people_page(search: str = "", after: int | None = None, before: int | None = None,
+                last: bool = False, per_page: int = PAGE_SIZE) -> PeoplePage:
     """People matching ``search`` (name, email, department, title), active first, by
-    department and name; page ``page`` of ``per_page``. Four queries."""
-    directory = Person.select().where(Person.external == False)  # noqa: E712 (raters outside)
-    total = directory.count()
-    matching = _search(directory, search).count() if search else total
+    department, name and id: the page after the person with id ``after``, the page before
+    ``before``, the last page, or the first. Paged by key (an index walk that starts
+    where the page starts, however deep), in a constant number of queries."""
+    listed = _search(Person.select().where(Person.external == False), search)  # noqa: E712
+    total = Person.select().where(Person.external == False).count()  # noqa: E712
+    matching = listed.count() if search else total
+    key = _listing_key(after if after is not None else before)
+    if key is not None:
+        rows = _walk(listed, key, forward=before is None, limit=per_page)
+    elif last:
+        rows = _walk(listed, None, forward=False, limit=(matching % per_page) or per_page)
+    else:
+        rows = _walk(listed, None, forward=True, limit=per_page)
+    ahead = _count_before(listed, _listing_key_of(rows[0])) if rows else 0
     pages = max(1, -(-matching // per_page))
-    page = min(max(1, page), pages)
-    query = (_search(directory, search)
-             .order_by(Person.active.desc(), Person.department, Person.name, Person.id)
-             .limit(per_page).offset((page - 1) * per_page))
-    return PeoplePage(_entries(list(query)), page, pages, matching, total, per_page)
+    return PeoplePage(_entries(rows), min(pages, ahead // per_page + 1), pages, matching,
+                      total, per_page, first_id=rows[0].id if rows else None,
+                      last_id=rows[-1].id if rows else None,
+                      has_previous=ahead > 0, has_next=ahead + len(rows) < matching)
+
+
+# The listing's order: the active people (part 0), then those who left (part 1); in each
+# part by department, name and id. Each part is one range of the index
+# person(active, department, name, id), walked from where a page starts.
+_ORDER = (Person.department, Person.name, Person.id)
+
+
+def _listing_key(person_id) -> tuple | None:
+    """``(part, (department, name, id))`` of a person of the directory, or None."""
+    try:
+        found = (Person.select(Person.id, Person.active, *_ORDER)
+                 .where(Person.id == statements.row_id(person_id)).first())
+    except (TypeError, ValueError):
+        return None
+    return _listing_key_of(found) if found is not None else None
+
+
+def _listing_key_of(p: Person) -> tuple:
+    return (0 if p.active else 1, (p.department, p.name, p.id))
+
+
+def _part(query, part: int):
+    return query.where(Person.active == (part == 0))
+
+
+def _walk(query, key: tuple | None, forward: bool, limit: int) -> list[Person]:
+    """Up to ``limit`` people right after (``forward``) or right before ``key`` in the
+    listing's order (from the start or the end without one), in that order."""
+    parts = (0, 1) if forward else (1, 0)
+    rows: list[Person] = []
+    for part in parts:
+        if len(rows) >= limit:
+            break
+        if key is not None and (part < key[0] if forward else part > key[0]):
+            continue  # a part wholly on the other side of the key
+        q = _part(query, part)
+        if key is not None and part == key[0]:
+            row, mark = pw.Tuple(*_ORDER), pw.Tuple(*key[1])
+            q = q.where(row > mark if forward else row < mark)
+        order = _ORDER if forward else tuple(c.desc() for c in _ORDER)
+        rows += list(q.order_by(*order).limit(limit - len(rows)))
+    return rows if forward else rows[::-1]
+
+
+def _count_before(query, key: tuple) -> int:
+    """How many people of ``query`` come before ``key`` in the listing's order."""
+    ahead = _part(query, 0).count() if key[0] == 1 else 0
+    return ahead + _part(query, key[0]).where(pw.Tuple(*_ORDER) < pw.Tuple(*key[1])).count()
 
 
 def person_detail(person_id: int, history_limit: int = 50) -> PersonDetail | None:

@@ -231,6 +231,22 @@ def test_a_version_3_database_gains_the_dates_of_cycles(empty_db):
     assert schema.current_version(store.ENGINE) == 3
     assert "dates" not in columns("cycle")
     done = schema.upgrade(store.ENGINE, now=T0)
-    assert done.applied == ["4: calendar dates of a cycle: cycle.dates"]
+    assert done.applied[0] == "4: calendar dates of a cycle: cycle.dates"
     assert "dates" in columns("cycle")
+    assert schema.upgrade(store.ENGINE).applied == []
+
+
+def test_a_version_4_database_gains_the_directory_listings_index(empty_db):
+    """Step 5 on a database of the release before it: the index HR's people pages walk."""
+    schema.upgrade(store.ENGINE, now=T0)
+    name = "person_active_department_name_id"
+    db.execute_sql(f'DROP INDEX "{name}"')
+    schema.SchemaVersion.delete().where((schema.SchemaVersion.part == "engine")
+                                        & (schema.SchemaVersion.version >= 5)).execute()
+    assert schema.current_version(store.ENGINE) == 4
+    done = schema.upgrade(store.ENGINE, now=T0)
+    assert done.applied == ["5: the directory listing's index: person(active, department, "
+                            "name, id)"]
+    assert [i.columns for i in db.get_indexes("person") if i.name == name] == [
+        ["active", "department", "name", "id"]]
     assert schema.upgrade(store.ENGINE).applied == []

@@ -199,11 +199,26 @@ def test_the_people_pages_go_through_ten_thousand_people(tmp_path):
         import_csv(ORG + rows)
     hana = sign_in(app.test_client(), app, "hana@acme.test")
     first = hana.get("/hr/people/").get_data(as_text=True)
-    assert "Page 1 of 101 (10008 people)." in first
-    last = hana.get("/hr/people/?page=101").get_data(as_text=True)
+    assert "Page 1 of 101 (10008 people)." in first and 'rel="prev"' not in first
+    listed = []
+    page, seen = first, 0
+    while True:  # Next, page after page: everyone once, in the listing's order
+        listed += re.findall(r'<a href="/hr/people/\d+">([^<]+)</a>', page)
+        seen += 1
+        assert f"Page {seen} of 101" in page
+        after = re.search(r'rel="next" href="([^"]+)"', page)
+        if after is None:
+            break
+        page = hana.get(after.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert seen == 101 and len(listed) == len(set(listed)) == 10_008
+    last = hana.get("/hr/people/?last=1").get_data(as_text=True)
     assert "Page 101 of 101" in last and 'rel="next"' not in last
     names = re.findall(r'<a href="/hr/people/\d+">([^<]+)</a>', last)
-    assert len(names) == 8
+    assert names == listed[-8:]
+    back = hana.get(re.search(r'rel="prev" href="([^"]+)"', last).group(1)).get_data(
+        as_text=True)  # Previous from the last page: page 100, the same people as before
+    assert "Page 100 of 101" in back
+    assert re.findall(r'<a href="/hr/people/\d+">([^<]+)</a>', back) == listed[-108:-8]
     found = hana.get("/hr/people/?q=Person 0999").get_data(as_text=True)
     assert "Page 1 of 1" not in found  # 10 matches: one page, no pager
     assert len(re.findall(r'<a href="/hr/people/\d+">Person 0999\d</a>', found)) == 10

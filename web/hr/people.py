@@ -32,11 +32,10 @@ def _accounts(emails: list[str]) -> dict[str, accounts.Account]:
         accounts.Account.email.in_(emails))}
 
 
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+def _person_key(name: str) -> int | None:
+    """A page's key from the query string (the id of a person), or None."""
+    text = request.args.get(name, "")
+    return int(text) if text.isdigit() and len(text) < 20 else None
 
 
 @bp.route("/")
@@ -44,7 +43,9 @@ def _page_number() -> int:
 def index(row_errors=None, status=200, filename=None, refusal=None):
     """The directory, a page of 100 at a time (search narrows it), and the import form."""
     search = request.args.get("q", "").strip()
-    page = queries.people.people_page(search, _page_number())
+    page = queries.people.people_page(search, after=_person_key("after"),
+                                      before=_person_key("before"),
+                                      last=request.args.get("last") == "1")
     return render_template("admin/people.html", people=page.people, listing=page,
                            search=search, accounts=_accounts([p.email for p in page.people]),
                            total=page.total, row_errors=row_errors, filename=filename,
