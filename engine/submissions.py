@@ -432,14 +432,19 @@ def _strip_object(data: dict, branches: list, depth: int) -> dict:
     # A free-form object, or one that says other keys are welcome, keeps everything.
     keep_all = not declares or any(_allows_extra(s) for s, _ in branches)
     out = {}
+    if not data:
+        return out
+    # The branches' declarations, gathered once per object rather than once per key.
+    declared = [(s["properties"], sc) for s, sc in branches
+                if isinstance(s.get("properties"), dict)]
+    patterns = [(pattern, sub, sc) for s, sc in branches
+                for pattern, sub in (s.get("patternProperties") or {}).items()]
     for key, value in data.items():
-        subs = [(s["properties"][key], sc) for s, sc in branches
-                if isinstance(s.get("properties"), dict) and key in s["properties"]]
-        subs += [(sub, sc) for s, sc in branches
-                 for pattern, sub in (s.get("patternProperties") or {}).items()
-                 if _matches(pattern, key)]
-        if subs:
-            out[key] = _strip(value, subs, depth + 1)
+        subs = [(props[key], sc) for props, sc in declared if key in props]
+        if patterns:
+            subs += [(sub, sc) for pattern, sub, sc in patterns if _matches(pattern, key)]
+        if subs:  # a plain value has nothing to strip: kept as it is, no call
+            out[key] = _strip(value, subs, depth + 1) if isinstance(value, dict | list) else value
         elif keep_all:
             out[key] = value
     return out
