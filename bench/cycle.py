@@ -11,7 +11,8 @@
 4. writes the same rows with plain sqlite3, or plain psycopg2 on PostgreSQL (the floor,
    ``bench/floor.py``), and prints each phase's rate and its ratio to the floor;
 5. fills the task table to ``--inbox-tasks`` rows and times ``queries.inbox``;
-6. measures launch's peak memory at N and 2N people in fresh processes.
+6. measures launch's peak memory at N and 2N people in fresh processes (N/2 and N above
+   ``LARGE`` people).
 
 See bench/README.md for what each figure means and the targets.
 """
@@ -52,6 +53,10 @@ MEMORY_FLAT = 1.25  # peak at 2N over peak at N still counted as flat
 SUBMIT_PROBE = 500  # submissions per step of the memory probe
 WARM_UP = 200  # submissions before the probe starts tracing
 SUBMIT_SAMPLE = 10_000  # instances taken through submit/fire by default (of N - 1)
+# Above this many people one launch per side is timed by default, and the memory probes
+# run at N/2 and N rather than N and 2N: on PostgreSQL at 100,000 people each extra
+# launch costs ~10 minutes a run and a probe at 200,000 people ~25 (bench/README.md).
+LARGE = 20_000
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -68,14 +73,19 @@ def parse_args(argv=None) -> argparse.Namespace:
                          "the same on both sides; all of them when K >= N - 1 "
                          f"(default {SUBMIT_SAMPLE})")
     ap.add_argument("--no-memory", action="store_true", help="skip the N/2N memory probes")
-    ap.add_argument("--launch-runs", type=int, default=3,
-                    help="launches timed on each side, the median is shown (default 3)")
+    ap.add_argument("--launch-runs", type=int,
+                    help="launches timed on each side, the median is shown (default 3; "
+                         f"1 above {LARGE:,} people)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workdir", help="keep the databases here (default: a temporary folder)")
     ap.add_argument("--probe", choices=["launch"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.submit_sample < 1:
         ap.error("--submit-sample must be at least 1")
+    if args.launch_runs is None:
+        args.launch_runs = 3 if args.people <= LARGE else 1
+    if args.launch_runs < 1:
+        ap.error("--launch-runs must be at least 1")
     return args
 
 
@@ -234,9 +244,12 @@ def print_inbox(fig: inbox_run.InboxFigures) -> None:
 
 
 def print_memory(args, workdir: Path) -> None:
-    """Launch in fresh processes at N and 2N people; flat means launch is streamed."""
+    """Launch in fresh processes at N and 2N people (N/2 and N above ``LARGE``: the same
+    doubling, a size a PostgreSQL run can afford); flat means launch is streamed."""
     results = []
-    for n in (args.people, 2 * args.people):
+    sizes = (args.people, 2 * args.people) if args.people <= LARGE else (
+        args.people // 2, args.people)
+    for n in sizes:
         cmd = [sys.executable, __file__, "--probe", "launch", "--people", str(n),
                "--seed", str(args.seed), "--workdir", str(workdir / f"probe-{n}")]
         if args.db != "sqlite":
@@ -251,7 +264,8 @@ def print_memory(args, workdir: Path) -> None:
         print(f"  N={r['people']:>7,}: {r['created']:,} instances, traced peak "
               f"{r['peak_mib']:.1f} MiB, process peak RSS {r['maxrss_mib']:.0f} MiB, "
               f"{r['seconds']:.1f} s under tracemalloc")
-    print(f"  2N/N traced peak: {growth:.2f}   target flat (<= {MEMORY_FLAT})  {ok}")
+    print(f"  2N/N traced peak ({sizes[1]:,} over {sizes[0]:,} people): {growth:.2f}   "
+          f"target flat (<= {MEMORY_FLAT})  {ok}")
     print(f"then submissions in the same processes ({WARM_UP} first, untraced): memory still "
           "traced after each step")
     for r in results:

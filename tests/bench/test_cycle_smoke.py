@@ -36,7 +36,8 @@ def test_cycle_prints_every_figure(project_root, tmp_path):
                      r"\s+target p95 < 5 ms\s+(OK|MISSED)", out), out
     for n in ("50", "100"):
         assert re.search(rf"N=\s+{n}: {NUMBER} instances, traced peak {NUMBER} MiB", out), out
-    assert re.search(rf"2N/N traced peak: {NUMBER}\s+target flat", out), out
+    assert re.search(rf"2N/N traced peak \(100 over 50 people\): {NUMBER}\s+target flat",
+                     out), out
     assert len(re.findall(rf"after {NUMBER} submits {NUMBER} MiB, after {NUMBER} {NUMBER} MiB",
                           out)) == 2, out
     # the engine's and the floor's databases are where we asked, and hold the cycle
