@@ -24,9 +24,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from engine import roles
+from engine import roles, statements
 from engine.clock import utcnow
-from web import accounts
+from web import accounts, database, preferences
 from web import people as directory
 
 bp = Blueprint("auth", __name__)
@@ -75,12 +75,16 @@ SESSION_VERSION = "sv"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    person = directory.person_by_id(user_id)
-    if person is None or not directory.is_active(person):
+    try:
+        found = accounts.signed_in(statements.row_id(user_id))
+    except (TypeError, ValueError):  # not an id (a forged or an old session)
         return None
-    if session.get(SESSION_VERSION, 0) != accounts.session_version(person.email):
+    if found is None or not directory.is_active(found.person):
+        return None
+    if session.get(SESSION_VERSION, 0) != found.session_version:
         return None  # signed out, or the password changed, since this session began
-    return user_for_person(person)
+    preferences.known_language(found.person.email, found.language)
+    return User(found.person, found.groups)
 
 
 def hr_required(view):
@@ -221,7 +225,7 @@ def _trusted_header_sign_in() -> None:
     Only turn this on when the proxy strips the header from what clients send.
     """
     header = current_app.config.get("TRUSTED_HEADER")
-    if not header:
+    if not header or database.serves_static_file():
         return
     email = request.headers.get(header, "").strip()
     if not email:

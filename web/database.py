@@ -7,7 +7,7 @@ never read each other's data.
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 
 from engine import schema, store
 from web import accounts, preferences
@@ -59,8 +59,17 @@ def bind(app: Flask) -> None:
         store.run_reset_hooks()  # caches keyed by row ids belong to the other database
 
 
+def serves_static_file() -> bool:
+    """Is this request for a file of ``/static/``? Those need no database, no sign-in and no
+    library: the request hooks that open them return at once (a page loads several)."""
+    return has_request_context() and request.endpoint == "static"
+
+
 def open_connection() -> None:
-    """Before a request: this thread's connection to the app's database."""
+    """Before a request: this thread's connection to the app's database (none for a
+    static file)."""
+    if serves_static_file():
+        return
     bind(current_app)
     store.db.connect(reuse_if_open=True)
 

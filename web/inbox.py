@@ -15,7 +15,8 @@ bp = Blueprint("inbox", __name__)
 def my_inbox(user) -> queries.Inbox:
     """The signed-in person's inbox, computed once per request (the header badge uses it)."""
     if "inbox" not in g:
-        g.inbox = queries.inbox(user.email, now=utcnow())
+        g.inbox = queries.inbox(user.email, now=utcnow(), person=user.person,
+                                groups=user.groups)
     return g.inbox
 
 

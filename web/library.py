@@ -72,7 +72,10 @@ def init_app(app: Flask) -> None:
 
 
 def follow_reloads() -> None:
-    """Before a request: read the library again if a Reload happened in another process."""
+    """Before a request: read the library again if a Reload happened in another process
+    (not for a static file, which shows nothing of it)."""
+    if database.serves_static_file():
+        return
     found = state()
     stored = queries.setting(GENERATION)
     if stored != found.generation:

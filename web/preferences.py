@@ -36,12 +36,22 @@ def preference_of(email: str) -> Preference | None:
     return Preference.get_or_none(Preference.email == normalize_email(email))
 
 
-def language_of(email: str) -> str:
-    """The language ``email`` chose, or "" for automatic."""
+def _cache() -> dict:
     from flask import g, has_app_context
 
     # Asked by the locale selector on every page: once per request is enough.
-    cache = g.setdefault("preferred_languages", {}) if has_app_context() else {}
+    return g.setdefault("preferred_languages", {}) if has_app_context() else {}
+
+
+def known_language(email: str, language: str) -> None:
+    """Remember for this request that ``email`` chose ``language`` (read already with the
+    signed-in person: :func:`web.accounts.signed_in`)."""
+    _cache()[normalize_email(email)] = language
+
+
+def language_of(email: str) -> str:
+    """The language ``email`` chose, or "" for automatic."""
+    cache = _cache()
     key = normalize_email(email)
     if key not in cache:
         row = preference_of(key)

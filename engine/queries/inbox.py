@@ -31,12 +31,15 @@ from engine.store import (
 )
 
 
-def inbox(email: str, now: datetime | None = None) -> Inbox:
+def inbox(email: str, now: datetime | None = None, *, person: Person | None = None,
+          groups: set[str] | frozenset[str] | None = None) -> Inbox:
     """Open tasks of ``email`` (assigned or escalated), decisions waiting on them, and for
-    HR the unassigned tasks. Constant query count."""
+    HR the unassigned tasks. Constant query count. A caller that has read the person and
+    their groups already (the signed-in reader) passes them, and they are not read again."""
     now = utc(now)
-    me = directory.person(email)
-    groups = directory.groups_of(me.id)
+    known = person is not None and groups is not None and person.email == email
+    me = person if known else directory.person(email)
+    groups = set(groups) if known else directory.groups_of(me.id)
     # Two index searches rather than one OR, which SQLite answers by scanning all open tasks.
     mine = task_list('t."assignee_id" = {p} AND t."status" = {p}',
                       [me.id, TaskStatus.OPEN.value], DUE_ORDER, now=now)

@@ -1,0 +1,121 @@
+"""What every request pays before its page stays small: a static file touches no database,
+a signed-in page reads its reader in one statement, and the shortcuts keep the rules (a
+sign-out ends other sessions, a person who left is refused, a Reload elsewhere is followed)
+at the very next request."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import commands
+from engine.directory import import_csv
+from tests.web.conftest import ORG, PASSWORD, make_app, sign_in
+from tests.web.test_web_query_counts import counting
+from web import accounts, library
+
+#: What a signed-in page runs before its own queries, at most: the library generation, the
+#: reader (person, session version, language and groups at once), the menu's inbox count
+#: (assigned and escalated tasks, HR's unassigned ones, the definitions for decisions) and
+#: the menu's two role questions at once.
+FIXED_STATEMENTS = 7
+
+
+@pytest.fixture
+def any_app(db, tmp_path):
+    """The app on SQLite and on PostgreSQL, with the company, signing in by header too."""
+    app = make_app(tmp_path / "unused.sqlite3", DATABASE_URL=db, TRUSTED_HEADER="X-Remote-User")
+    with app.app_context():
+        from web.database import open_connection
+
+        open_connection()
+        import_csv(ORG)
+    return app
+
+
+def _statements(app, client, path: str, **kwargs) -> list[str]:
+    client.get(path, **kwargs).close()  # warm the caches of the first request
+    with counting(app) as seen:
+        response = client.get(path, **kwargs)
+        response.close()  # a static file is streamed
+    assert response.status_code == 200, (path, response.status_code)
+    return seen
+
+
+def test_a_static_file_runs_no_query_signed_in_or_not(any_app):
+    sam = sign_in(any_app.test_client(), any_app, "sam@acme.test")
+    assert _statements(any_app, sam, "/static/app.css") == []
+    header = {"headers": {"X-Remote-User": "sam@acme.test"}}
+    assert _statements(any_app, any_app.test_client(), "/static/app.css", **header) == []
+    assert _statements(any_app, any_app.test_client(), "/static/app.css") == []
+
+
+@pytest.mark.parametrize("email", ["sam@acme.test", "hana@acme.test", "bob@acme.test"])
+def test_a_signed_in_page_pays_a_few_fixed_statements(any_app, email):
+    client = sign_in(any_app.test_client(), any_app, email)
+    seen = _statements(any_app, client, "/settings")
+    assert len(seen) <= FIXED_STATEMENTS + 1, seen  # the settings page reads the choices
+    # the inbox count takes the reader as read: no look-up of the person or groups again
+    assert not [sql for sql in seen if 'FROM "person" WHERE' in sql
+                or 'FROM "person_group" WHERE' in sql], seen
+    assert sum("web_account" in sql for sql in seen) == 1  # with the person, not again
+    inbox = _statements(any_app, client, "/")  # the language comes with the reader too
+    assert sum("web_preference" in sql or "web_account" in sql for sql in inbox) == 1, inbox
+
+
+def test_the_reader_comes_with_their_groups_session_version_and_language(any_app):
+    with any_app.app_context():
+        from web.people import person_by_email
+
+        hana = person_by_email("hana@acme.test")
+        uma = person_by_email("uma@acme.test")
+        from web import preferences
+
+        accounts.set_password("hana@acme.test", PASSWORD)
+        accounts.end_sessions("hana@acme.test")
+
+        preferences.save("hana@acme.test", None, language="da")
+        found = accounts.signed_in(hana.id)
+        assert (found.person.email, found.groups, found.session_version, found.language) == (
+            "hana@acme.test", frozenset({"hr"}), 1, "da")
+        assert found.person.manager_id == hana.manager_id and found.person.active is True
+        plain = accounts.signed_in(uma.id)
+        assert (plain.groups, plain.session_version, plain.language) == (frozenset(), 0, "")
+        assert accounts.signed_in(10**6) is None
+
+
+def test_a_sign_out_elsewhere_ends_this_session_at_its_next_request(any_app):
+    sam = sign_in(any_app.test_client(), any_app, "sam@acme.test")
+    assert sam.get("/").status_code == 200
+    with any_app.app_context():
+        accounts.set_password("sam@acme.test", PASSWORD)
+    with sam.session_transaction() as session:
+        session["sv"] = 0  # the version this session began with
+    assert sam.get("/").status_code == 200
+    with any_app.app_context():
+        accounts.end_sessions("sam@acme.test")  # signed out on another device
+    assert sam.get("/").status_code == 302
+
+
+def test_a_person_who_left_is_refused_at_their_next_request(any_app):
+    sam = sign_in(any_app.test_client(), any_app, "sam@acme.test")
+    assert sam.get("/").status_code == 200
+    with any_app.app_context():
+        import_csv("\n".join(line for line in ORG.splitlines() if not line.startswith("sam@")),
+                   sync=True)
+    assert sam.get("/").status_code == 302
+    header = {"X-Remote-User": "sam@acme.test"}
+    assert any_app.test_client().get("/", headers=header).status_code == 403
+
+
+def test_a_reload_in_another_process_is_followed_at_the_next_request(any_app):
+    client = sign_in(any_app.test_client(), any_app, "sam@acme.test")
+    client.get("/")
+    with any_app.app_context():
+        commands.put_setting(library.GENERATION, "from another process")
+    with any_app.test_request_context():
+        assert library.state().generation != "from another process"
+    with client.get("/static/app.css") as response:  # a static file does not read it
+        assert response.status_code == 200
+    assert client.get("/").status_code == 200
+    with any_app.test_request_context():
+        assert library.state().generation == "from another process"
