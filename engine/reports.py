@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine import directory, queries, roles, versions, visibility
+from engine import directory, queries, roles, statements, versions, visibility
 from engine.clock import utc
 from engine.connection import is_postgres
 from engine.directory import People
@@ -217,10 +217,7 @@ def _in_scope(where: str) -> str:
     """A condition on task ``t``: its process is one of the report's, written so that each
     database reads this cycle's tasks by instance (PostgreSQL otherwise hashed all of the
     million tasks for the join; ``ANY(ARRAY(...))`` makes it an index scan)."""
-    processes = f'SELECT i."id" {_FROM} WHERE {where}'
-    if is_postgres():
-        return f't."instance_id" = ANY(ARRAY({processes}))'
-    return f't."instance_id" IN ({processes})'
+    return statements.of_instances(f'SELECT i."id" {_FROM} WHERE {where}')
 
 
 def _by_instance(column: str) -> str:

@@ -322,6 +322,15 @@ def prepared(key: str, build) -> Prepared:
     return found
 
 
+def of_instances(subquery: str) -> str:
+    """A condition on task ``t``: its instance is one of ``subquery``'s ids, written so that
+    both databases read the tasks by instance (PostgreSQL otherwise hashes the whole task
+    table for the join; ``ANY(ARRAY(...))`` makes it an index scan)."""
+    if is_postgres():
+        return f't."instance_id" = ANY(ARRAY({subquery}))'
+    return f't."instance_id" IN ({subquery})'
+
+
 def get_row(model, row_id: int, for_update: bool = False):
     """One row by id, or None."""
     rows = select_matching(model, {"id": row_id}, for_update)

@@ -27,22 +27,47 @@ from engine.store import (
     InstanceStatus,
     Task,
     TaskStatus,
+    db,
 )
 
 
 def cycles(now: datetime | None = None) -> list[CycleProgress]:
     """Every cycle with its progress: instances per state, completion %, overdue tasks."""
     now = utc(now)
+    return _progress(Cycle.select().order_by(Cycle.created_at, Cycle.id),
+                     Instance.cycle.is_null(False), _task_counts(now))
+
+
+def cycle_progress(cycle_id: int, now: datetime | None = None) -> CycleProgress | None:
+    """One cycle's progress (as :func:`cycles` gives it), counting its own instances and
+    open tasks only: a dashboard's cost follows its cycle, not every cycle's."""
+    now = utc(now)
+    found = _progress(Cycle.select().where(Cycle.id == cycle_id), Instance.cycle == cycle_id,
+                      {cycle_id: _open_tasks_of(cycle_id, now)})
+    return found[0] if found else None
+
+
+def _open_tasks_of(cycle_id: int, now: datetime) -> tuple[int, int]:
+    """(open, overdue) tasks of one cycle, read by instance from the task index."""
+    p = db.obj.param
+    sql = (f'SELECT COUNT(*), SUM(CASE WHEN t."due_at" < {p} THEN 1 ELSE 0 END) FROM "task" t '
+           f'WHERE t."status" = {p} AND '
+           + statements.of_instances(f'SELECT "id" FROM "instance" WHERE "cycle_id" = {p}'))
+    n, late = db.execute_sql(sql, [Task.due_at.db_value(now), TaskStatus.OPEN.value,
+                                   int(cycle_id)]).fetchone()
+    return n or 0, int(late or 0)
+
+
+def _progress(cycle_rows, in_cycles, tasks_open: dict) -> list[CycleProgress]:
     counts: dict[int, dict] = {}
     query = (Instance.select(Instance.cycle, Instance.state, Instance.status,
                              pw.fn.COUNT(Instance.id).alias("n"))
-             .where(Instance.cycle.is_null(False))
+             .where(in_cycles)
              .group_by(Instance.cycle, Instance.state, Instance.status))
     for row in query.dicts():
         counts.setdefault(row["cycle"], []).append(row)
-    tasks_open = _task_counts(now)
     out = []
-    for cycle in Cycle.select().order_by(Cycle.created_at, Cycle.id):
+    for cycle in cycle_rows:
         rows = counts.get(cycle.id, [])
         by_status = {s: sum(r["n"] for r in rows if r["status"] == s) for s in InstanceStatus}
         by_state: dict[str, int] = {}
@@ -118,7 +143,9 @@ def overdue_in_cycle(cycle_id: int, now: datetime | None = None,
                      limit: int = 50) -> list[TaskItem]:
     """A cycle's overdue open tasks, the longest overdue first."""
     now = utc(now)
-    return task_list('t."status" = {p} AND t."due_at" < {p} AND i."cycle_id" = {p}',
+    # by instance (status, instance, due) rather than every open task of every cycle
+    in_cycle = statements.of_instances('SELECT "id" FROM "instance" WHERE "cycle_id" = {p}')
+    return task_list(f't."status" = {{p}} AND t."due_at" < {{p}} AND {in_cycle}',
                      [TaskStatus.OPEN.value, Task.due_at.db_value(now), int(cycle_id)],
                      DUE_ORDER, limit=limit, now=now)
 

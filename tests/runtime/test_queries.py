@@ -100,6 +100,9 @@ def test_cycles_progress_and_team_view(org, library):
     assert cycle.by_state == {"self": 3, "manager": 1}
     assert cycle.completion == 25.0
     assert (cycle.open_tasks, cycle.overdue_tasks) == (3, 2)
+    # a dashboard reads its own cycle's figures alone: the same
+    assert queries.cycle_progress(cycle.id, now=T0 + 8 * DAY) == cycle
+    assert queries.cycle_progress(cycle.id + 1, now=T0) is None
     team = queries.team("mia@x.com", now=T0)
     waiting = {i.subject_email: [(t.form_id, t.assignee_email) for t in i.waiting_on]
                for i in team}

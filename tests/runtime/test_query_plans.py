@@ -1,6 +1,7 @@
 """The hot reads never scan a whole task, submission or event table: each query of the
-inbox, "recently done", the cycles' open-task counts and a cycle's dashboard is answered
-through an index, on SQLite and on PostgreSQL (read with EXPLAIN)."""
+inbox, "recently done", the cycles' open-task counts and a cycle's dashboard (its progress,
+its instances, its longest-overdue tasks) is answered through an index, on SQLite and on
+PostgreSQL (read with EXPLAIN)."""
 
 from __future__ import annotations
 
@@ -83,13 +84,16 @@ def busy(org, library):
     return result.cycle_id
 
 
-@pytest.mark.parametrize("read", ["inbox", "recently_done", "cycles", "cycle_instances"])
+@pytest.mark.parametrize("read", ["inbox", "recently_done", "cycles", "cycle_instances",
+                                  "cycle_progress", "overdue_in_cycle"])
 def test_hot_reads_use_indexes(busy, read):
     calls = {
         "inbox": lambda: queries.inbox("mia@x.com", now=T0),
         "recently_done": lambda: queries.recently_done("ann@x.com", now=T0),
         "cycles": lambda: queries.cycles(now=T0),
         "cycle_instances": lambda: queries.cycle_instances(busy, now=T0),
+        "cycle_progress": lambda: queries.cycle_progress(busy, now=T0),
+        "overdue_in_cycle": lambda: queries.overdue_in_cycle(busy, now=T0),
     }
     with captured() as seen:
         calls[read]()

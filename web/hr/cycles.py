@@ -99,7 +99,7 @@ def _state_bars(progress, spec) -> list[dict]:
 def cycle(cycle_id: int):
     """A cycle's dashboard: instances per state, completion, overdue tasks."""
     now = utcnow()
-    progress = next((c for c in queries.cycles(now=now) if c.id == cycle_id), None)
+    progress = queries.cycle_progress(cycle_id, now=now)
     if progress is None:
         abort(404)
     heading = queries.cycle(cycle_id)
