@@ -451,7 +451,8 @@ class Run:
         for person in found.people:
             self.announce(self.new_task(line, person), person, line)
         for email in found.outside:  # raters outside the directory answer through a link
-            person = external_person(email, self.people, self.now)
+            person = external_person(email, self.people, self.now,
+                                     self.rater_language(line.role, email))
             self.announce(self.new_task(line, person, external=True), person, line)
         if not found.people and not found.outside and found.nobody_is_fine:
             # nobody reports to an individual contributor: no upward task, nothing to fix
@@ -499,6 +500,15 @@ class Run:
                     f"{'; '.join(found.problems)}. HR can give a task to someone else "
                     "from the process page.", form=line.form, state=self.row.state,
                     key=line.key, created=count, problems=[str(p) for p in found.problems])
+
+    def rater_language(self, role_name: str, email: str) -> str:
+        """The language the nomination an ``external:`` role reads gives ``email`` (its
+        mail and its link's page are written in it), or "" (the organisation's default)."""
+        role = self.spec.roles.get(role_name)
+        if role is None or role.kind != "external":
+            return ""
+        return roles.named_languages(self.forms(), role.form, role.field).get(
+            email.strip().lower(), "")
 
     def new_task(self, line: TaskSpec, person: Person | None, created: datetime | None = None,
                  external: bool = False):
@@ -837,17 +847,21 @@ def refusal(transition: TransitionSpec, kind: str, index: int, text: str) -> Ref
     return Refusal(text, message, (transition.index, kind, index))
 
 
-def external_person(email: str, people: People, now: datetime) -> Person:
+def external_person(email: str, people: People, now: datetime, language: str = "") -> Person:
     """The row of a rater outside the directory (made at first need): inactive, so they
-    play no role and sign in nowhere; ``external``, so the directory never lists them."""
+    play no role and sign in nowhere; ``external``, so the directory never lists them.
+    ``language``: the one their nomination gives them (a later nomination's wins)."""
     person = people.find(email)
     if person is None:
         email = email.strip().lower()
         Person.insert(email=email, name=email, department="", title="", attributes={},
-                      language="", active=False, external=True,
+                      language=language[:35], active=False, external=True,
                       updated_at=now).on_conflict_ignore().execute()
         person = Person.get(Person.email == email)
         people.add([person])
+    elif language and person.external and person.language != language[:35]:
+        statements.update_row(Person, person.id, language=language[:35])
+        person.language = language[:35]
     return person
 
 

@@ -503,6 +503,28 @@ def field_emails(forms: dict, form_id: str | None, field_path: str | None) -> li
     return found_emails
 
 
+def named_languages(forms: dict, form_id: str | None, field_path: str | None) -> dict[str, str]:
+    """Email -> the language a nomination gives the rater it names: a row's own
+    ``language`` (``{email, language}`` rows), else the form's top-level ``language``
+    field (one for everyone it names); raters without one are left out."""
+    value = forms.get(form_id)
+    out: dict[str, str] = {}
+    for data in value if isinstance(value, list) else [value]:
+        if not isinstance(data, dict):
+            continue
+        everyone = data.get("language") if isinstance(data.get("language"), str) else ""
+        found = data
+        for part in (field_path or "").split("."):
+            found = found.get(part) if isinstance(found, dict) else None
+        for item in found if isinstance(found, list) else [found]:
+            own = item.get("language") if isinstance(item, dict) else None
+            for email in _emails_in(item):
+                language = own if isinstance(own, str) and own else everyone
+                if language:
+                    out[email.strip().lower()] = language
+    return out
+
+
 def _emails_in(value) -> list[str]:
     if isinstance(value, str):
         return [value] if value.strip() else []

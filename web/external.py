@@ -67,6 +67,7 @@ def _opened(view):
             found = links.open_link(token)
         except links.LinkRefused as refusal:
             return _refused(refusal)
+        i18n.use_language(found.rater.language)  # the nomination's language for them
         return view(token, found)
     return wrapper
 

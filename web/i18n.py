@@ -88,6 +88,17 @@ def _translations():
     return found[1]
 
 
+def use_language(tag: str | None) -> None:
+    """Write the rest of this request's page in ``tag`` when reviewflow speaks it (a
+    rater outside the directory, in the language their nomination gives them)."""
+    from flask_babel import refresh
+
+    chosen = supported(tag)
+    if chosen:
+        g.locale_choice = chosen
+        refresh()
+
+
 def _select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 

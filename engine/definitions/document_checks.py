@@ -64,6 +64,21 @@ def _check_field_role(ctx: Context, role) -> Iterator[Issue]:
         yield Issue(path, f"field '{role.field}' of form '{role.form}' does not hold people",
                     "a field: role needs emails: a string, a list of strings or a list "
                     "of objects with an 'email'")
+    elif role.kind == "external" and not _languages_are_text(names, names[role.field]):
+        yield Issue(path, f"the 'language' of form '{role.form}' gives its external raters "
+                    "their language, but is not text",
+                    "make it a string with the language tags: enum [en, da, sv]")
+
+
+def _languages_are_text(names: dict, field: Any) -> bool:
+    """The nomination's ``language`` (top-level, or in the named rows) is a string."""
+    items = field.get("items") if isinstance(field, dict) else None
+    row = (items.get("properties") or {}) if isinstance(items, dict) else {}
+    for schema in (names.get("language"), row.get("language") if isinstance(row, dict) else None):
+        types = as_list(schema.get("type")) if isinstance(schema, dict) else []
+        if types and "string" not in types:
+            return False
+    return True
 
 
 def _holds_emails(schema: Any) -> bool:
