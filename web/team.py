@@ -12,11 +12,6 @@ from web.helpers import humanize, task_title, utcnow
 bp = Blueprint("team", __name__, url_prefix="/team")
 
 
-def has_reports(user) -> bool:
-    """Does ``user`` manage anyone (active)?"""
-    return queries.people.has_reports(user.person_id)
-
-
 def _waiting(task, spec) -> dict:
     """Who a task waits on, as the manager may see it (anonymous reviewers unnamed)."""
     line = visibility.line_for(spec, task.state, task.task_key)

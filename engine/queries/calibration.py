@@ -278,11 +278,3 @@ def session_of_proposal(proposal_id) -> int | None:
         return Proposal.select(Proposal.session).where(Proposal.id == int(proposal_id)).scalar()
     except (TypeError, ValueError):
         return None
-
-
-def calibrates(person_id: int) -> bool:
-    """Is the person a calibrator of a session that is still open (one query)?"""
-    return (Calibrator.select(Calibrator.id)
-            .join(CalibrationSession, on=(Calibrator.session == CalibrationSession.id))
-            .where((Calibrator.person == person_id)
-                   & (CalibrationSession.status == SessionStatus.OPEN)).exists())
