@@ -536,9 +536,10 @@ class Run:
     def cycle_dates(self) -> dates.CycleDates:
         """The dates the instance's cycle was launched with (read once per command)."""
         if self._dates is None:
-            stored = Cycle.select(Cycle.dates).where(Cycle.id == self.row.cycle_id).tuples()
-            found = stored.first()
-            self._dates = dates.CycleDates.read(found[0] if found else None)
+            found = statements.prepared("cycle-dates", _cycle_dates_query).execute(
+                self.row.cycle_id).fetchone()
+            self._dates = dates.CycleDates.read(
+                Cycle.dates.python_value(found[0]) if found else None)
         return self._dates
 
     def due_for(self, line: TaskSpec, created: datetime) -> datetime | None:
@@ -888,3 +889,9 @@ def first_timer(spec: WorkflowSpec, state: str, entered: datetime) -> datetime |
     due."""
     times = timer_times(spec, state, entered)
     return min(times) if times else None
+
+
+def _cycle_dates_query():
+    """A cycle's dates by id (a command entering a state in a cycle reads them; built once)."""
+    cycle = statements.marker()
+    return Cycle.select(Cycle.dates).where(Cycle.id == cycle), cycle
