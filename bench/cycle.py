@@ -55,7 +55,7 @@ WARM_UP = 200  # submissions before the probe starts tracing
 SUBMIT_SAMPLE = 10_000  # instances taken through submit/fire by default (of N - 1)
 # Above this many people one launch per side is timed by default, and the memory probes
 # run at N/2 and N rather than N and 2N: on PostgreSQL at 100,000 people each extra
-# launch costs ~10 minutes a run and a probe at 200,000 people ~25 (bench/README.md).
+# launch costs ~10 minutes a run and a probe at 200,000 people 11-15 (bench/README.md).
 LARGE = 20_000
 
 
