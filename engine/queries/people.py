@@ -46,14 +46,6 @@ def reports(manager_id: int | None) -> list[PersonItem]:
             .order_by(Person.name, Person.id)]
 
 
-def has_reports(manager_id: int | None) -> bool:
-    """Does the person ``manager_id`` manage anyone active?"""
-    return manager_id is not None and (
-        Person.select(Person.id)
-        .where((Person.manager == manager_id) & (Person.active == True))  # noqa: E712
-        .exists())
-
-
 def names(emails: Iterable[str]) -> dict[str, str]:
     """Directory names of ``emails`` (those not in the directory are left out)."""
     wanted = sorted({normalize_email(e) for e in emails if e})
