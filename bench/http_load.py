@@ -42,6 +42,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import engine_run, filler, payloads  # noqa: E402
+from bench.floor import ensure_database  # noqa: E402
 from bench.org import generate, pick_peers  # noqa: E402
 from bench.workload import CYCLE, DEFINITIONS, PEERS, POPULATION, WORKFLOW  # noqa: E402
 
@@ -302,6 +303,8 @@ def main(argv=None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     url = args.db if args.db != "sqlite" else f"sqlite:///{workdir / 'http.sqlite3'}"
     backend = url.split("://")[0]
+    if backend.startswith("postgres"):
+        ensure_database(url)  # a database of its own, made on first use (as bench/cycle.py)
     started = time.perf_counter()
     work = set_up(url, args.people, args.tasks, args.seed)
     print(f"set-up: {time.perf_counter() - started:.0f} s", flush=True)
