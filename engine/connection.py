@@ -67,12 +67,20 @@ def _postgres(url: str) -> pw.PostgresqlDatabase:
         "password": unquote(parts.password) if parts.password else None,
         "host": parts.hostname or None,
         "port": parts.port or 5432,
+        # knows the statements prepared on it (engine.server_prepared)
+        "connection_factory": _preparing_connection(),
     }
     name, size = unquote(parts.path.lstrip("/")), pool_size()
     if not size:
         return pw.PostgresqlDatabase(name, **options)
     return PooledPostgresqlDatabase(name, max_connections=size, stale_timeout=POOL_STALE_S,
                                     timeout=_pool_timeout(), **options)
+
+
+def _preparing_connection():
+    from engine.server_prepared import PreparingConnection  # imports this module
+
+    return PreparingConnection
 
 
 def _pool_timeout() -> float:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 import peewee as pw
 
+from engine import server_prepared
 from engine.connection import db, is_postgres
 
 _sql_cache: dict = {}
@@ -104,7 +105,7 @@ def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None
     convert = _row_converter(model, names)
     values = [convert(row) for row in rows]
     if len(values) == 1:
-        db.execute_sql(sql, values[0])
+        server_prepared.execute(sql, values[0])
     else:
         db.cursor().executemany(sql, values)
 
@@ -138,7 +139,7 @@ def insert_returning(model, rows: list[dict], returning: tuple[str, ...],
                    functools.partial(_returning_sql, model, names, returning,
                                      ignore_conflicts, count))
         params = [v for row in chunk for v in convert(row)]
-        out.extend(tuple(r) for r in db.execute_sql(sql, params).fetchall())
+        out.extend(tuple(r) for r in server_prepared.execute(sql, params).fetchall())
     return out
 
 
@@ -157,7 +158,7 @@ def update_matching(model, values: dict, match: dict) -> int:
         model._meta.table_name, ", ".join(f"{_column(model, n)} = {p}" for n in names),
         " AND ".join(f"{_column(model, k)} = {p}" for k in keys)))
     params = _values(model, names, values) + _values(model, keys, match)
-    return db.execute_sql(sql, params).rowcount
+    return server_prepared.execute(sql, params).rowcount
 
 
 def update_row(model, row_id: int, **values) -> None:
@@ -172,7 +173,7 @@ def select_matching(model, match: dict, for_update: bool = False) -> list:
                'ORDER BY "id"{}'.format(model._meta.table_name,
                                         " AND ".join(f"{_column(model, k)} = {p}" for k in keys),
                                         " FOR UPDATE" if for_update else ""))
-    return _objects(model, db.execute_sql(sql, _values(model, keys, match)))
+    return _objects(model, server_prepared.execute(sql, _values(model, keys, match)))
 
 
 def select_in(model, column: str, values: list) -> list:
@@ -184,7 +185,7 @@ def select_in(model, column: str, values: list) -> list:
         'SELECT * FROM "{}" WHERE {} IN ({}) ORDER BY "id"'.format(
             model._meta.table_name, _column(model, column), ", ".join([p] * len(values)))))
     convert = model._meta.fields[column].db_value
-    return _objects(model, db.execute_sql(sql, [convert(v) for v in values]))
+    return _objects(model, server_prepared.execute(sql, [convert(v) for v in values]))
 
 
 def submissions_of(instance_id: int, before_entry: int | None = None) -> list[tuple]:
@@ -205,7 +206,7 @@ def submissions_of(instance_id: int, before_entry: int | None = None) -> list[tu
     load = Submission.data.python_value
     return [(form_id, load(data), entry, author, state, key)
             for form_id, data, entry, author, state, key in
-            db.execute_sql(sql, params).fetchall()]
+            server_prepared.execute(sql, params).fetchall()]
 
 
 _plans: dict = {}
@@ -296,7 +297,7 @@ class Prepared:
         for slots, value in zip(self.slots, values, strict=True):
             for i in slots:
                 params[i] = value
-        return db.execute_sql(self.sql, params)
+        return server_prepared.execute(self.sql, params)
 
     def objects(self, model, *values) -> list:
         """Run, building whole ``model`` rows the way :func:`fetch` does."""
@@ -361,4 +362,4 @@ def update_sent(ids: list[int], now, message_id: str) -> None:
         '"message_id" = {p}, "attempts" = "attempts" + 1 WHERE "id" IN ({ids})'
         .format(p=p, ids=", ".join([p] * len(ids)))))
     sent_at = _values(Outbox, ("sent_at",), {"sent_at": now})[0]
-    db.execute_sql(sql, [MailStatus.SENT.value, sent_at, message_id, *ids])
+    server_prepared.execute(sql, [MailStatus.SENT.value, sent_at, message_id, *ids])

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import peewee as pw
 
-from engine import directory, statements
+from engine import directory, server_prepared, statements
 from engine.clock import utc
 from engine.dates import CycleDates
 from engine.directory import normalize_email
@@ -53,7 +53,7 @@ def _open_tasks_of(cycle_id: int, now: datetime) -> tuple[int, int]:
     sql = (f'SELECT COUNT(*), SUM(CASE WHEN t."due_at" < {p} THEN 1 ELSE 0 END) FROM "task" t '
            f'WHERE t."status" = {p} AND '
            + statements.of_instances(f'SELECT "id" FROM "instance" WHERE "cycle_id" = {p}'))
-    n, late = db.execute_sql(sql, [Task.due_at.db_value(now), TaskStatus.OPEN.value,
+    n, late = server_prepared.execute(sql, [Task.due_at.db_value(now), TaskStatus.OPEN.value,
                                    int(cycle_id)]).fetchone()
     return n or 0, int(late or 0)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import directory, roles, statements, versions
+from engine import directory, roles, server_prepared, statements, versions
 from engine.clock import utc
 from engine.definitions.specs import WorkflowSpec
 from engine.directory import People, normalize_email
@@ -94,8 +94,8 @@ def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionIte
         return []
     sql = (_decision_select(max(depth, 2)) + 'WHERE i."status" = {p} AND ('
            + " OR ".join(clauses) + ")" + f' ORDER BY i."id" LIMIT {DECISION_LIMIT}')
-    rows = db.execute_sql(sql.format(p=db.obj.param),
-                          [InstanceStatus.RUNNING.value, *params]).fetchall()
+    rows = server_prepared.execute(sql.format(p=db.obj.param),
+                                   [InstanceStatus.RUNNING.value, *params]).fetchall()
     forms = _field_forms(rows)
     people = People()
     people.add([me])
@@ -214,5 +214,5 @@ def task_draft(task_id, viewer: str):
         return None
     if not -2**63 <= task_id < 2**63:
         return None
-    row = db.execute_sql(sql, [task_id, normalize_email(viewer)]).fetchone()
+    row = server_prepared.execute(sql, [task_id, normalize_email(viewer)]).fetchone()
     return Task.draft.python_value(row[0]) if row else None

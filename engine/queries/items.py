@@ -9,7 +9,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine import connection, versions
+from engine import connection, server_prepared, versions
 from engine.dates import NONE, CycleDates
 from engine.definitions.specs import WorkflowSpec
 from engine.store import (
@@ -250,7 +250,7 @@ def task_list(where: str, params: list, order: str = ' ORDER BY t."id"',
     sql = _TASK_SELECT + "WHERE " + where.format(p=db.obj.param) + order
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    cursor = db.execute_sql(sql, params)
+    cursor = server_prepared.execute(sql, params)
     return [_task_item(row, now) for row in cursor.fetchall()]
 
 

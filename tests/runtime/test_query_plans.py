@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from engine import commands, queries, store
+from engine import commands, queries, server_prepared, store
 from engine.connection import is_postgres
 
 from .conftest import T0, task_of
@@ -21,13 +21,14 @@ BIG_TABLES = ("task", "submission", "event")
 
 @contextmanager
 def captured():
-    """Every SQL statement (with its parameters) the engine runs inside the block."""
+    """Every SQL statement (with its parameters) the engine runs inside the block; a
+    prepared statement's ``EXECUTE`` as the SQL it runs."""
     database = store.db.obj
     original = database.execute_sql
     seen: list[tuple[str, tuple]] = []
 
     def execute_sql(sql, params=None, *args, **kwargs):
-        seen.append((sql, tuple(params or ())))
+        seen.append((server_prepared.as_written(sql), tuple(params or ())))
         return original(sql, params, *args, **kwargs)
 
     database.execute_sql = execute_sql
@@ -49,11 +50,15 @@ def _aliases(sql: str) -> dict[str, str]:
 
 
 def full_scans(sql: str, params: tuple) -> list[str]:
-    """The plan lines of ``sql`` that read a whole task, submission or event table."""
+    """The plan lines of ``sql`` that read a whole task, submission or event table (on
+    PostgreSQL, in its plan for these values and in the generic plan a prepared statement
+    settles on)."""
     if is_postgres():
         store.db.execute_sql("SET enable_seqscan = off")  # small tables: the index, if any
         try:
             plan = [r[0] for r in store.db.execute_sql("EXPLAIN " + sql, params).fetchall()]
+            if server_prepared.name_of(sql, params):
+                plan += server_prepared.generic_plan(sql, params)
         finally:
             store.db.execute_sql("SET enable_seqscan = on")
         return [line for line in plan

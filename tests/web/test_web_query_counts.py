@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from engine import commands, store
+from engine import commands, server_prepared, store
 from engine.directory import import_csv
 from tests.web import webscenario as scenario
 from tests.web.conftest import ORG, sign_in
@@ -16,13 +16,14 @@ MORE_PEOPLE = "".join(f"r{i}@acme.test,Reviewer {i},carla@acme.test,Sales,AE,\n"
 
 @contextmanager
 def counting(app):
-    """Count the SQL statements the app's database runs inside the block."""
+    """The SQL statements the app's database runs inside the block (a prepared one's
+    ``EXECUTE`` as the statement it runs)."""
     database = app.extensions["reviewflow.database"]
     original = database.execute_sql
     seen = []
 
     def execute_sql(sql, params=None, *args, **kwargs):
-        seen.append(sql)
+        seen.append(server_prepared.as_written(sql))
         return original(sql, params, *args, **kwargs)
 
     database.execute_sql = execute_sql

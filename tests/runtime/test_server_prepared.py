@@ -1,0 +1,105 @@
+"""On PostgreSQL the hot statements are prepared once per connection and then only run:
+the same rows as the statement sent as it is, nothing lost when PostgreSQL cannot prepare
+one, and a row id beyond 32 bits still finds no row rather than failing."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import commands, directory, queries, server_prepared, store
+from tests.conftest import _empty_postgres
+
+from .conftest import ORG_CSV, T0, task_of
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def org(postgres_url):
+    """PostgreSQL alone (SQLite has no server-side statements), with the small org."""
+    store.connect(postgres_url)
+    _empty_postgres()
+    store.run_reset_hooks()
+    directory.import_csv(ORG_CSV, now=T0)
+    yield postgres_url
+    store.close()
+
+
+def _prepared_here() -> dict[str, str]:
+    """name -> statement text of what this connection has prepared."""
+    rows = store.db.execute_sql("SELECT name, statement FROM pg_prepared_statements")
+    return dict(rows.fetchall())
+
+
+def test_a_task_list_is_prepared_once_and_gives_the_same_rows(org, library):
+    commands.launch(library, "review", "2026", now=T0)
+    sql, params = 'SELECT t."id", t."form_id" FROM "task" t WHERE t."status" = %s ' \
+        'ORDER BY t."id"', ["open"]
+    plain = store.db.execute_sql(sql, params).fetchall()
+    assert plain  # the launch made open tasks
+    first = server_prepared.execute(sql, params).fetchall()
+    name = server_prepared.name_of(sql, params)
+    assert name in _prepared_here()
+    count = len(_prepared_here())
+    assert server_prepared.execute(sql, params).fetchall() == first == plain
+    assert len(_prepared_here()) == count  # run again, not prepared again
+    # the inbox's own statements go the same way
+    queries.inbox("mia@x.com", now=T0)
+    assert len(_prepared_here()) > count
+
+
+def test_a_row_id_beyond_32_bits_finds_no_row(org, library):
+    commands.launch(library, "review", "2026", now=T0)
+    assert queries.task_draft(2**40, "mia@x.com") is None
+    assert queries.task_draft(2**63 - 1, "mia@x.com") is None
+    task = task_of("mia@x.com", "self-review")
+    assert queries.task_draft(task.id, "mia@x.com") is None  # found, no draft yet
+
+
+def test_a_statement_that_cannot_be_prepared_runs_as_it_is_inside_a_transaction(org):
+    sql = "SELECT %s IS NULL"  # nothing says what type the parameter is
+    with store.db.atomic():
+        store.db.execute_sql("""UPDATE "person" SET "title" = 'Lead' WHERE "email" = %s""",
+                             ["mia@x.com"])
+        assert server_prepared.execute(sql, [None]).fetchone() == (True,)
+        assert server_prepared.name_of(sql, [None]) is None
+    # the transaction went on and committed what it did before
+    title = store.db.execute_sql("""SELECT "title" FROM "person" WHERE "email" = %s""",
+                                 ["mia@x.com"]).fetchone()[0]
+    assert title == "Lead"
+
+
+def test_whole_row_statements_are_not_prepared(org):
+    sql = 'SELECT * FROM "person" WHERE "email" = %s'
+    assert server_prepared.execute(sql, ["mia@x.com"]).fetchone() is not None
+    assert server_prepared.name_of(sql, ["mia@x.com"]) is None
+    star = 'SELECT p.* FROM "person" p WHERE p."email" = %s'
+    server_prepared.execute(star, ["mia@x.com"])
+    assert server_prepared.name_of(star, ["mia@x.com"]) is None
+
+
+def test_a_prepared_statement_outlives_a_rolled_back_transaction(org):
+    sql = 'SELECT "name" FROM "person" WHERE "email" = %s'
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), store.db.atomic():
+        assert server_prepared.execute(sql, ["mia@x.com"]).fetchone() is not None
+        raise Undo
+    assert server_prepared.name_of(sql, ["mia@x.com"]) in _prepared_here()
+    assert server_prepared.execute(sql, ["mia@x.com"]).fetchone() is not None
+
+
+def test_percent_signs_and_errors_come_through(org):
+    sql = 'SELECT "email" FROM "person" WHERE "email" LIKE %s AND \'%%\' = \'%%\' ' \
+        'ORDER BY "email"'
+    plain = store.db.execute_sql(sql, ["%@x.com"]).fetchall()
+    assert plain and server_prepared.execute(sql, ["%@x.com"]).fetchall() == plain
+    assert server_prepared.name_of(sql, ["%@x.com"]) is not None
+    import peewee
+
+    insert = 'INSERT INTO "person" ("email", "name", "active") VALUES (%s, %s, %s)'
+    with pytest.raises(peewee.IntegrityError):  # peewee's error, as callers catch it
+        with store.db.atomic():
+            server_prepared.execute(insert, ["mia@x.com", "Mia again", True])
