@@ -40,24 +40,55 @@ def _event_item(e: Event) -> EventItem:
 
 def history(instance_id) -> list[EventItem]:
     """The instance's events in order (append-only)."""
-    inst = _instance_row(instance_id)
-    return [_event_item(e) for e in Event.select().where(Event.instance == inst.id)
-            .order_by(Event.id)]
+    return _events(_instance_row(instance_id).id)
+
+
+# The instance page's and task page's fixed-shape queries, their SQL built once (building
+# it with peewee cost more than running it): each takes an instance id.
+
+
+def _instance_query():
+    instance_id = statements.marker()
+    return (Instance.select(Instance, Subject, Manager, Cycle)
+            .join(Subject, on=(Instance.subject == Subject.id))
+            .join(Manager, pw.JOIN.LEFT_OUTER, on=(Subject.manager == Manager.id))
+            .switch(Instance)
+            .join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
+            .where(Instance.id == instance_id).limit(1), instance_id)
+
+
+def _submissions_query():
+    instance_id = statements.marker()
+    return (Submission.select(Submission, Person)
+            .join(Person, on=(Submission.author == Person.id))
+            .where(Submission.instance == instance_id).order_by(Submission.id), instance_id)
+
+
+def _events_query():
+    instance_id = statements.marker()
+    return Event.select().where(Event.instance == instance_id).order_by(Event.id), instance_id
+
+
+def _children_query():
+    instance_id = statements.marker()
+    return (Instance.select(Instance.id, Instance.workflow_id, Instance.state, Instance.status)
+            .where(Instance.parent == instance_id).order_by(Instance.id).dicts(), instance_id)
+
+
+def _events(instance_id: int) -> list[EventItem]:
+    return [_event_item(e) for e in
+            statements.prepared("instances.events", _events_query).objects(Event, instance_id)]
 
 
 def _instance_row(instance_id) -> Instance:
     try:
-        found = (Instance.select(Instance, Subject, Manager, Cycle)
-                 .join(Subject, on=(Instance.subject == Subject.id))
-                 .join(Manager, pw.JOIN.LEFT_OUTER, on=(Subject.manager == Manager.id))
-                 .switch(Instance)
-                 .join(Cycle, pw.JOIN.LEFT_OUTER, on=(Instance.cycle == Cycle.id))
-                 .where(Instance.id == statements.row_id(instance_id)).first())
+        rows = statements.prepared("instances.instance", _instance_query).rows(
+            statements.row_id(instance_id))
     except (TypeError, ValueError):
-        found = None
-    if found is None:
+        rows = []
+    if not rows:
         raise NotFound(f"no instance {instance_id}")
-    return found
+    return rows[0]
 
 
 def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
@@ -66,14 +97,10 @@ def instance_detail(instance_id, now: datetime | None = None) -> InstanceDetail:
     inst = _instance_row(instance_id)
     spec = versions.version_for(inst.definition_id).spec
     tasks = task_list('t."instance_id" = {p}', [inst.id], now=now)
-    subs = list(Submission.select(Submission, Person)
-                .join(Person, on=(Submission.author == Person.id))
-                .where(Submission.instance == inst.id).order_by(Submission.id))
+    subs = statements.prepared("instances.submissions", _submissions_query).rows(inst.id)
     keys = {t.id: (t.task_key, t.assignee_email) for t in tasks}
-    events = [_event_item(e) for e in Event.select().where(Event.instance == inst.id)
-              .order_by(Event.id)]
-    children = [{"id": c.id, "workflow_id": c.workflow_id, "state": c.state,
-                 "status": c.status} for c in Instance.select().where(Instance.parent == inst.id)]
+    events = _events(inst.id)
+    children = statements.prepared("instances.children", _children_query).rows(inst.id)
     items = [_submission_item(s, keys) for s in subs]
     revised = {s.revision_of for s in items if s.revision_of is not None}
     submissions = [s for s in items if s.id not in revised]
