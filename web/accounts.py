@@ -159,9 +159,17 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def _account_query():
+    email = statements.marker()
+    return Account.select().where(Account.email == email).limit(1), email
+
+
 def account_for(email: str) -> Account | None:
-    """The account of ``email``, or None."""
-    return Account.get_or_none(Account.email == normalize_email(email))
+    """The account of ``email``, or None. Every sign-in asks (its session version), so
+    the statement is built once."""
+    found = statements.prepared("web.account_for", _account_query).objects(
+        Account, normalize_email(email))
+    return found[0] if found else None
 
 
 def _account(email: str) -> Account:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from peewee import SQL, CharField, DateTimeField, Model
 
+from engine import statements
 from engine.store import db
 from web.accounts import normalize_email
 
@@ -31,9 +32,17 @@ class Preference(Model):
 MODELS = [Preference]
 
 
+def _preference_query():
+    email = statements.marker()
+    return Preference.select().where(Preference.email == email).limit(1), email
+
+
 def preference_of(email: str) -> Preference | None:
-    """The preference row of ``email``, or None (nothing chosen yet)."""
-    return Preference.get_or_none(Preference.email == normalize_email(email))
+    """The preference row of ``email``, or None (nothing chosen yet). A page's language
+    asks on every sign-in, so the statement is built once."""
+    found = statements.prepared("web.preference_of", _preference_query).objects(
+        Preference, normalize_email(email))
+    return found[0] if found else None
 
 
 def _cache() -> dict:
