@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime
 
 from babel.numbers import get_group_symbol
 from flask import Flask, g
-from flask_babel import format_date, format_decimal, format_time, get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_login import current_user
 
 from engine.clock import utcnow  # noqa: F401  (templates' and pages' now)
 from web import i18n
+from web.i18n import page_gettext as _
+from web.i18n import page_ngettext as ngettext
 
 STATUS_PILLS = {
     "open": "pill-info", "submitted": "pill-ok", "cancelled": "pill",
@@ -36,8 +37,18 @@ def day(value: datetime | date | None) -> str:
     """``12 Mar 2026`` / ``12. marts 2026`` / ``12 mars 2026``, in the organisation's zone."""
     if not value:
         return ""
-    lang = i18n.language()
-    return format_date(local_date(value), "dd MMM y" if lang == "en" else "long")
+    locale = get_locale()
+    if locale is None:  # no app: as English, the way format_date does it without one
+        return format_date(local_date(value), "dd MMM y")
+    return _day_text(str(locale), local_date(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_text(language: str, value: date) -> str:
+    """:func:`day`'s text of a calendar day in ``language`` (the current locale's name):
+    a page shows the same few due dates on row after row, and Babel's formatting is the
+    same every time."""
+    return format_date(value, "dd MMM y" if language == "en" else "long")
 
 
 def when(value: datetime | date | None) -> str:
@@ -126,12 +137,16 @@ def task_title(task) -> str:
     from web.library import state
 
     library = state().library
-    spec = i18n.localized(library.workflows.get(task.workflow_id)) if library else None
-    st = spec.states.get(task.state) if spec is not None else None
+    if not library:
+        return task.form_title
+    language = i18n.language()  # once for both specs
+    spec = library.workflows.get(task.workflow_id)
+    st = spec.localized(language).states.get(task.state) if spec is not None else None
     for line in st.tasks if st is not None else ():
         if line.key == task.task_key and line.form == task.form_id and line.title:
             return line.title
-    form = i18n.localized(library.forms.get(task.form_id)) if library else None
+    form = library.forms.get(task.form_id)
+    form = form.localized(language) if form is not None else None
     return (form.title if form is not None and form.title else None) or task.form_title
 
 

@@ -129,6 +129,32 @@ def test_dates_follow_the_language_and_the_organisation_time_zone(tmp_path):
         assert helpers.relative_due(datetime(2026, 12, 4, 12), late_evening_utc) == "due today"
 
 
+def test_the_page_words_and_days_remembered_per_locale_are_flask_babels(tmp_path):
+    import flask_babel
+    from flask_babel import force_locale
+
+    from web import helpers, i18n
+
+    app = make_app(tmp_path / "words.sqlite3")
+    day = datetime(2026, 3, 12, 9)
+    with app.test_request_context():
+        for _round in range(2):  # the second time from what the first remembered
+            for language in ("en", "da", "sv", "en"):
+                with force_locale(language):
+                    assert helpers.day(day) == flask_babel.format_date(
+                        day.date(), "dd MMM y" if language == "en" else "long")
+                    assert i18n.page_gettext("due today") == flask_babel.gettext("due today")
+                    assert i18n.page_gettext("was due %(date)s", date="x") == \
+                        flask_babel.gettext("was due %(date)s", date="x")
+                    for n in (1, 3):
+                        assert i18n.page_ngettext("due in %(num)d day", "due in %(num)d days",
+                                                  n) == flask_babel.ngettext(
+                            "due in %(num)d day", "due in %(num)d days", n)
+        with force_locale("da"):
+            assert helpers.day(day) == "12. marts 2026"
+        assert helpers.day(day) == "12 Mar 2026"
+
+
 def test_engine_messages_are_english_text_that_the_web_translates(app):
     from flask_babel import force_locale
 
