@@ -33,6 +33,9 @@ from engine.store import Task, TaskStatus, db
 
 #: A numeric question is charted when it has at most this many possible values.
 MAX_SCALE = 11
+#: Rows a page of the per-manager and overdue-holder tables shows (a 10,000-person cycle
+#: has some 1,500 managers: the whole table was a third of a megabyte of HTML).
+ROWS_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,41 @@ class Scope:
     department: str = ""
     manager: str = ""  # the subject's manager, by email
     state: str = ""
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Which page of each long table a report shows (1 is the first)."""
+
+    managers: int = 1
+    holders: int = 1
+
+
+@dataclass
+class Paged:
+    """One page of a table the report counts whole: the counts sum the scope, only the rows
+    shown are :data:`ROWS_PER_PAGE` at a time. Iterates over the page's rows."""
+
+    rows: list = field(default_factory=list)
+    page: int = 1
+    total: int = 0
+
+    @classmethod
+    def of(cls, rows: list, page: int) -> Paged:
+        last = max(1, math.ceil(len(rows) / ROWS_PER_PAGE))
+        page = min(max(1, page), last)  # a page past the end shows the last one
+        start = (page - 1) * ROWS_PER_PAGE
+        return cls(rows[start:start + ROWS_PER_PAGE], page, len(rows))
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / ROWS_PER_PAGE))
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 @dataclass
@@ -111,16 +149,17 @@ class Report:
     by_state: list[tuple[str, str, int]] = field(default_factory=list)  # name, title, n
     steps: list[StepRow] = field(default_factory=list)
     departments: list[GroupRow] = field(default_factory=list)
-    managers: list[GroupRow] = field(default_factory=list)
-    holders: list[HolderRow] = field(default_factory=list)
+    managers: Paged = field(default_factory=Paged)  # of GroupRow, by name
+    holders: Paged = field(default_factory=Paged)  # of HolderRow, most overdue first
     anonymous_overdue: int = 0
     distributions: list[Distribution] = field(default_factory=list)
-    choices: dict = field(default_factory=dict)  # filter values: departments, managers, states
+    choices: dict = field(default_factory=dict)  # filter values: departments, states
 
 
 def cycle_report(cycle_id, viewer: str, scope: Scope = Scope(),
-                 now: datetime | None = None) -> Report:
-    """The report of cycle ``cycle_id`` as ``viewer`` may see it; raise ``NotFound``."""
+                 now: datetime | None = None, pages: Pages = Pages()) -> Report:
+    """The report of cycle ``cycle_id`` as ``viewer`` may see it, its long tables at
+    ``pages``; raise ``NotFound``."""
     cycle = queries.cycle(cycle_id)
     if cycle is None:
         raise NotFound(f"no cycle {cycle_id}")
@@ -132,8 +171,8 @@ def cycle_report(cycle_id, viewer: str, scope: Scope = Scope(),
     now = utc(now)
     _processes(report, spec, where, params)
     _tasks(report, spec, where, params, now)
-    _groups(report, where, params, now)
-    _holders(report, spec, where, params, now)
+    _groups(report, where, params, now, pages.managers)
+    _holders(report, spec, where, params, now, pages.holders)
     _distributions(report, spec, where, params, None if is_hr else me.id)
     return report
 
@@ -233,14 +272,17 @@ def _form_title(report: Report, form_id: str) -> str:
     return (form.title if form is not None and form.title else None) or form_id
 
 
-def _groups(report: Report, where: str, params: list, now: datetime) -> None:
-    """Processes, finished ones, open and overdue tasks per department and per manager."""
+def _groups(report: Report, where: str, params: list, now: datetime, page: int) -> None:
+    """Processes, finished ones, open and overdue tasks per department and per manager
+    (named in the query: building a person for each of a big cycle's managers cost more
+    than counting)."""
     p = db.obj.param
     # the processes, then their open tasks (only those: a join of every task of the cycle
     # cost more than the rest of the report)
-    processes = (f'SELECT p."department", p."manager_id", COUNT(*), '
+    processes = (f'SELECT p."department", p."manager_id", m."email", m."name", COUNT(*), '
                  f'SUM(CASE WHEN i."status" <> {p} THEN 1 ELSE 0 END) {_FROM} '
-                 f'WHERE {where} GROUP BY p."department", p."manager_id"')
+                 'LEFT JOIN "person" m ON m."id" = p."manager_id" '
+                 f'WHERE {where} GROUP BY p."department", p."manager_id", m."email", m."name"')
     tasks = (f'SELECT p."department", p."manager_id", SUM(c."n"), SUM(c."late") FROM '
              f'(SELECT t."instance_id" AS instance_id, COUNT(*) AS n, '
              f'SUM(CASE WHEN t."due_at" < {p} THEN 1 ELSE 0 END) AS late FROM "task" t '
@@ -253,29 +295,29 @@ def _groups(report: Report, where: str, params: list, now: datetime) -> None:
 
     def add(department, manager_id, **counts) -> None:
         for table, key in ((departments, department or ""), (managers, manager_id)):
-            row = table.setdefault(key, GroupRow(str(key or ""), ""))
+            row = table.setdefault(key, GroupRow("", "—"))
             for name, n in counts.items():
                 setattr(row, name, getattr(row, name) + int(n or 0))
 
-    for department, manager_id, n, done in db.execute_sql(processes, ["running", *params]):
+    for department, manager_id, email, name, n, done in db.execute_sql(
+            processes, ["running", *params]):
         add(department, manager_id, processes=n, finished=done)
+        if email is not None:
+            managers[manager_id].key, managers[manager_id].label = email, name
     for department, manager_id, open_n, late in db.execute_sql(
             tasks, [_stored(now), *params, TaskStatus.OPEN.value]):
         add(department, manager_id, open_tasks=open_n, overdue=late)
     for key, row in departments.items():
-        row.label = key or "—"
-    names = queries.people.people_by_id(k for k in managers if k is not None)
-    for key, row in managers.items():
-        person = names.get(key)
-        row.key, row.label = (person.email, person.name) if person else ("", "—")
+        row.key, row.label = key, key or "—"
     report.departments = sorted(departments.values(), key=lambda r: r.label.lower())
-    report.managers = sorted(managers.values(), key=lambda r: r.label.lower())
+    report.managers = Paged.of(sorted(managers.values(),
+                                      key=lambda r: (r.label.lower(), r.key)), page)
     report.choices = {"departments": sorted(k for k in departments if k),
-                      "managers": [(r.key, r.label) for r in report.managers if r.key],
                       "states": [(s, t) for s, t, _ in report.by_state]}
 
 
-def _holders(report: Report, spec, where: str, params: list, now: datetime) -> None:
+def _holders(report: Report, spec, where: str, params: list, now: datetime,
+             page: int) -> None:
     """Overdue open tasks by holder; holders of anonymous lines are only counted."""
     p = db.obj.param
     sql = (f'SELECT a."email", a."name", t."state", t."task_key", COUNT(*), MIN(t."due_at") '
@@ -293,9 +335,10 @@ def _holders(report: Report, spec, where: str, params: list, now: datetime) -> N
         entry[1] += n
         oldest = stored_datetime(oldest)
         entry[2] = oldest if entry[2] is None or (oldest and oldest < entry[2]) else entry[2]
-    report.holders = sorted((HolderRow(e, name, n, oldest)
-                             for e, (name, n, oldest) in holders.items()),
-                            key=lambda h: (-h.overdue, h.oldest_due or now, h.name))
+    report.holders = Paged.of(sorted((HolderRow(e, name, n, oldest)
+                                      for e, (name, n, oldest) in holders.items()),
+                                     key=lambda h: (-h.overdue, h.oldest_due or now, h.name)),
+                              page)
 
 
 def charted_questions(form) -> list[tuple[str, str, list[tuple[str, str]]]]:

@@ -117,3 +117,18 @@ def test_overdue_holders_are_named_but_anonymous_reviewers_only_counted(library,
     # others never get a chart of anonymous answers
     assert _chart(reports.cycle_report(cycle, MIA, now=T0 + days(41)),
                   "peer-feedback", "delivery") is None
+
+
+def test_the_overdue_holders_are_paged_most_overdue_first(annual, monkeypatch):
+    late = T0 + days(400)
+    everyone = reports.cycle_report(annual, HANA, now=late).holders
+    assert everyone.total >= 2 and everyone.pages == 1
+    monkeypatch.setattr(reports, "ROWS_PER_PAGE", 1)
+    pages = [reports.cycle_report(annual, HANA, now=late, pages=reports.Pages(holders=n))
+             .holders for n in range(1, everyone.total + 1)]
+    assert [len(p) for p in pages] == [1] * everyone.total
+    assert [p.page for p in pages] == list(range(1, everyone.total + 1))
+    assert [h for p in pages for h in p] == list(everyone)  # the same order, cut in pages
+    past_the_end = reports.cycle_report(annual, HANA, now=late,
+                                        pages=reports.Pages(holders=99)).holders
+    assert past_the_end.page == everyone.total and list(past_the_end) == list(pages[-1])

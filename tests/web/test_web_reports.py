@@ -4,6 +4,8 @@ queries that does not grow with the cycle."""
 
 from __future__ import annotations
 
+import re
+
 from engine import commands
 from engine.directory import import_csv
 from engine.store import Cycle
@@ -14,6 +16,11 @@ from tests.web.test_web_query_counts import counting
 SAM, BOB, HANA, UMA = "sam@acme.test", "bob@acme.test", "hana@acme.test", "uma@acme.test"
 MORE = "".join(f"e{i}@acme.test,Engineer {i},bob@acme.test,Engineering,Engineer,\n"
                for i in range(50))
+#: 30 managers in Engineering, each with one report: more managers than a page shows
+TEAMS = "".join(f"m{i:02}@acme.test,Manager {i:02},bob@acme.test,Engineering,Manager,\n"
+                f"r{i:02}@acme.test,Report {i:02},m{i:02}@acme.test,Engineering,Engineer,\n"
+                for i in range(30))
+MANAGER_ROW = re.compile(r'<tr><th scope="row">([^<]+)</th>')
 
 
 def _launch(app, where) -> int:
@@ -44,7 +51,9 @@ def test_hr_sees_the_whole_cycle_with_charts_and_filters(app):
     assert 'data-testid="report-departments"' in html and "Engineering" in html
     filtered = hana.get(f"/cycles/{cycle_id}/report?manager=carla@acme.test")
     assert filtered.status_code == 200
-    assert 'selected' in filtered.get_data(as_text=True)
+    # the manager is typed (the directory's search), and the field keeps what was typed
+    assert 'name="manager" list="report-managers-list" value="carla@acme.test"' \
+        in filtered.get_data(as_text=True)
 
 
 def test_a_chart_is_an_svg_with_its_table(app):
@@ -89,3 +98,34 @@ def test_the_report_runs_as_many_queries_for_fifty_people_as_for_one(app):
         counts.append(len(seen))
     assert counts[0] == counts[1]
     assert counts[0] <= 40
+
+
+def _manager_rows(html: str) -> list[str]:
+    table = html.split('data-testid="report-managers"', 1)[1].split("</table>", 1)[0]
+    return MANAGER_ROW.findall(table)
+
+
+def test_the_managers_table_is_paged_by_name_and_keeps_the_filters(app):
+    with app.app_context():
+        import_csv(ORG + TEAMS)
+    cycle_id = _launch(app, [("department", "Engineering")])
+    hana = sign_in(app.test_client(), app, HANA)
+    first = hana.get(f"/cycles/{cycle_id}/report?state=nominate").get_data(as_text=True)
+    rows = _manager_rows(first)
+    # Carla (Bob's manager), Bob (the managers' and three engineers') and the 30 managers
+    assert rows == ["Bob Boss", "Carla Chief"] + [f"Manager {i:02}" for i in range(23)]
+    assert "Page 1 of 2 (32 people)." in first
+    assert 'rel="prev"' not in first
+    (next_link,) = re.findall(r'data-testid="managers-pager">.*?href="([^"]+)"', first, re.S)
+    next_link = next_link.replace("&amp;", "&")
+    assert "managers_page=2" in next_link and "state=nominate" in next_link
+    second = hana.get(next_link).get_data(as_text=True)
+    assert _manager_rows(second) == [f"Manager {i:02}" for i in range(23, 30)]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    # the counts above the tables still count the whole cycle: 64 engineers' processes
+    assert '<div class="value">64</div><div class="label">processes</div>' in second
+    # a page past the end, or not a number, shows the last or the first page
+    assert _manager_rows(hana.get(f"/cycles/{cycle_id}/report?managers_page=9")
+                         .get_data(as_text=True)) == _manager_rows(second)
+    assert _manager_rows(hana.get(f"/cycles/{cycle_id}/report?managers_page=x")
+                         .get_data(as_text=True)) == rows
