@@ -16,6 +16,10 @@ the submit. Every request is a new connection (gunicorn's sync workers close the
 The floor: the same gunicorn and the same number of clients asking a WSGI app of a few
 lines (``bench/http_floor.py``) for the same people's open tasks with plain sqlite3 or
 psycopg2; the inbox's ratio to it is printed with the figures.
+
+Then the time each page took inside the workers (gunicorn's access log): with clients that
+never pause, a client's latency is mostly the wait behind the requests ahead of it, and
+these say what each page costs itself.
 """
 
 from __future__ import annotations
@@ -154,9 +158,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(cmd: list[str], env: dict, port: int, workdir: Path) -> subprocess.Popen:
+#: gunicorn's access log line for :func:`server_times`: method, path, status, microseconds
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+
+
+def start(cmd: list[str], env: dict, port: int, workdir: Path,
+          log: Path | None = None) -> subprocess.Popen:
+    """Start a server; its stdout (gunicorn's access log, when asked for) goes to ``log``."""
+    out = log.open("w") if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=workdir,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=out, stderr=subprocess.DEVNULL)
     end = time.monotonic() + 60
     while time.monotonic() < end:
         try:
@@ -266,13 +277,36 @@ def run_clients(targets: list, seconds: float) -> float:
 
 # --------------------------------------------------------------------------- report
 
+def server_times(log: Path, cycle_id: int) -> dict[str, list[float]]:
+    """Seconds each request took inside gunicorn's worker, per page, from its access log:
+    beside the clients' figures they tell the wait for a worker from the page's own cost."""
+    pages: dict[str, list[float]] = {}
+    for line in log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue  # gunicorn's own messages
+        method, path, _status, micros = parts
+        if path == "/":
+            page = "inbox"
+        elif path.startswith("/tasks/"):
+            page = "task" if method == "GET" else "draft/submit"
+        elif path == f"/hr/cycles/{cycle_id}":
+            page = "dashboard"
+        elif path == f"/cycles/{cycle_id}/report":
+            page = "report"
+        else:
+            continue
+        pages.setdefault(page, []).append(int(micros) / 1e6)
+    return pages
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
 def print_figures(figures: Figures, elapsed: float, floor: Figures, floor_elapsed: float,
-                  backend: str, args) -> None:
+                  backend: str, args, served: dict[str, list[float]]) -> None:
     print(f"HTTP benchmark on {backend}: {args.people:,} people, {args.tasks:,} tasks, "
           f"gunicorn -w {args.workers}, {args.clients} clients, {args.seconds:.0f} s a run")
     print(f"{'page':<12}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
@@ -295,6 +329,15 @@ def print_figures(figures: Figures, elapsed: float, floor: Figures, floor_elapse
     inbox, base = figures.times.get("inbox"), floor.times.get("floor inbox")
     if inbox and base:
         print(f"inbox / floor (p50): {statistics.median(inbox) / statistics.median(base):.2f}x")
+    if served:
+        print("inside the workers (gunicorn's access log; the rest of a client's time is the "
+              "wait for a worker):")
+        for page in ("inbox", "task", "draft/submit", "dashboard", "report"):
+            times = served.get(page)
+            if not times:
+                continue
+            print(f"  {page:<13}{len(times):>7} requests  mean {statistics.mean(times) * 1000:6.1f}"
+                  f"  p50 {percentile(times, 0.50):6.1f}  p95 {percentile(times, 0.95):6.1f} ms")
 
 
 def main(argv=None) -> int:
@@ -314,7 +357,9 @@ def main(argv=None) -> int:
                     str(DEFINITIONS / "workflows"), "--library", str(DEFINITIONS / "forms"),
                     "serve", "--workers", str(args.workers), "--port", str(port)],
                    {"REVIEWFLOW_TRUSTED_HEADER": HR_HEADER, "REVIEWFLOW_SECRET_KEY": "bench",
-                    "PYTHONPATH": str(ROOT)}, port, workdir)
+                    "PYTHONPATH": str(ROOT),
+                    "GUNICORN_CMD_ARGS": f"--access-logformat '{ACCESS_FORMAT}'"},
+                   port, workdir, log=workdir / "access.log")
     base = f"http://127.0.0.1:{port}"
     try:
         Client(base, work.hr).call("/")  # the workers' first request loads their caches
@@ -341,7 +386,8 @@ def main(argv=None) -> int:
              for i in range(args.clients)], args.seconds)
     finally:
         stop(floor_server)
-    print_figures(figures, elapsed, floor, floor_elapsed, backend, args)
+    print_figures(figures, elapsed, floor, floor_elapsed, backend, args,
+                  server_times(workdir / "access.log", work.cycle_id))
     return 1 if any(figures.errors.values()) else 0
 
 
