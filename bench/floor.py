@@ -62,6 +62,12 @@ class Floor:
     def close(self) -> None:
         self.db.close()
 
+    #: ``active`` where it must not pick an index: the peers are read by the email index,
+    #: as the engine reads them (with no statistics SQLite took person(active, department,
+    #: ...) and read every active person for each self-assessment: 133 s against the
+    #: engine's 23 at 30,000 people).
+    ACTIVE = "+active"
+
     def sql(self, text: str, params=()):
         """Run one statement; the cursor."""
         self.statements += 1
@@ -187,7 +193,8 @@ class Floor:
                               manager_id, now, entry + 1)
             marks = ",".join("?" * len(data["peers"]))
             peers = self.sql(
-                f"SELECT id FROM person WHERE email IN ({marks}) AND active = TRUE", data["peers"]
+                f"SELECT id FROM person WHERE email IN ({marks}) AND {self.ACTIVE} = TRUE",
+                data["peers"]
             ).fetchall()
             for (peer_id,) in peers:
                 self._create_task(instance_id, "collect", "1:peer-feedback", "peers", peer_id,
@@ -307,6 +314,8 @@ class PgFloor(Floor):
         self.validators = validators
         self.definition_id = None
         self.statements = 0
+
+    ACTIVE = "active"  # PostgreSQL has statistics (and no unary plus on a boolean)
 
     def sql(self, text: str, params=()):
         self.statements += 1
