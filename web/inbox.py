@@ -13,8 +13,7 @@ bp = Blueprint("inbox", __name__)
 
 
 def my_inbox(user) -> queries.Inbox:
-    """The signed-in person's inbox, computed once per request (the header badge counts
-    it when the page has it)."""
+    """The signed-in person's inbox, computed once per request (the header badge uses it)."""
     if "inbox" not in g:
         g.inbox = queries.inbox(user.email, now=utcnow(), person=user.person,
                                 groups=user.groups)
@@ -27,12 +26,9 @@ def decisions_without_task(inbox: queries.Inbox) -> list:
 
 
 def badge_count(user) -> int:
-    """How many things wait on ``user``: open tasks, decisions, unassigned tasks (HR);
-    counted from the inbox where the page lists it, else counted alone."""
-    if "inbox" in g:
-        inbox = g.inbox
-        return len(inbox.tasks) + len(decisions_without_task(inbox)) + len(inbox.unassigned)
-    return queries.waiting_count(user.email, person=user.person, groups=user.groups)
+    """How many things wait on ``user``: open tasks, decisions, unassigned tasks (HR)."""
+    inbox = my_inbox(user)
+    return len(inbox.tasks) + len(decisions_without_task(inbox)) + len(inbox.unassigned)
 
 
 def about_me(user) -> list[dict]:

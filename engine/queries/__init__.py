@@ -34,7 +34,6 @@ from engine.queries.inbox import (
     task_detail,
     task_draft,
     tasks,
-    waiting_count,
 )
 from engine.queries.instances import history, instance_detail, submissions_of
 from engine.queries.items import (
@@ -66,5 +65,5 @@ __all__ = [
     "history", "inbox", "instance_detail", "instances_of", "open_tasks_of", "overdue_in_cycle",
     "calibration", "changes_offered", "people", "recently_done", "setting", "start_options",
     "submissions_of",
-    "task_detail", "task_draft", "tasks", "team", "waiting_count",
+    "task_detail", "task_draft", "tasks", "team",
 ]

@@ -59,41 +59,6 @@ def inbox(email: str, now: datetime | None = None, *, person: Person | None = No
     return result
 
 
-#: The open tasks :func:`inbox` lists (assigned, or escalated to someone else), as ids only.
-_WAITING_TASKS = (
-    'SELECT t."id", t."instance_id" FROM "task" t JOIN "instance" i ON t."instance_id" = i."id" '
-    'JOIN "person" s ON i."subject_id" = s."id" WHERE t."assignee_id" = {p} AND t."status" = {p} '
-    'UNION ALL SELECT t."id", t."instance_id" FROM "task" t '
-    'JOIN "instance" i ON t."instance_id" = i."id" JOIN "person" s ON i."subject_id" = s."id" '
-    'WHERE t."escalated_to_id" = {p} AND t."status" = {p} '
-    'AND (t."assignee_id" IS NULL OR t."assignee_id" <> {p})')
-#: How many of the tasks nobody could be assigned to :func:`inbox` lists for HR.
-_UNASSIGNED_COUNT = (
-    'SELECT COUNT(*) FROM (SELECT t."id" FROM "task" t JOIN "instance" i '
-    'ON t."instance_id" = i."id" JOIN "person" s ON i."subject_id" = s."id" '
-    'WHERE t."assignee_id" IS NULL AND t."status" = {p} AND i."subject_id" <> {p} '
-    f'LIMIT {DECISION_LIMIT}) x')
-
-
-def waiting_count(email: str, *, person: Person | None = None,
-                  groups: set[str] | frozenset[str] | None = None) -> int:
-    """The number the header's badge shows on every page: :func:`inbox`'s open tasks, its
-    decisions that are not one of those tasks', and for HR its unassigned tasks, counted
-    without building their rows (the task page read the whole inbox for this number)."""
-    known = person is not None and groups is not None and person.email == email
-    me = person if known else directory.person(email)
-    groups = set(groups) if known else directory.groups_of(me.id)
-    p, open_ = db.obj.param, TaskStatus.OPEN.value
-    tasks = server_prepared.execute(_WAITING_TASKS.format(p=p),
-                                    [me.id, open_, me.id, open_, me.id]).fetchall()
-    count = len(tasks)
-    if me.active and roles.hr_in(groups):
-        count += server_prepared.execute(_UNASSIGNED_COUNT.format(p=p),
-                                         [open_, me.id]).fetchone()[0]
-    decisions = _decisions(me, groups, {iid: tid for tid, iid in tasks})
-    return count + sum(1 for d in decisions if d.task_id is None)
-
-
 def _decision_clauses(me: Person, groups: set[str]) -> tuple[list[str], list, int]:
     """SQL conditions (with their parameters) selecting instances where ``me`` may fire a
     manual trigger, and the longest manager chain they follow."""
