@@ -14,12 +14,12 @@ from engine.directory import People, normalize_email
 from engine.errors import NotFound
 from engine.queries.items import (
     DECISION_LIMIT,
+    DUE_ORDER,
     DecisionItem,
     Inbox,
     TaskItem,
     stored_datetime,
     task_list,
-    task_lists,
 )
 from engine.store import (
     InstanceStatus,
@@ -40,13 +40,12 @@ def inbox(email: str, now: datetime | None = None, *, person: Person | None = No
     known = person is not None and groups is not None and person.email == email
     me = person if known else directory.person(email)
     groups = set(groups) if known else directory.groups_of(me.id)
-    # Two index searches rather than one OR, which SQLite answers by scanning all open tasks;
-    # in one statement, sorted here as DUE_ORDER would.
-    mine = task_lists([('t."assignee_id" = {p} AND t."status" = {p}',
-                        [me.id, TaskStatus.OPEN.value]),
-                       ('t."escalated_to_id" = {p} AND t."status" = {p} '
-                        'AND (t."assignee_id" IS NULL OR t."assignee_id" <> {p})',
-                        [me.id, TaskStatus.OPEN.value, me.id])], now=now)
+    # Two index searches rather than one OR, which SQLite answers by scanning all open tasks.
+    mine = task_list('t."assignee_id" = {p} AND t."status" = {p}',
+                      [me.id, TaskStatus.OPEN.value], DUE_ORDER, now=now)
+    mine += task_list('t."escalated_to_id" = {p} AND t."status" = {p} '
+                       'AND (t."assignee_id" IS NULL OR t."assignee_id" <> {p})',
+                       [me.id, TaskStatus.OPEN.value, me.id], DUE_ORDER, now=now)
     mine.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.id))
     result = Inbox(tasks=mine)
     if me.active and roles.hr_in(groups):

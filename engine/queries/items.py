@@ -254,16 +254,6 @@ def task_list(where: str, params: list, order: str = ' ORDER BY t."id"',
     return [_task_item(row, now) for row in cursor.fetchall()]
 
 
-def task_lists(parts: list[tuple[str, list]], now: datetime | None = None) -> list[TaskItem]:
-    """The task items of several ``(where, params)`` conditions (as :func:`task_list`
-    takes them) in one statement, in no particular order: each condition is its own index
-    search (a ``UNION ALL``), and a page pays for one round trip rather than one each."""
-    p = db.obj.param
-    sql = " UNION ALL ".join(_TASK_SELECT + "WHERE " + where.format(p=p) for where, _ in parts)
-    cursor = server_prepared.execute(sql, [value for _, params in parts for value in params])
-    return [_task_item(row, now) for row in cursor.fetchall()]
-
-
 def _task_item(row, now: datetime) -> TaskItem:
     (tid, instance_id, form_id, state, role, status, created, due, submitted, has_draft, entry,
      key, workflow_id, definition_id, s_email, s_name, a_email, a_name, cycle, e_email,
