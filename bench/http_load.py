@@ -168,6 +168,8 @@ def start(cmd: list[str], env: dict, port: int, workdir: Path,
     out = log.open("w") if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=workdir,
                             stdout=out, stderr=subprocess.DEVNULL)
+    if log is not None:
+        out.close()  # the server has its own copy
     end = time.monotonic() + 60
     while time.monotonic() < end:
         try:

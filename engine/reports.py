@@ -66,10 +66,11 @@ class Paged:
 
     @classmethod
     def of(cls, rows: list, page: int) -> Paged:
-        last = max(1, math.ceil(len(rows) / ROWS_PER_PAGE))
-        page = min(max(1, page), last)  # a page past the end shows the last one
-        start = (page - 1) * ROWS_PER_PAGE
-        return cls(rows[start:start + ROWS_PER_PAGE], page, len(rows))
+        paged = cls(total=len(rows))
+        paged.page = min(max(1, page), paged.pages)  # past the end: the last page
+        start = (paged.page - 1) * ROWS_PER_PAGE
+        paged.rows = rows[start:start + ROWS_PER_PAGE]
+        return paged
 
     @property
     def pages(self) -> int:

@@ -124,8 +124,9 @@ def test_the_managers_table_is_paged_by_name_and_keeps_the_filters(app):
     assert 'rel="prev"' in second and 'rel="next"' not in second
     # the counts above the tables still count the whole cycle: 64 engineers' processes
     assert '<div class="value">64</div><div class="label">processes</div>' in second
-    # a page past the end, or not a number, shows the last or the first page
+    # a page past the end shows the last page; one before the first or not a number, the first
     assert _manager_rows(hana.get(f"/cycles/{cycle_id}/report?managers_page=9")
                          .get_data(as_text=True)) == _manager_rows(second)
-    assert _manager_rows(hana.get(f"/cycles/{cycle_id}/report?managers_page=x")
-                         .get_data(as_text=True)) == rows
+    for not_a_page in ("x", "-3", "0"):
+        assert _manager_rows(hana.get(f"/cycles/{cycle_id}/report?managers_page={not_a_page}")
+                             .get_data(as_text=True)) == rows

@@ -57,16 +57,12 @@ def report(cycle_id: int):
     scope = reports.Scope(department=request.args.get("department", "").strip(),
                           manager=request.args.get("manager", "").strip(),
                           state=request.args.get("state", "").strip())
-    pages = reports.Pages(managers=_page("managers_page"), holders=_page("holders_page"))
+    # anything but a whole number is the first page; one past the end, the last
+    pages = reports.Pages(managers=request.args.get("managers_page", 1, type=int),
+                          holders=request.args.get("holders_page", 1, type=int))
     found = reports.cycle_report(cycle_id, current_user.email, scope, now=utcnow(),
                                  pages=pages)
     if not found.is_hr and not found.processes and not scope.department \
             and not scope.manager and not scope.state:
         abort(404)
     return render_template("reports/cycle.html", report=found)
-
-
-def _page(name: str) -> int:
-    """A table's page number from the query string (anything but a whole number: 1)."""
-    text = request.args.get(name, "")
-    return int(text) if text.isdigit() and 0 < len(text) < 7 else 1
