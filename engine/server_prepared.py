@@ -3,9 +3,10 @@
 PostgreSQL plans each statement it is sent. For the task lists' six-table join the plan
 costs about 1.1 ms and the run 0.25 ms, and an inbox page runs five of them. A statement
 run through :func:`execute` is prepared on its pooled connection the first time
-(``PREPARE``) and from then on only run (``EXECUTE``); after a few runs PostgreSQL keeps
-one generic plan for it. SQLite needs none of this: Python's sqlite3 keeps its compiled
-statements per connection already.
+(``PREPARE``) and from then on only run (``EXECUTE``), with the one generic plan made
+for it (our connections set ``plan_cache_mode = force_generic_plan``: left to choose,
+PostgreSQL planned the task lists again on every run). SQLite needs none of this:
+Python's sqlite3 keeps its compiled statements per connection already.
 
 What is prepared, and what is not:
 
