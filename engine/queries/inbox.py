@@ -94,8 +94,12 @@ def _decisions(me: Person, groups: set[str], my_tasks: dict) -> list[DecisionIte
         return []
     sql = (_decision_select(max(depth, 2)) + 'WHERE i."status" = {p} AND ('
            + " OR ".join(clauses) + ")" + f' ORDER BY i."id" LIMIT {DECISION_LIMIT}')
-    rows = server_prepared.execute(sql.format(p=db.obj.param),
-                                   [InstanceStatus.RUNNING.value, *params]).fetchall()
+    # Sent as it is, not prepared: its best plan depends on the values. A state few
+    # instances are in is found through the (definition, state, status) index; a plan made
+    # without the values (a prepared statement's) walks every instance in id order for
+    # the first 200 that match, all of them when none does.
+    rows = db.execute_sql(sql.format(p=db.obj.param),
+                          [InstanceStatus.RUNNING.value, *params]).fetchall()
     forms = _field_forms(rows)
     people = People()
     people.add([me])
