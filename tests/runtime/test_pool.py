@@ -83,3 +83,54 @@ def test_an_sqlite_file_is_pooled_with_its_pragmas_and_memory_is_not(tmp_path, m
     assert not isinstance(connection.database_for(f"sqlite:///{tmp_path / 'x.sqlite3'}"),
                           PooledSqliteDatabase)
     store.init("sqlite://")
+
+
+def _round_trips_on_checkout(conn) -> list[str]:
+    """What the pool sends on ``conn`` when the next open takes it from the pool."""
+    sent = []
+    cursor = conn.cursor
+
+    def counting(*args, **kwargs):
+        made = cursor(*args, **kwargs)
+        sent.append("cursor")
+        return made
+
+    conn.cursor = counting
+    try:
+        store.db.connect(reuse_if_open=True)
+        assert store.db.connection() is conn
+    finally:
+        del conn.cursor
+    return sent
+
+
+@pytest.mark.postgres
+def test_a_connection_handed_back_a_moment_ago_is_taken_without_a_round_trip(
+        postgres_url, monkeypatch):
+    monkeypatch.delenv("REVIEWFLOW_DB_POOL_SIZE", raising=False)
+    store.init(postgres_url)
+    store.db.connect(reuse_if_open=True)
+    conn = store.db.connection()
+    store.db.close()
+    assert _round_trips_on_checkout(conn) == []  # the next request, at once: no SELECT 1
+    store.db.close()
+    monkeypatch.setattr(connection, "PING_AFTER_S", 0.0)
+    assert _round_trips_on_checkout(conn) == ["cursor"]  # idle longer: the pool asks first
+    store.db.close()
+
+
+@pytest.mark.postgres
+def test_a_connection_the_server_dropped_while_idle_is_replaced(postgres_url, monkeypatch):
+    monkeypatch.delenv("REVIEWFLOW_DB_POOL_SIZE", raising=False)
+    monkeypatch.setattr(connection, "PING_AFTER_S", 0.0)  # idle long enough to be asked
+    store.init(postgres_url)
+    store.db.connect(reuse_if_open=True)
+    dropped = _backend_pid()
+    store.db.close()
+    import psycopg2
+
+    with psycopg2.connect(postgres_url) as other, other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    store.db.connect(reuse_if_open=True)
+    assert _backend_pid() != dropped  # a new server connection, and the request goes on
+    store.db.close()
