@@ -55,7 +55,7 @@ def index():
         overdue=sum(1 for t in inbox.tasks if t.overdue),
         decisions=decisions_without_task(inbox),
         unassigned=inbox.unassigned,
-        drafts=queries.drafts(current_user.email, now=now),
+        drafts=inbox.drafts,
         done=queries.recently_done(current_user.email, limit=10, now=now),
         mine=about_me(current_user),
     )

@@ -43,11 +43,14 @@ def inbox(email: str, now: datetime | None = None, *, person: Person | None = No
     # Two index searches rather than one OR, which SQLite answers by scanning all open tasks.
     mine = task_list('t."assignee_id" = {p} AND t."status" = {p}',
                       [me.id, TaskStatus.OPEN.value], DUE_ORDER, now=now)
+    # my drafts are among my open tasks: no query of their own (an escalated task's draft
+    # is its holder's)
+    drafts = sorted((t for t in mine if t.has_draft), key=lambda t: t.id)
     mine += task_list('t."escalated_to_id" = {p} AND t."status" = {p} '
                        'AND (t."assignee_id" IS NULL OR t."assignee_id" <> {p})',
                        [me.id, TaskStatus.OPEN.value, me.id], DUE_ORDER, now=now)
     mine.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.id))
-    result = Inbox(tasks=mine)
+    result = Inbox(tasks=mine, drafts=drafts)
     if me.active and roles.hr_in(groups):
         # never the tasks of an instance about themselves (separation of duties)
         result.unassigned = task_list('t."assignee_id" IS NULL AND t."status" = {p} '

@@ -75,6 +75,8 @@ class Inbox:
     tasks: list[TaskItem] = field(default_factory=list)
     decisions: list[DecisionItem] = field(default_factory=list)
     unassigned: list[TaskItem] = field(default_factory=list)
+    #: my own open tasks with a saved draft, oldest first (what :func:`drafts` finds)
+    drafts: list[TaskItem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,20 @@ def test_drafts_are_kept_unvalidated_for_the_assignee(review):
     assert Task.get_by_id(task.id).draft is None
 
 
+def test_the_inbox_lists_my_own_drafts_not_an_escalated_tasks(review):
+    from engine import timers
+
+    task = task_of("ann@x.com", "self-review")
+    commands.save_draft(task.id, "ann@x.com", {"rating": 3}, now=T0)
+    assert [t.id for t in queries.inbox("ann@x.com", now=T0).drafts] == [task.id]
+    assert timers.tick(T0 + timedelta(days=7)).escalations >= 1  # now Mia's to chase too
+    later = T0 + timedelta(days=7, hours=1)
+    mia = queries.inbox("mia@x.com", now=later)
+    assert task.id in [t.id for t in mia.tasks] and mia.drafts == []  # Ann's draft
+    assert [t.id for t in queries.inbox("ann@x.com", now=later).drafts] == [task.id]
+    assert [t.id for t in queries.drafts("ann@x.com", now=later)] == [task.id]
+
+
 def test_draft_saves_within_an_hour_are_one_history_event(review):
     task = task_of("ann@x.com", "self-review")
     for minutes in (0, 5, 30, 59):
