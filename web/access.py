@@ -61,9 +61,9 @@ def may_view_instance(user, detail) -> bool:
             or user.email in _escalated_or_authors(detail) or user.may_use_console)
 
 
-def _instance(instance_id):
+def _instance(user, instance_id):
     try:
-        detail = queries.instance_detail(instance_id)
+        detail = queries.instance_detail(instance_id, reader=(user.person, user.groups))
     except NotFound:
         abort(404)
     # the same rules, with the definition's texts in the reader's language
@@ -79,7 +79,7 @@ def _instance(instance_id):
 
 def load_instance_for(user, instance_id) -> queries.InstanceDetail:
     """The instance if ``user`` may open it; 404 when it does not exist, 403 otherwise."""
-    detail = _instance(instance_id)
+    detail = _instance(user, instance_id)
     if not may_view_instance(user, detail):
         abort(403)
     return detail
@@ -95,7 +95,7 @@ def load_task_for(user, task_id) -> TaskAccess:
         item = queries.task_detail(task_id)
     except NotFound:
         abort(404)
-    detail = _instance(item.instance_id)
+    detail = _instance(user, item.instance_id)
     task = next(t for t in detail.tasks if t.id == item.id)
     holder = user.email in (task.assignee_email, task.escalated_to)
     author = any(s.task_id == task.id and s.author_email == user.email

@@ -95,3 +95,17 @@ def test_counting_sees_queries(app):
     client = sign_in(app.test_client(), app, "sam@acme.test")
     assert _queries(app, client, "/") > 0
     assert store.db.obj is app.extensions["reviewflow.database"]
+
+
+def test_the_task_page_reads_the_readers_groups_once(app):
+    """The signed-in reader's groups come with the sign-in; the page's rules (may they read
+    this answer as HR?) ask the ones already read, not the database again."""
+    with app.app_context():
+        iid = _fresh_360(app)
+        task = scenario.open_task(iid, "sam@acme.test")
+    for email in ("sam@acme.test", "hana@acme.test"):  # the holder, and HR
+        client = sign_in(app.test_client(), app, email)
+        client.get(f"/tasks/{task.id}")
+        with counting(app) as seen:
+            assert client.get(f"/tasks/{task.id}").status_code == 200
+        assert sum('"person_group"' in sql for sql in seen) == 1, email
