@@ -102,12 +102,6 @@ def has_password(email: str) -> bool:
     return account is not None and bool(account.password_hash)
 
 
-def session_version(email: str) -> int:
-    """The version a session of ``email`` must carry to be valid."""
-    account = account_for(email)
-    return account.session_version if account is not None else 0
-
-
 def _signed_in_query():
     from web.preferences import Preference
 

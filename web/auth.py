@@ -64,11 +64,6 @@ class User(UserMixin):
         return self.is_hr or bool(self.groups & set(current_app.config["CONSOLE_GROUPS"]))
 
 
-def user_for_person(person) -> User:
-    """Wrap a directory person for Flask-Login."""
-    return User(person, directory.groups_of(person))
-
-
 #: The session key holding the account's session version at sign-in.
 SESSION_VERSION = "sv"
 
@@ -117,8 +112,13 @@ def _safe_next(target: str | None) -> str:
 
 def _sign_in(person) -> None:
     session.clear()  # a fresh session for the new identity (no fixation)
-    login_user(user_for_person(person))
-    session[SESSION_VERSION] = accounts.session_version(person.email)
+    # the person again with their groups, session version and language in one statement,
+    # as every later request of the session reads them (behind a trusted header, every
+    # client's first request signs in)
+    found = accounts.signed_in(person.id)
+    login_user(User(found.person, found.groups))
+    session[SESSION_VERSION] = found.session_version
+    preferences.known_language(found.person.email, found.language)
 
 
 #: A sign-in form field longer than this is refused outright (an email is at most 320).

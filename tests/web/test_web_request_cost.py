@@ -62,6 +62,21 @@ def test_a_signed_in_page_pays_a_few_fixed_statements(any_app, email):
     assert sum("web_preference" in sql or "web_account" in sql for sql in inbox) == 1, inbox
 
 
+def test_a_sign_in_by_header_reads_the_reader_as_a_signed_in_page_does(any_app):
+    """Behind an SSO proxy every client's first request signs in: the person by email,
+    then their groups, session version and language in the one statement every later
+    request runs, not a statement each."""
+    header = {"X-Remote-User": "hana@acme.test"}
+    signed_in = sign_in(any_app.test_client(), any_app, "hana@acme.test")
+    later = _statements(any_app, signed_in, "/settings")
+    first = any_app.test_client()
+    with counting(any_app) as seen:
+        assert first.get("/settings", headers=header).status_code == 200
+    assert len(seen) == len(later) + 1, seen  # + the person by email
+    assert sum('"person_group"' in sql for sql in seen) == 1, seen
+    assert first.get("/settings", headers=header).status_code == 200  # and signed in
+
+
 def test_the_reader_comes_with_their_groups_session_version_and_language(any_app):
     with any_app.app_context():
         from web.people import person_by_email
