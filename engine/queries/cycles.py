@@ -181,8 +181,10 @@ def _instance_items(query, now: datetime) -> list[InstanceItem]:
     ids = [r.id for r in rows]
     waiting: dict[int, list[TaskItem]] = {}
     marks = ", ".join(["{p}"] * len(ids))
+    # not prepared: the plan made without the ids guessed hundreds of rows and read the
+    # whole person table twice (hash joins) for a page's tasks
     open_tasks = task_list(f't."status" = {{p}} AND t."instance_id" IN ({marks})',
-                            [TaskStatus.OPEN.value, *ids], DUE_ORDER, now=now)
+                            [TaskStatus.OPEN.value, *ids], DUE_ORDER, now=now, prepare=False)
     for t in open_tasks:
         waiting.setdefault(t.instance_id, []).append(t)
     out = []

@@ -247,12 +247,15 @@ stored_datetime = Task.due_at.python_value
 
 
 def task_list(where: str, params: list, order: str = ' ORDER BY t."id"',
-               limit: int | None = None, now: datetime | None = None) -> list[TaskItem]:
-    """Task items matching ``where`` (SQL with ``{p}`` for each parameter)."""
+               limit: int | None = None, now: datetime | None = None,
+               prepare: bool = True) -> list[TaskItem]:
+    """Task items matching ``where`` (SQL with ``{p}`` for each parameter); on PostgreSQL
+    a prepared statement unless ``prepare`` is False (a list of ids, whose number of
+    rows a plan made without the values cannot know)."""
     sql = _TASK_SELECT + "WHERE " + where.format(p=db.obj.param) + order
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    cursor = server_prepared.execute(sql, params)
+    cursor = server_prepared.execute(sql, params) if prepare else db.execute_sql(sql, params)
     return [_task_item(row, now) for row in cursor.fetchall()]
 
 
