@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import statements
 from engine.clock import utcnow
+from engine.queries import menu
 from engine.store import Person, PersonGroup, db
 
 INVITE_LIFETIME = timedelta(days=7)
@@ -107,7 +108,8 @@ def _signed_in_query():
 
     person_id = statements.marker()
     query = (Person.select(*Person._meta.sorted_fields, Account.session_version,
-                           Preference.language.alias("chosen_language"), PersonGroup.group)
+                           Preference.language.alias("chosen_language"),
+                           *menu.role_columns(Person.id), PersonGroup.group)
              .join(Account, JOIN.LEFT_OUTER, on=(Account.email == Person.email))
              .join_from(Person, Preference, JOIN.LEFT_OUTER, on=(Preference.email == Person.email))
              .join_from(Person, PersonGroup, JOIN.LEFT_OUTER, on=(PersonGroup.person == Person.id))
@@ -123,12 +125,14 @@ class SignedIn:
     session_version: int  # the version a session must carry (0 without an account)
     language: str  # the language chosen on the settings page, "" for automatic
     groups: frozenset[str]
+    menu: menu.MenuRoles  # which of the header menu's role pages apply to them
 
 
 def signed_in(person_id: int) -> SignedIn | None:
     """The person with id ``person_id``, their account's session version, their chosen
-    language and their groups, in one prepared statement (one row per group); None when
-    no such person. Every signed-in request asks, so its SQL is built once."""
+    language, the menu's role questions and their groups, in one prepared statement (one
+    row per group); None when no such person. Every signed-in request asks, so its SQL is
+    built once."""
     rows = statements.prepared("web.signed_in", _signed_in_query).execute(person_id).fetchall()
     if not rows:
         return None
@@ -137,9 +141,10 @@ def signed_in(person_id: int) -> SignedIn | None:
     person = Person(__no_default__=True)
     person.__data__ = {f.name: None if v is None else f.python_value(v)
                        for f, v in zip(fields, rows[0], strict=False)}
-    version, language = rows[0][count], rows[0][count + 1]
+    version, language, manages, calibrates = rows[0][count:count + 4]
     return SignedIn(person, version or 0, language or "",
-                    frozenset(r[count + 2] for r in rows if r[count + 2] is not None))
+                    frozenset(r[count + 4] for r in rows if r[count + 4] is not None),
+                    menu.MenuRoles(bool(manages), bool(calibrates)))
 
 
 def end_sessions(email: str) -> None:

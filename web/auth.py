@@ -39,12 +39,13 @@ login_manager.login_message_category = "info"
 class User(UserMixin):
     """The signed-in person, with the directory groups that give HR or admin rights."""
 
-    def __init__(self, person, groups):
+    def __init__(self, person, groups, menu):
         self.person = person
         self.person_id = person.id
         self.email = person.email
         self.name = person.name
         self.groups = frozenset(groups)
+        self.menu = menu  # engine.queries.menu.MenuRoles: 'My team', 'Calibration'
 
     def get_id(self) -> str:
         return str(self.person_id)
@@ -79,7 +80,7 @@ def _load_user(user_id: str) -> User | None:
     if session.get(SESSION_VERSION, 0) != found.session_version:
         return None  # signed out, or the password changed, since this session began
     preferences.known_language(found.person.email, found.language)
-    return User(found.person, found.groups)
+    return User(found.person, found.groups, found.menu)
 
 
 def hr_required(view):
@@ -116,7 +117,7 @@ def _sign_in(person) -> None:
     # as every later request of the session reads them (behind a trusted header, every
     # client's first request signs in)
     found = accounts.signed_in(person.id)
-    login_user(User(found.person, found.groups))
+    login_user(User(found.person, found.groups, found.menu))
     session[SESSION_VERSION] = found.session_version
     preferences.known_language(found.person.email, found.language)
 

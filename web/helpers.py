@@ -195,11 +195,10 @@ def _nav() -> dict:
         return g.nav
     nav = {"inbox_count": 0, "has_team": False, "calibrates": False}
     if current_user.is_authenticated:
-        from engine.queries.menu import menu_roles
         from web.inbox import badge_count
 
         nav["inbox_count"] = badge_count(current_user)
-        roles = menu_roles(current_user.person_id)  # one statement for both menu entries
+        roles = current_user.menu  # read with the reader (web.accounts.signed_in)
         nav["has_team"] = roles.manages
         # HR finds sessions in the console; a calibrator in the menu while one is open
         nav["calibrates"] = not current_user.is_hr and roles.calibrates

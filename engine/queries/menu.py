@@ -1,4 +1,5 @@
-"""What the header menu of every signed-in page asks about its reader, in one statement."""
+"""What the header menu of every signed-in page asks about its reader: two questions
+asked inside the statement that reads the reader (``web.accounts.signed_in``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from engine import statements
 from engine.store import CalibrationSession, Calibrator, Person, SessionStatus
 
 
@@ -18,22 +18,14 @@ class MenuRoles:
     calibrates: bool  # a calibrator of a session still open ('Calibration')
 
 
-def _menu_query():
-    manager, calibrator = statements.marker(), statements.marker()
-    reports = Person.select(Person.id).where(
-        (Person.manager == manager) & (Person.active == True))  # noqa: E712
+def role_columns(person) -> list:
+    """The menu's two questions about ``person`` (a column or a marker) as two ``EXISTS``
+    columns, for a statement that reads the person anyway (the signed-in reader's)."""
+    report = Person.alias("menu_report")
+    reports = report.select(report.id).where(
+        (report.manager == person) & (report.active == True))  # noqa: E712
     sessions = (Calibrator.select(Calibrator.id)
                 .join(CalibrationSession, on=(Calibrator.session == CalibrationSession.id))
-                .where((Calibrator.person == calibrator)
+                .where((Calibrator.person == person)
                        & (CalibrationSession.status == SessionStatus.OPEN)))
-    query = pw.Select(columns=[pw.fn.EXISTS(reports), pw.fn.EXISTS(sessions)])
-    query.bind(Person._meta.database)
-    return query, manager, calibrator
-
-
-def menu_roles(person_id: int) -> MenuRoles:
-    """Both of the menu's role questions about ``person_id`` at once: the menu asks them on
-    every page (SQL built once per backend, one round trip)."""
-    manages, calibrates = statements.prepared("menu_roles", _menu_query).execute(
-        person_id, person_id).fetchone()
-    return MenuRoles(bool(manages), bool(calibrates))
+    return [pw.fn.EXISTS(reports), pw.fn.EXISTS(sessions)]

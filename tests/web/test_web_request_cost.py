@@ -9,15 +9,16 @@ import pytest
 
 from engine import commands
 from engine.directory import import_csv
+from engine.queries.menu import MenuRoles
 from tests.web.conftest import ORG, PASSWORD, make_app, sign_in
 from tests.web.test_web_query_counts import counting
 from web import accounts, library
 
 #: What a signed-in page runs before its own queries, at most: the library generation, the
-#: reader (person, session version, language and groups at once), the menu's inbox count
-#: (assigned and escalated tasks, HR's unassigned ones, the definitions for decisions) and
-#: the menu's two role questions at once.
-FIXED_STATEMENTS = 7
+#: reader (person, session version, language, groups and the menu's two role questions at
+#: once) and the menu's inbox count (assigned and escalated tasks, HR's unassigned ones,
+#: the definitions for decisions).
+FIXED_STATEMENTS = 6
 
 
 @pytest.fixture
@@ -96,6 +97,10 @@ def test_the_reader_comes_with_their_groups_session_version_and_language(any_app
         plain = accounts.signed_in(uma.id)
         assert (plain.groups, plain.session_version, plain.language) == (frozenset(), 0, "")
         assert accounts.signed_in(10**6) is None
+        # the menu's role questions come with them: Carla manages Hana; Uma nobody
+        carla = person_by_email("carla@acme.test")
+        assert accounts.signed_in(carla.id).menu == MenuRoles(manages=True, calibrates=False)
+        assert plain.menu == MenuRoles(manages=False, calibrates=False)
 
 
 def test_a_sign_out_elsewhere_ends_this_session_at_its_next_request(any_app):
