@@ -47,3 +47,29 @@ def test_sqlite_datetime_text_reads_as_peewee_reads_it(tmp_path, text):
             assert type(getattr(cheap, name)) is type(getattr(peewee, name)), name
     finally:
         store.close()
+
+
+def test_a_prepared_querys_rows_equal_peewees_on_every_run(org, library):
+    """Later runs reuse the first run's row reader: each still gives what the peewee query
+    itself gives, joined models and an outer join that found nothing included."""
+    from engine import commands
+    from engine.queries.instances import _instance_query
+    from tests.runtime.conftest import T0
+
+    commands.launch(library, "review", "2026", now=T0)
+    commands.start(library, "review", "ceo@x.com", actor="hal@x.com", now=T0)  # no manager
+    query, marker = _instance_query()
+    prepared = statements.Prepared(query, marker)
+    assert prepared.rows(10**6) == []  # no row: nothing learnt yet
+    ids = [i.id for i in store.Instance.select().order_by(store.Instance.id)]
+    for instance_id in ids + ids:
+        (row,) = prepared.rows(instance_id)
+        own = store.Instance.get_by_id(instance_id)
+        assert row.__data__ == own.__data__
+        assert row.subject.__data__ == own.subject.__data__
+        manager = own.subject.manager
+        assert (row.subject.manager.__data__ if manager else None) == (
+            manager.__data__ if manager else None)
+        assert (row.cycle.__data__ if own.cycle else None) == (
+            own.cycle.__data__ if own.cycle else None)
+    assert prepared._reader is not None
