@@ -153,7 +153,7 @@ def overdue_in_cycle(cycle_id: int, now: datetime | None = None,
 def about(email: str, now: datetime | None = None) -> list[InstanceItem]:
     """Running processes whose subject is ``email``, newest first."""
     return _instance_items(statements.prepared("about", _about).rows(normalize_email(email)),
-                           utc(now))
+                           utc(now), few=True)
 
 
 def _about():
@@ -173,18 +173,20 @@ def _task_counts(now: datetime) -> dict[int, tuple[int, int]]:
     return {r["cycle"]: (r["n"], int(r["late"] or 0)) for r in query.dicts()}
 
 
-def _instance_items(query, now: datetime) -> list[InstanceItem]:
-    """The items of ``query``'s rows (a query of :func:`_instances`, or its rows)."""
+def _instance_items(query, now: datetime, few: bool = False) -> list[InstanceItem]:
+    """The items of ``query``'s rows (a query of :func:`_instances`, or its rows); ``few``
+    when they are a handful (a person's own processes), whose open tasks are then read
+    by a prepared statement."""
     rows = list(query)
     if not rows:
         return []
     ids = [r.id for r in rows]
     waiting: dict[int, list[TaskItem]] = {}
     marks = ", ".join(["{p}"] * len(ids))
-    # not prepared: the plan made without the ids guessed hundreds of rows and read the
-    # whole person table twice (hash joins) for a page's tasks
+    # a page of them not prepared: the plan made without the ids guessed hundreds of rows
+    # and read the whole person table twice (hash joins) for a page's tasks
     open_tasks = task_list(f't."status" = {{p}} AND t."instance_id" IN ({marks})',
-                            [TaskStatus.OPEN.value, *ids], DUE_ORDER, now=now, prepare=False)
+                            [TaskStatus.OPEN.value, *ids], DUE_ORDER, now=now, prepare=few)
     for t in open_tasks:
         waiting.setdefault(t.instance_id, []).append(t)
     out = []

@@ -132,3 +132,16 @@ def test_the_dashboards_tasks_of_a_page_of_instances_are_planned_with_their_ids(
               if 'FROM "task" t' in sql and 't."instance_id" IN (' in sql]
     assert listed and all(server_prepared.name_of(sql, params) is None
                           for sql, params in listed)
+
+
+def test_the_open_tasks_of_my_own_few_processes_are_prepared(org, library):
+    """The inbox's "about me" lists a handful of processes: their open tasks are read by a
+    prepared statement (planning the six-table join each time cost more than running it)."""
+    commands.launch(library, "review", "2026", now=T0)
+    from tests.runtime.test_query_plans import captured
+
+    with captured() as seen:
+        assert queries.about("ann@x.com", now=T0)
+    listed = [(sql, params) for sql, params in seen
+              if 'FROM "task" t' in sql and 't."instance_id" IN (' in sql]
+    assert listed and all(server_prepared.name_of(sql, params) for sql, params in listed)
