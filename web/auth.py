@@ -117,6 +117,8 @@ def _sign_in(person) -> None:
     # as every later request of the session reads them (behind a trusted header, every
     # client's first request signs in)
     found = accounts.signed_in(person.id)
+    if found is None:  # removed from the directory a moment ago
+        abort(403)
     login_user(User(found.person, found.groups, found.menu))
     session[SESSION_VERSION] = found.session_version
     preferences.known_language(found.person.email, found.language)
