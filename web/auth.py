@@ -113,9 +113,9 @@ def _safe_next(target: str | None) -> str:
 
 def _sign_in(person) -> None:
     session.clear()  # a fresh session for the new identity (no fixation)
-    # the person again with their groups, session version and language in one statement,
-    # as every later request of the session reads them (behind a trusted header, every
-    # client's first request signs in)
+    # the person again with their groups, session version, language and menu roles in one
+    # statement, as every later request of the session reads them (behind a trusted
+    # header, every client's first request signs in)
     found = accounts.signed_in(person.id)
     if found is None:  # removed from the directory a moment ago
         abort(403)

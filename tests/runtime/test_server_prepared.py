@@ -124,12 +124,8 @@ def test_the_dashboards_tasks_of_a_page_of_instances_are_planned_with_their_ids(
     # a plan made without the ids guessed hundreds of rows and joined the whole person
     # table twice (1.4 ms more at 10,000 people, growing with the directory)
     result = commands.launch(library, "review", "2026", now=T0)
-    from tests.runtime.test_query_plans import captured
-
-    with captured() as seen:
-        assert queries.cycle_instances(result.cycle_id, now=T0)
-    listed = [(sql, params) for sql, params in seen
-              if 'FROM "task" t' in sql and 't."instance_id" IN (' in sql]
+    listed = _open_tasks_of_listed_instances(
+        lambda: queries.cycle_instances(result.cycle_id, now=T0))
     assert listed and all(server_prepared.name_of(sql, params) is None
                           for sql, params in listed)
 
@@ -138,10 +134,16 @@ def test_the_open_tasks_of_my_own_few_processes_are_prepared(org, library):
     """The inbox's "about me" lists a handful of processes: their open tasks are read by a
     prepared statement (planning the six-table join each time cost more than running it)."""
     commands.launch(library, "review", "2026", now=T0)
+    listed = _open_tasks_of_listed_instances(lambda: queries.about("ann@x.com", now=T0))
+    assert listed and all(server_prepared.name_of(sql, params) for sql, params in listed)
+
+
+def _open_tasks_of_listed_instances(read) -> list[tuple[str, tuple]]:
+    """The statements (with their values) by which ``read()``, a list of instances, read
+    their open tasks."""
     from tests.runtime.test_query_plans import captured
 
     with captured() as seen:
-        assert queries.about("ann@x.com", now=T0)
-    listed = [(sql, params) for sql, params in seen
-              if 'FROM "task" t' in sql and 't."instance_id" IN (' in sql]
-    assert listed and all(server_prepared.name_of(sql, params) for sql, params in listed)
+        assert read()
+    return [(sql, params) for sql, params in seen
+            if 'FROM "task" t' in sql and 't."instance_id" IN (' in sql]
