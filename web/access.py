@@ -9,11 +9,13 @@ button, and how anonymous assignees are hidden in task lists and history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from flask import abort
 
-from engine import queries, roles, visibility
+from engine import queries, roles, versions, visibility
 from engine.anonymity import AnswerGroup, group_answers
 from engine.definitions.specs import TaskSpec
 from engine.errors import NotFound
@@ -25,14 +27,25 @@ ANONYMOUS_LABEL = "An anonymous reviewer"
 
 @dataclass
 class TaskAccess:
-    """A task as its viewer may see it, with the instance it belongs to."""
+    """A task as its viewer may see it, with the instance it belongs to (read when first
+    asked for: an action on the task needs the task alone until it shows a page)."""
 
     task: queries.TaskItem
-    detail: queries.InstanceDetail
     line: TaskSpec | None
     holder: bool  # the viewer holds the task (assignee, or escalated to them)
-    author: bool  # the viewer submitted it
-    assignee: bool = False  # the viewer is its assignee (not only its escalation target)
+    assignee: bool  # the viewer is its assignee (not only its escalation target)
+    read_detail: Callable[[], queries.InstanceDetail] = field(repr=False)
+    viewer: str = ""
+
+    @cached_property
+    def detail(self) -> queries.InstanceDetail:
+        return self.read_detail()
+
+    @cached_property
+    def author(self) -> bool:
+        """The viewer submitted it."""
+        return any(s.task_id == self.task.id and s.author_email == self.viewer
+                   for s in self.detail.submissions)
 
     @property
     def escalated(self) -> bool:
@@ -46,7 +59,7 @@ class TaskAccess:
         answers = self.assignee or (self.escalated and self.line is not None
                                     and self.line.escalate_may_answer)
         return (answers and self.task.status == TaskStatus.OPEN
-                and self.detail.status == "running")
+                and self.task.instance_status == "running")
 
 
 def _escalated_or_authors(detail) -> set[str]:
@@ -91,19 +104,38 @@ def load_task_for(user, task_id) -> TaskAccess:
     Its holder (assignee or escalation target) and its author may open it; HR may open
     any task to see where it stands and reassign it, without its draft.
     """
+    acc = _task_access(user, task_id)
+    acc.detail  # read now: whether the viewer may open it depends on the instance
+    if not (acc.holder or acc.author or user.may_use_console):
+        abort(403)
+    return acc
+
+
+def load_task_to_act(user, task_id) -> TaskAccess:
+    """The task if ``user`` holds it, to act on it (submit, save a draft, decline,
+    remind); 404 when it does not exist, 403 otherwise. Only the holder acts, so the
+    instance is read only if the action goes on to need it (a page shown again, a
+    decision's roles): a draft save or a plain submit reads the task alone."""
+    acc = _task_access(user, task_id)
+    if not acc.holder:
+        abort(403)
+    return acc
+
+
+def _task_access(user, task_id) -> TaskAccess:
     try:
-        item = queries.task_detail(task_id)
+        task = queries.task_detail(task_id)
     except NotFound:
         abort(404)
-    detail = _instance(user, item.instance_id)
-    task = next(t for t in detail.tasks if t.id == item.id)
-    holder = user.email in (task.assignee_email, task.escalated_to)
-    author = any(s.task_id == task.id and s.author_email == user.email
-                 for s in detail.submissions)
-    if not (holder or author or user.may_use_console):
-        abort(403)
-    line = visibility.line_for(detail.spec, task.state, task.task_key)
-    return TaskAccess(task, detail, line, holder, author, user.email == task.assignee_email)
+    line = visibility.line_for(task_spec(task), task.state, task.task_key)
+    return TaskAccess(task, line, user.email in (task.assignee_email, task.escalated_to),
+                      user.email == task.assignee_email,
+                      lambda: _instance(user, task.instance_id), user.email)
+
+
+def task_spec(task: queries.TaskItem):
+    """The definition a task's instance runs on, in the reader's language."""
+    return i18n.localized(versions.version_for(task.definition_id).spec)
 
 
 # ------------------------------------------------------------------ triggers (buttons)
@@ -124,8 +156,11 @@ def triggers_for(user, detail) -> list[queries.TriggerItem]:
 
 def task_decisions(access: TaskAccess, user) -> list[queries.TriggerItem]:
     """Decision buttons on a task page: the holder's triggers from the task's state."""
-    if not access.can_act or access.task.state != access.detail.state:
+    state = access.task.instance_state
+    if not access.can_act or access.task.state != state:
         return []
+    if not any(t.manual for t in task_spec(access.task).transitions_from(state)):
+        return []  # none to press: the instance's roles need not be read
     return triggers_for(user, access.detail)
 
 

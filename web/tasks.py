@@ -28,9 +28,10 @@ from web.helpers import humanize, refusal_messages
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
-def form_of(detail, form_id: str):
-    """The form as the instance's definition version has it."""
-    return i18n.localized(versions.version_for(detail.definition_id).form(form_id))
+def form_of(run, form_id: str):
+    """The form as the definition version of ``run`` (an instance, or one of its tasks)
+    has it."""
+    return i18n.localized(versions.version_for(run.definition_id).form(form_id))
 
 
 def trigger_prefix(trigger: str) -> str:
@@ -161,14 +162,14 @@ def _page(acc, data=None, errors=None, trigger_data=None, trigger_errors=None, s
         error_count=error_count, sees_name=access.sees_names(user, detail, task),
         may_open_instance=access.may_view_instance(user, detail),
         hr=visibility.is_hr(user.email, detail),
-        state_title=_state_title(detail, task.state), refusal=refusal,
+        state_title=_state_title(detail.spec, task.state), refusal=refusal,
         refusal_messages=told,
         people_picker=people_picker, unsaved=data is not None,
     ), status
 
 
-def _state_title(detail, state: str) -> str:
-    spec_state = detail.spec.states.get(state)
+def _state_title(spec, state: str) -> str:
+    spec_state = spec.states.get(state)
     return spec_state.title if spec_state and spec_state.title else humanize(state)
 
 
@@ -190,16 +191,14 @@ def show(task_id: int):
 @login_required
 def act(task_id: int):
     """Save a draft, submit, or submit with a decision."""
-    acc = access.load_task_for(current_user, task_id)
-    if not acc.holder:
-        abort(403)
-    if acc.task.status != "open" or acc.detail.status != "running":
+    acc = access.load_task_to_act(current_user, task_id)
+    if acc.task.status != "open" or acc.task.instance_status != "running":
         return _moved_on(acc, _("This task is no longer open."))
     if not acc.can_act:  # its escalation target, where the definition lets them only remind
         abort(403)
     if "_draft" in request.form and not acc.assignee:  # a draft is the assignee's alone
         abort(403)
-    form = form_of(acc.detail, acc.task.form_id)
+    form = form_of(acc.task, acc.task.form_id)
     if "_draft" in request.form:
         return _save_draft(acc, form)
     typed = _typed_decisions(acc)
@@ -220,10 +219,10 @@ def computed_values(task_id: int):
     """The form's computed values for what is typed so far, as JSON ``{input name: text}``
     (the page's script shows them as the person types; nothing is stored, and the engine
     works them out again on submit)."""
-    acc = access.load_task_for(current_user, task_id)
+    acc = access.load_task_to_act(current_user, task_id)
     if not acc.can_act:
         abort(403)
-    form = form_of(acc.detail, acc.task.form_id)
+    form = form_of(acc.task, acc.task.form_id)
     if not form.computed:
         abort(404)
     parsed = forms.parse_form(form, posted(), validate=False, previous=_previous(acc, form))
@@ -234,7 +233,7 @@ def computed_values(task_id: int):
 @login_required
 def decline(task_id: int):
     """The holder declines a declinable request, with a reason (the engine checks it all)."""
-    acc = access.load_task_for(current_user, task_id)
+    acc = access.load_task_to_act(current_user, task_id)
     if not acc.assignee:
         abort(403)
     try:
@@ -254,7 +253,7 @@ def decline(task_id: int):
 def nudge(task_id: int):
     """The escalation target of an overdue task reminds its assignee (the engine decides,
     and records a refusal)."""
-    acc = access.load_task_for(current_user, task_id)
+    acc = access.load_task_to_act(current_user, task_id)
     if not acc.escalated:
         abort(403)
     try:
@@ -346,7 +345,7 @@ def _submit(acc, form, parsed, trigger: str | None, typed: dict):
 def _moved_on(acc, reason: str, data=None):
     """The "someone else moved this process on" page, with what the person typed shown
     to copy (nothing of it was stored)."""
-    form = form_of(acc.detail, acc.task.form_id)
+    form = form_of(acc.task, acc.task.form_id)
     if data is None:
         data = forms.parse_form(form, posted(), validate=False,
                                 previous=initial_data(root_node(form))).data
@@ -359,22 +358,23 @@ def _moved_on(acc, reason: str, data=None):
 
 def _after(acc, result, decision):
     """Say where the process went, then go where the person can follow it."""
-    detail = acc.detail
-    state = _state_title(detail, result.state)
-    about = detail.subject["name"]
+    spec = access.task_spec(acc.task)
+    state = _state_title(spec, result.state)
+    about = acc.task.subject_name
     done = (_("“%(decision)s” recorded", decision=decision.title or humanize(decision.trigger))
             if decision else _("Submitted"))
-    names = {"done": done, "process": detail.workflow_title, "about": about, "state": state}
+    names = {"done": done, "process": spec.title, "about": about, "state": state}
     if result.status == "finished":
         flash(_("%(done)s. The %(process)s for %(about)s is complete (%(state)s).", **names),
               "success")
-    elif result.state != detail.state:
+    elif result.state != acc.task.instance_state:
         flash(_("%(done)s. The %(process)s for %(about)s moved on to: %(state)s.", **names),
               "success")
     else:
         flash(_("%(done)s. The %(process)s for %(about)s is still at: %(state)s; it moves on "
                 "once the other tasks of this step are done.", **names), "success")
-    anonymous = acc.line is not None and acc.line.anonymous
-    if anonymous or not access.may_view_instance(current_user, detail):
+    if acc.line is not None and acc.line.anonymous:
         return redirect(url_for("inbox.index"), code=303)
-    return redirect(url_for("instances.show", instance_id=detail.id), code=303)
+    # the person is now an author of the instance, and its authors may open it
+    # (access.may_view_instance)
+    return redirect(url_for("instances.show", instance_id=acc.task.instance_id), code=303)

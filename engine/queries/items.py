@@ -52,6 +52,9 @@ class TaskItem:
     task_key: str = ""
     anonymous: bool = False  # its line is ``anonymous``: operator views hide the holder
     submitted_by: str | None = None  # who submitted it (its escalation target, for one)
+    definition_id: int = 0  # the definition version its instance runs on
+    instance_state: str = ""  # where its instance stands now
+    instance_status: str = ""
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,7 @@ _TASK_SELECT = (
     'SELECT t."id", t."instance_id", t."form_id", t."state", t."role", t."status", '
     't."created_at", t."due_at", t."submitted_at", t."draft" IS NOT NULL, t."entry", '
     't."task_key", i."workflow_id", i."definition_id", s."email", s."name", a."email", '
-    'a."name", c."name", e."email", t."submitted_by" '
+    'a."name", c."name", e."email", t."submitted_by", i."state", i."status" '
     'FROM "task" t JOIN "instance" i ON t."instance_id" = i."id" '
     'JOIN "person" s ON i."subject_id" = s."id" '
     'LEFT JOIN "person" a ON t."assignee_id" = a."id" '
@@ -262,7 +265,7 @@ def task_list(where: str, params: list, order: str = ' ORDER BY t."id"',
 def _task_item(row, now: datetime) -> TaskItem:
     (tid, instance_id, form_id, state, role, status, created, due, submitted, has_draft, entry,
      key, workflow_id, definition_id, s_email, s_name, a_email, a_name, cycle, e_email,
-     submitted_by) = row
+     submitted_by, instance_state, instance_status) = row
     version = versions.version_for(definition_id)
     due = stored_datetime(due)
     return TaskItem(
@@ -274,6 +277,8 @@ def _task_item(row, now: datetime) -> TaskItem:
         overdue=status == TaskStatus.OPEN and due is not None and due < now,
         submitted_at=stored_datetime(submitted), has_draft=bool(has_draft), cycle=cycle,
         entry=entry, escalated_to=e_email, task_key=key, submitted_by=submitted_by,
+        definition_id=definition_id, instance_state=instance_state,
+        instance_status=instance_status,
         anonymous=(state, key) in _anonymous_lines(definition_id))
 
 

@@ -109,3 +109,36 @@ def test_the_task_page_reads_the_readers_groups_once(app):
         with counting(app) as seen:
             assert client.get(f"/tasks/{task.id}").status_code == 200
         assert sum('"person_group"' in sql for sql in seen) == 1, email
+
+
+def test_a_draft_save_and_a_submit_read_the_task_not_what_the_instance_page_shows(app):
+    """Acting on a task reads the task: the instance's history and its children (what the
+    pages around it show) are read only when a page is shown again, as after an answer
+    that does not validate."""
+    with app.app_context():
+        iid = _fresh_360(app)
+        task = scenario.open_task(iid, "sam@acme.test").id
+    sam = sign_in(app.test_client(), app, "sam@acme.test")
+    peers = {"__rows__:peers": str(len(scenario.PEERS)),
+             **{f"peers[{i}]": email for i, email in enumerate(scenario.PEERS)}}
+    sam.get(f"/tasks/{task}")  # warm the per-version caches
+    with counting(app) as page:
+        assert sam.get(f"/tasks/{task}").status_code == 200
+    shown = {sql for sql in page if '"parent_id" =' in sql or 'FROM "event" AS' in sql}
+    assert len(shown) == 2, page  # the history and the children, as the page reads them
+    with counting(app) as invalid:
+        assert sam.post(f"/tasks/{task}", data={"__rows__:peers": "1",
+                                                "peers[0]": "not an email"}).status_code == 422
+    assert shown <= set(invalid)
+    with counting(app) as draft:
+        assert sam.post(f"/tasks/{task}", data={**peers, "_draft": "1"}).status_code == 303
+    with counting(app) as submit:
+        response = sam.post(f"/tasks/{task}", data=peers)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/instances/{iid}")
+    assert not shown & set(draft), draft
+    assert not shown & set(submit), submit
+    with app.app_context():
+        from engine.store import Task
+
+        assert Task.get_by_id(task).status == "submitted"
