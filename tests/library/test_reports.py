@@ -132,3 +132,60 @@ def test_the_overdue_holders_are_paged_most_overdue_first(annual, monkeypatch):
     past_the_end = reports.cycle_report(annual, HANA, now=late,
                                         pages=reports.Pages(holders=99)).holders
     assert past_the_end.page == everyone.total and list(past_the_end) == list(pages[-1])
+
+
+PULSE_FLOW = """workflow: pulse
+version: 1
+title: Pulse
+roles:
+  employee: subject
+initial: answer
+states:
+  answer:
+    tasks:
+      - form: pulse
+        assignee: employee
+  done:
+    final: true
+transitions:
+  - trigger: done
+    source: answer
+    dest: done
+    auto: true
+"""
+PULSE_FORM = {"title": "Pulse", "schema": {
+    "type": "object", "required": ["recommend", "mood", "score"], "properties": {
+        "recommend": {"type": "boolean", "title": "Would you recommend us?"},
+        "mood": {"type": "string", "title": "Mood", "enum": ["low", "ok", "high"]},
+        "score": {"type": "integer", "title": "Score", "enum": [1, 2, 3]},
+        "why": {"type": "string", "title": "Why"}}}}
+
+
+def test_each_kind_of_question_is_counted_alike_on_both_databases(org, tmp_path):
+    """Yes/no, a choice of words and a choice of numbers, each counted from the latest
+    answer of each person (an unanswered question, and an answered free text, count
+    nowhere)."""
+    import json
+
+    from engine.definitions.library import load_library
+
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "workflows" / "pulse.yaml").write_text(PULSE_FLOW)
+    (tmp_path / "forms" / "pulse.json").write_text(json.dumps(PULSE_FORM))
+    library = load_library([tmp_path / "workflows", tmp_path / "forms"])
+    cycle = commands.launch(library, "pulse", "Pulse 2026", where=[("department", "Product")],
+                            actor=HANA, now=T0).cycle_id
+    ids = _by_subject(cycle)
+    answers = {LOU: (True, "high", 3), PAT: (True, "ok", 3), QUINN: (False, "low", 1),
+               RAY: (True, "ok", 2)}
+    for email, (recommend, mood, score) in answers.items():
+        submit(ids[email], "pulse", email, {"recommend": recommend, "mood": mood,
+                                            "score": score, "why": "because"}, T0 + days(1))
+    report = reports.cycle_report(cycle, HANA, now=T0 + days(2))
+    assert report.processes == 6 and report.finished == 4
+    charts = {d.field: d.buckets for d in report.distributions if d.form_id == "pulse"}
+    assert set(charts) == {"recommend", "mood", "score"}
+    assert charts["recommend"] == [("Yes", 3), ("No", 1)]
+    assert charts["mood"] == [("low", 1), ("ok", 2), ("high", 1)]
+    assert charts["score"] == [("1", 1), ("2", 1), ("3", 2)]
