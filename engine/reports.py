@@ -173,7 +173,8 @@ def cycle_report(cycle_id, viewer: str, scope: Scope = Scope(),
     _processes(report, spec, where, params)
     _tasks(report, spec, where, params, now)
     _groups(report, where, params, now, pages.managers)
-    _holders(report, spec, where, params, now, pages.holders)
+    if any(step.overdue for step in report.steps):  # else no one holds an overdue task
+        _holders(report, spec, where, params, now, pages.holders)
     _distributions(report, spec, where, params, None if is_hr else me.id)
     return report
 

@@ -189,3 +189,28 @@ def test_each_kind_of_question_is_counted_alike_on_both_databases(org, tmp_path)
     assert charts["recommend"] == [("Yes", 3), ("No", 1)]
     assert charts["mood"] == [("low", 1), ("ok", 2), ("high", 1)]
     assert charts["score"] == [("1", 1), ("2", 1), ("3", 2)]
+
+
+def test_holders_are_looked_for_only_when_a_step_has_overdue_tasks(annual):
+    """Before any deadline nothing is overdue: the report does not read the cycle's open
+    tasks once more for holders; after one, it names them."""
+    from engine import store
+
+    database = store.db.obj
+    seen = []
+    original = database.execute_sql
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = execute_sql
+    try:
+        early = reports.cycle_report(annual, HANA, now=T0 + days(3))
+        before = len(seen)
+        late = reports.cycle_report(annual, HANA, now=T0 + days(400))
+    finally:
+        del database.execute_sql
+    assert not any(step.overdue for step in early.steps) and list(early.holders) == []
+    assert any(step.overdue for step in late.steps) and late.holders.total >= 2
+    assert len(seen) - before == before + 1, seen  # the holders' own query, late only
