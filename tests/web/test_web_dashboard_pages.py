@@ -60,3 +60,25 @@ def test_the_overdue_list_is_bounded_and_names_the_process(app):
     overdue = html.split('data-testid="overdue"', 1)[1].split("</table>", 1)[0]
     assert overdue.count("<tr>") - 1 == 50  # header row aside: the 50 longest overdue
     assert "about Person 0" in overdue
+
+
+def test_the_overdue_list_is_looked_for_only_when_the_counts_have_some(app):
+    """Before any deadline the dashboard's counts say nothing is overdue, and it does not
+    read the cycle's open tasks once more to list none; once some are, it lists them."""
+    with app.app_context():
+        import_csv(ORG)
+        on_time = commands.launch(scenario.library(app), "feedback-360", "360 now",
+                                  where=[("email", "sam@acme.test")], actor=HANA).cycle_id
+        late = commands.launch(scenario.library(app), "feedback-360", "360 late",
+                               where=[("email", "pat@acme.test")], actor=HANA,
+                               now=utcnow() - timedelta(days=30)).cycle_id
+    hana = sign_in(app.test_client(), app, HANA)
+    pages = {}
+    for cycle_id in (on_time, late):
+        hana.get(f"/hr/cycles/{cycle_id}")  # warm the per-version caches
+        with counting(app) as seen:
+            pages[cycle_id] = hana.get(f"/hr/cycles/{cycle_id}").get_data(as_text=True)
+        pages[cycle_id, "statements"] = len(seen)
+    assert 'data-testid="overdue"' not in pages[on_time]
+    assert "about Pat" in pages[late].split('data-testid="overdue"', 1)[1]
+    assert pages[late, "statements"] == pages[on_time, "statements"] + 1
