@@ -39,7 +39,10 @@ class TaskAccess:
 
     @cached_property
     def detail(self) -> queries.InstanceDetail:
-        return self.read_detail()
+        detail = self.read_detail()
+        # the task as the instance was read with it, so a page shows the two alike
+        self.task = next((t for t in detail.tasks if t.id == self.task.id), self.task)
+        return detail
 
     @cached_property
     def author(self) -> bool:
