@@ -293,7 +293,10 @@ def posted():
 
 def _previous(acc, form):
     """Where read-only fields take their values from: the draft, else the form's defaults
-    (so editing the HTML cannot change them)."""
+    (so editing the HTML cannot change them); None for a form without any (what was
+    posted is all the rater's, and the draft need not be read)."""
+    if not root_node(form).any_read_only:
+        return None
     draft = task_draft(acc)
     return draft if draft is not None else initial_data(root_node(form))
 

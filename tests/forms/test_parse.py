@@ -215,6 +215,29 @@ def test_read_only_fields_keep_their_stored_value():
     assert parse_form(form, body).data["id"] == "E-2"  # without `previous`, as posted
 
 
+@pytest.mark.parametrize(("schema", "ui", "read_only"), [
+    ({"type": "object", "properties": {"a": {"type": "string"}}}, {}, False),
+    ({"type": "object", "properties": {"a": {"type": "string", "readOnly": False}}}, {}, False),
+    ({"type": "object", "properties": {"a": {"type": "string", "readOnly": True}}}, {}, True),
+    ({"type": "object", "properties": {"a": {"$ref": "#/$defs/fixed"}},
+      "$defs": {"fixed": {"type": "string", "readOnly": True}}}, {}, True),
+    ({"type": "object", "properties": {"kind": {"type": "string"}},
+      "if": {"properties": {"kind": {"const": "x"}}},
+      "then": {"properties": {"code": {"type": "string", "readOnly": True}}}}, {}, True),
+    ({"type": "object", "properties": {"a": {"type": "string"}}}, {"a": {"ui:disabled": True}},
+     True),
+    ({"type": "array", "items": {"type": "string"}},
+     {"items": {"ui:options": {"readonly": True}}}, True),
+])
+def test_a_form_says_whether_any_place_of_it_may_be_read_only(schema, ui, read_only):
+    """A form none of whose places can be read-only needs no stored values to keep them
+    from (a post reads no draft for them); a read-only place anywhere, in ``$defs`` or a
+    condition too, and it does."""
+    from web.forms.builder import root_node
+
+    assert root_node(make_form(schema, ui)).any_read_only is read_only
+
+
 def test_odd_property_names_round_trip():
     names = ["a.b", "x[0]", 'say "hi"', "1st", "first name", "café", "a-b"]
     form = make_form({"type": "object", "properties": {

@@ -87,6 +87,9 @@ def _const_options(schema: dict) -> list[dict] | None:
 class Node:
     """What one place of a form shows; see the module docstring for the kinds."""
 
+    #: Might any place of the form be read-only? (set on a form's root by :func:`root_node`)
+    any_read_only = True
+
     def __init__(self, schema: Any, scope: SchemaScope, ui: Any, *, name: str | int | None,
                  depth: int, required: bool = False, conditions: tuple = (),
                  options: tuple = ()):
@@ -417,6 +420,23 @@ def _page_language() -> str:
     return str(get_locale() or "")
 
 
+#: The keys that make a place read-only (:attr:`Node.readonly`), anywhere in a schema or
+#: uiSchema (``ui:options`` holds the last two without their prefix).
+_READ_ONLY_KEYS = {"readOnly", "ui:readonly", "ui:disabled", "readonly", "disabled"}
+
+
+def _says_read_only(value: Any) -> bool:
+    """Does any place of ``value`` (a schema or uiSchema, ``$defs`` and conditions too)
+    name one of :data:`_READ_ONLY_KEYS` with a true value? When none does, no node of
+    the form is read-only, whatever the answers make of its conditions."""
+    if isinstance(value, dict):
+        return any((k in _READ_ONLY_KEYS and bool(v)) or _says_read_only(v)
+                   for k, v in value.items())
+    if isinstance(value, list):
+        return any(_says_read_only(v) for v in value)
+    return False
+
+
 def root_node(form: FormSpec) -> Node:
     """The form's node tree, built once per form version and shared by every request."""
     key = form_key(form)
@@ -428,6 +448,7 @@ def root_node(form: FormSpec) -> Node:
     node = Node(form.schema, scope, form.ui_schema or {}, name=None, depth=0)
     if not node.types:  # `{}` as a whole form: an object that takes anything
         node.kind = "object"
+    node.any_read_only = _says_read_only(form.schema) or _says_read_only(form.ui_schema)
     with _lock:
         _roots[key] = node
         while len(_roots) > _CACHE_SIZE:
