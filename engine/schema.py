@@ -159,6 +159,16 @@ def add_index(model: type[pw.Model], columns: tuple[str, ...], unique: bool = Fa
     return run
 
 
+def drop_index(table: str, name: str) -> Action:
+    """A step action dropping the index ``name`` of ``table`` (skipped if not there)."""
+
+    def run(migrator: SchemaMigrator) -> None:
+        if any(i.name == name for i in db.get_indexes(table)):
+            db.execute_sql(f'DROP INDEX "{name}"')
+
+    return run
+
+
 def all_of(*actions: Action) -> Action:
     """A step action doing several actions in order (one step, one transaction)."""
 

@@ -169,10 +169,12 @@ class Cycle(BaseModel):
 
 
 class Instance(BaseModel):
-    definition = pw.ForeignKeyField(Definition)
+    # A foreign key that leads one of Meta.indexes has no index of its own (``index=False``,
+    # here and below): the longer index serves its look-ups, and every insert wrote both.
+    definition = pw.ForeignKeyField(Definition, index=False)
     workflow_id = pw.CharField(max_length=100)
-    cycle = pw.ForeignKeyField(Cycle, null=True, backref="instances")
-    subject = pw.ForeignKeyField(Person, backref="instances")
+    cycle = pw.ForeignKeyField(Cycle, null=True, backref="instances", index=False)
+    subject = pw.ForeignKeyField(Person, backref="instances", index=False)
     state = pw.CharField(max_length=100)
     status = pw.CharField(max_length=20, default=InstanceStatus.RUNNING)
     entry = pw.IntegerField(default=1)
@@ -194,20 +196,21 @@ class Instance(BaseModel):
 
 
 class Task(BaseModel):
-    instance = pw.ForeignKeyField(Instance, backref="tasks")
+    instance = pw.ForeignKeyField(Instance, backref="tasks", index=False)
     entry = pw.IntegerField()
     state = pw.CharField(max_length=100)
     task_key = pw.CharField(max_length=200)
     form_id = pw.CharField(max_length=100)
     role = pw.CharField(max_length=100)
-    assignee = pw.ForeignKeyField(Person, null=True, backref="tasks")
+    assignee = pw.ForeignKeyField(Person, null=True, backref="tasks", index=False)
     status = pw.CharField(max_length=20, default=TaskStatus.OPEN)
     draft = JSONField(null=True)
     created_at = pw.DateTimeField()
     due_at = pw.DateTimeField(null=True)
     remind_at = pw.DateTimeField(null=True, index=True)
     escalate_at = pw.DateTimeField(null=True, index=True)
-    escalated_to = pw.ForeignKeyField(Person, null=True, backref="escalated_tasks")
+    escalated_to = pw.ForeignKeyField(Person, null=True, backref="escalated_tasks",
+                                      index=False)
     repeat_at = pw.DateTimeField(null=True, index=True)
     submitted_at = pw.DateTimeField(null=True)
     submitted_by = pw.CharField(max_length=320, null=True)
@@ -230,7 +233,7 @@ class Task(BaseModel):
 
 
 class Submission(BaseModel):
-    instance = pw.ForeignKeyField(Instance, backref="submissions")
+    instance = pw.ForeignKeyField(Instance, backref="submissions", index=False)
     task = pw.ForeignKeyField(Task, null=True, backref="submissions")
     form_id = pw.CharField(max_length=100)
     author = pw.ForeignKeyField(Person)
@@ -248,7 +251,7 @@ class Submission(BaseModel):
 
 
 class Event(BaseModel):
-    instance = pw.ForeignKeyField(Instance, backref="events")
+    instance = pw.ForeignKeyField(Instance, backref="events", index=False)
     at = pw.DateTimeField()
     actor = pw.CharField(max_length=320)
     kind = pw.CharField(max_length=40)
@@ -436,6 +439,16 @@ def _calibration(migrator) -> None:
         schema.create_table(model)(migrator)
 
 
+#: (table, index) of step 6: the single-column indexes peewee made for a foreign key that
+#: also leads a longer index (``task.instance`` leads ``(instance, entry)``).
+LED_BY_LONGER_INDEXES = (
+    ("instance", "instance_definition_id"), ("instance", "instance_cycle_id"),
+    ("instance", "instance_subject_id"), ("task", "task_instance_id"),
+    ("task", "task_assignee_id"), ("task", "task_escalated_to_id"),
+    ("submission", "submission_instance_id"), ("event", "event_instance_id"),
+)
+
+
 ENGINE = schema.Part("engine", MODELS, (
     schema.Step(1, "catch up with the tables of releases before schema versions",
                 schema.catch_up(MODELS)),
@@ -447,6 +460,9 @@ ENGINE = schema.Part("engine", MODELS, (
     schema.Step(4, "calendar dates of a cycle: cycle.dates", schema.add_column(Cycle, "dates")),
     schema.Step(5, "the directory listing's index: person(active, department, name, id)",
                 schema.add_index(Person, ("active", "department", "name", "id"))),
+    schema.Step(6, "no index of their own for the foreign keys a longer index leads",
+                schema.all_of(*(schema.drop_index(table, name)
+                                for table, name in LED_BY_LONGER_INDEXES))),
 ))
 
 
