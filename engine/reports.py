@@ -286,24 +286,22 @@ def _groups(report: Report, where: str, params: list, now: datetime, page: int) 
     (named in the query: building a person for each of a big cycle's managers cost more
     than counting)."""
     p = db.obj.param
-    # the processes, then their open tasks (only those: a join of every task of the cycle
-    # cost more than the rest of the report)
-    processes = (f'SELECT p."department", p."manager_id", m."email", m."name", COUNT(*), '
-                 f'SUM(CASE WHEN i."status" <> {p} THEN 1 ELSE 0 END) {_FROM} '
-                 'LEFT JOIN "person" m ON m."id" = p."manager_id" '
-                 f'WHERE {where} GROUP BY p."department", p."manager_id", m."email", m."name"')
-    # each process's open tasks counted by instance, then added up per group through the
-    # processes read once (joining each count back to its instance and subject took
-    # twice as long on PostgreSQL: it planned for a handful of rows)
+    # The processes read once, and each one's open tasks (only those: a join of every task
+    # of the cycle cost more than the rest of the report) counted by instance, then both
+    # added up per group (joining each count back to its instance and subject took twice
+    # as long on PostgreSQL: it planned for a handful of rows).
     in_scope = statements.of_instances('SELECT "id" FROM scope')
-    tasks = ('WITH scope AS MATERIALIZED (SELECT i."id" AS "id", p."department" AS '
-             f'"department", p."manager_id" AS "manager_id" {_FROM} WHERE {where}), '
-             'open_tasks AS MATERIALIZED (SELECT t."instance_id" AS "instance_id", '
-             f'COUNT(*) AS "n", SUM(CASE WHEN t."due_at" < {p} THEN 1 ELSE 0 END) AS "late" '
-             f'FROM "task" t WHERE {in_scope} AND t."status" = {p} GROUP BY t."instance_id") '
-             'SELECT s."department", s."manager_id", SUM(o."n"), SUM(o."late") '
-             'FROM open_tasks o JOIN scope s ON s."id" = o."instance_id" '
-             'GROUP BY s."department", s."manager_id"')
+    sql = ('WITH scope AS MATERIALIZED (SELECT i."id" AS "id", i."status" AS "status", '
+           f'p."department" AS "department", p."manager_id" AS "manager_id" {_FROM} '
+           f'WHERE {where}), '
+           'open_tasks AS MATERIALIZED (SELECT t."instance_id" AS "instance_id", '
+           f'COUNT(*) AS "n", SUM(CASE WHEN t."due_at" < {p} THEN 1 ELSE 0 END) AS "late" '
+           f'FROM "task" t WHERE {in_scope} AND t."status" = {p} GROUP BY t."instance_id") '
+           'SELECT s."department", s."manager_id", m."email", m."name", COUNT(*), '
+           f'SUM(CASE WHEN s."status" <> {p} THEN 1 ELSE 0 END), SUM(o."n"), SUM(o."late") '
+           'FROM scope s LEFT JOIN open_tasks o ON o."instance_id" = s."id" '
+           'LEFT JOIN "person" m ON m."id" = s."manager_id" '
+           'GROUP BY s."department", s."manager_id", m."email", m."name"')
     departments: dict[str, GroupRow] = {}
     managers: dict[int | None, GroupRow] = {}
 
@@ -313,14 +311,12 @@ def _groups(report: Report, where: str, params: list, now: datetime, page: int) 
             for name, n in counts.items():
                 setattr(row, name, getattr(row, name) + int(n or 0))
 
-    for department, manager_id, email, name, n, done in db.execute_sql(
-            processes, ["running", *params]):
-        add(department, manager_id, processes=n, finished=done)
+    for department, manager_id, email, name, n, done, open_n, late in db.execute_sql(
+            sql, [*params, _stored(now), TaskStatus.OPEN.value, "running"]):
+        add(department, manager_id, processes=n, finished=done, open_tasks=open_n,
+            overdue=late)
         if email is not None:
             managers[manager_id].key, managers[manager_id].label = email, name
-    for department, manager_id, open_n, late in db.execute_sql(
-            tasks, [*params, _stored(now), TaskStatus.OPEN.value]):
-        add(department, manager_id, open_tasks=open_n, overdue=late)
     for key, row in departments.items():
         row.key, row.label = key, key or "—"
     report.departments = sorted(departments.values(), key=lambda r: r.label.lower())
