@@ -159,6 +159,20 @@ def add_index(model: type[pw.Model], columns: tuple[str, ...], unique: bool = Fa
     return run
 
 
+def create_index(model: type[pw.Model], name: str) -> Action:
+    """A step action creating the index ``name`` that ``model`` declares (one made with
+    ``Model.add_index``: a partial one, say), as the model says it (skipped if there)."""
+    index = next((i for i in model._meta.fields_to_index() if i._name == name), None)
+    if index is None:
+        raise ValueError(f"{model.__name__} declares no index {name!r}")
+
+    def run(migrator: SchemaMigrator) -> None:
+        sql, params = db.get_sql_context().sql(index.safe(True)).query()
+        db.execute_sql(sql, params)
+
+    return run
+
+
 def drop_index(table: str, name: str) -> Action:
     """A step action dropping the index ``name`` of ``table`` (skipped if not there)."""
 

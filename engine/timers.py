@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import peewee as pw
+
 from engine.clock import local_text, utc
 from engine.commands import run_for
 from engine.lifecycle import Run, next_reminder
@@ -41,26 +43,33 @@ def tick(now: datetime | None = None) -> TickReport:
     """Process every timer, repeat, reminder and escalation due at ``now``."""
     now = utc(now)
     report = TickReport()
-    _each(Instance.select(Instance.id).where(
-        (Instance.timer_at <= now) & (Instance.status == InstanceStatus.RUNNING)),
-        Instance.id, lambda i: _timers(i, now, report))
+    _each(Instance, Instance.timer_at, now, lambda row: _timers(row.id, now, report),
+          Instance.status == InstanceStatus.RUNNING)
     for column, handler in ((Task.repeat_at, _repeat), (Task.remind_at, _remind),
                             (Task.escalate_at, _escalate)):
-        _each(Task.select(Task.id, Task.instance).where(column <= now), Task.id,
-              lambda task, h=handler: _on_task(task, now, report, h), rows=True)
+        _each(Task, column, now, lambda task, h=handler: _on_task(task, now, report, h))
     return report
 
 
-def _each(query, key, handle, rows: bool = False) -> None:
-    """Handle due rows in batches of ids; each handled row stops being due."""
-    last = 0
+def _each(model, column, now: datetime, handle, *conditions) -> None:
+    """Handle the rows whose ``column`` is due at ``now``, in batches, oldest due first.
+
+    The rows are paged by (due, id), the order of the timer's index (``store.timer_index``),
+    so a tick reads only what is due however big the table. Each handled row stops being
+    due; one that did not would be passed by the next page, never handled twice.
+    """
+    query = (model.select(model.id, column, *([Task.instance] if model is Task else []))
+             .where(column <= now, *conditions).order_by(column, model.id).limit(_BATCH))
+    page = query
     while True:
-        batch = list(query.where(key > last).order_by(key).limit(_BATCH))
+        batch = list(page)
         if not batch:
             return
-        for item in batch:
-            handle(item if rows else item.id)
-        last = batch[-1].id
+        for row in batch:
+            handle(row)
+        last = batch[-1]
+        page = query.where(pw.Tuple(column, model.id)
+                           > pw.Tuple(getattr(last, column.name), last.id))
 
 
 def _timers(instance_id: int, now: datetime, report: TickReport) -> None:

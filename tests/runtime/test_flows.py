@@ -143,6 +143,24 @@ def test_reminders_and_escalation_go_to_the_outbox_once(org, library):
     assert Instance.get().state == "self"
 
 
+def test_a_tick_handles_every_due_row_once_over_many_pages(org, library, monkeypatch):
+    """Due rows are paged by (due, id): rows due at the same moment span pages, one due
+    earlier comes first, and none is handled twice or left out."""
+    monkeypatch.setattr(timers, "_BATCH", 2)
+    commands.launch(library, "review", "r", now=T0)
+    tasks = list(Task.select().where(Task.form_id == "self-review").order_by(Task.id))
+    assert len(tasks) > 4  # more than two pages of reminders due at one moment
+    Task.update(remind_at=T0 + 3 * DAY).where(Task.id == tasks[-1].id).execute()
+    report = timers.tick(T0 + 4 * DAY)
+    assert report.reminders == len(tasks)
+    reminded = [o.task_id for o in Outbox.select().where(Outbox.kind == "reminder")
+                .order_by(Outbox.id)]
+    assert reminded == [tasks[-1].id] + [t.id for t in tasks[:-1]]
+    assert timers.tick(T0 + 4 * DAY).reminders == 0
+    instances = Instance.select().count()
+    assert len(timers.tick(T0 + 14 * DAY).fired) == instances > 2
+
+
 def test_start_launches_a_linked_child_and_repeat_creates_weekly_tasks(org, library):
     commands.launch(library, "review", "r", where=[("email", "bob@x.com")], now=T0)
     commands.submit(task_of("bob@x.com", "self-review").id, "bob@x.com",

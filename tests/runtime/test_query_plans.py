@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 
-from engine import commands, queries, server_prepared, store
+from engine import commands, queries, server_prepared, store, timers
 from engine.connection import is_postgres
 
 from .conftest import T0, task_of
@@ -55,23 +56,32 @@ def full_scans(sql: str, params: tuple) -> list[str]:
     """The plan lines of ``sql`` that read a whole task, submission or event table (on
     PostgreSQL, in its plan for these values and in the generic plan a prepared statement
     settles on)."""
+    plan = plan_of(sql, params)
     if is_postgres():
-        store.db.execute_sql("SET enable_seqscan = off")  # small tables: the index, if any
-        try:
-            plan = [r[0] for r in store.db.execute_sql("EXPLAIN " + sql, params).fetchall()]
-            if server_prepared.name_of(sql, params):
-                plan += server_prepared.generic_plan(sql, params)
-        finally:
-            store.db.execute_sql("SET enable_seqscan = on")
         return _postgres_scans(plan)
     aliases = _aliases(sql)
-    plan = [r[3] for r in store.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
     bad = []
     for line in plan:
         match = re.match(r"SCAN (\w+)", line)  # SEARCH uses an index; SCAN reads it all
         if match and match.group(1) in aliases:
             bad.append(line)
     return bad
+
+
+def plan_of(sql: str, params: tuple) -> list[str]:
+    """The lines of the plan of ``sql`` (on PostgreSQL, its plan for these values, then the
+    generic plan a prepared statement settles on)."""
+    if not is_postgres():
+        return [r[3] for r in
+                store.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
+    store.db.execute_sql("SET enable_seqscan = off")  # small tables: the index, if any
+    try:
+        plan = [r[0] for r in store.db.execute_sql("EXPLAIN " + sql, params).fetchall()]
+        if server_prepared.name_of(sql, params):
+            plan += server_prepared.generic_plan(sql, params)
+    finally:
+        store.db.execute_sql("SET enable_seqscan = on")
+    return plan
 
 
 def _postgres_scans(plan: list[str]) -> list[str]:
@@ -157,3 +167,39 @@ def test_the_check_sees_a_full_scan(busy):
     assert full_scans(sql, ()) != []
     walk = 'SELECT i."id" FROM "instance" i WHERE i."state" <> \'x\' ORDER BY i."id" LIMIT 5'
     assert full_scans(walk, ()) != []  # every instance in id order, each one filtered
+
+
+def test_the_tick_finds_due_timers_through_their_own_indexes(busy):
+    """Each look-up of the worker's tick (instance timers, task repeats, reminders and
+    escalations) reads the timer's own index over the rows where it is set: paging the
+    due rows by id instead walked the whole task table once per kind on every tick."""
+    with captured() as seen:
+        timers.tick(now=T0 + timedelta(days=60))
+    for model, column in store.TIMERS:
+        table = model._meta.table_name
+        found = [(sql, params) for sql, params in seen if sql.lstrip().startswith("SELECT")
+                 and f'FROM "{table}"' in sql and f'"{column}" <=' in sql]
+        assert found, f"the tick did not look for due {table}.{column}"
+        for sql, params in found:
+            plan = plan_of(sql, params)
+            assert any(f"{table}_{column}_id" in line for line in plan), (sql, plan)
+            assert full_scans(sql, params) == []
+
+
+def test_the_timer_indexes_hold_only_the_rows_whose_timer_is_set(busy):
+    """A done task keeps no entry in the timer indexes, so clearing a timer that is
+    already clear (every submit does) writes none."""
+    for model, column in store.TIMERS:
+        table = model._meta.table_name
+        name = f"{table}_{column}_id"
+        if is_postgres():
+            (predicate,) = store.db.execute_sql(
+                "SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
+                (name,)).fetchone()
+            assert predicate == f"({column} IS NOT NULL)"
+        else:
+            partial = {row[1]: row[4] for row in
+                       store.db.execute_sql(f'PRAGMA index_list("{table}")').fetchall()}
+            assert partial[name] == 1
+        assert not any(i.name == f"{table}_{column}" for i in store.db.get_indexes(table))

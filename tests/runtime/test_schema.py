@@ -266,11 +266,36 @@ def test_a_version_5_database_drops_the_indexes_a_longer_one_serves(empty_db):
                                         & (schema.SchemaVersion.version >= 6)).execute()
     assert schema.current_version(store.ENGINE) == 5
     done = schema.upgrade(store.ENGINE, now=T0)
-    assert done.applied == ["6: no index of their own for the foreign keys a longer index "
-                            "leads"]
+    assert done.applied[0] == ("6: no index of their own for the foreign keys a longer "
+                               "index leads")
     for table, name in store.LED_BY_LONGER_INDEXES:
         left = [i.columns for i in db.get_indexes(table)]
         assert not any(i.name == name for i in db.get_indexes(table)), (table, name)
         column = name[len(table) + 1:]
         assert any(columns[0] == column and len(columns) > 1 for columns in left), left
+    assert schema.upgrade(store.ENGINE).applied == []
+
+
+def test_a_version_6_database_indexes_its_timers_where_they_are_set(empty_db):
+    """Step 7 on a database of the release before it: each timer's index of every row
+    (peewee's, on the column alone) gives way to one of (due, id) over the rows where it is
+    set; the rows stay and the tick still finds what is due."""
+    schema.upgrade(store.ENGINE, now=T0)
+    for model, column in store.TIMERS:
+        table = model._meta.table_name
+        db.execute_sql(f'DROP INDEX "{table}_{column}_id"')
+        db.execute_sql(f'CREATE INDEX "{table}_{column}" ON "{table}" ("{column}")')
+    schema.SchemaVersion.delete().where((schema.SchemaVersion.part == "engine")
+                                        & (schema.SchemaVersion.version >= 7)).execute()
+    assert schema.current_version(store.ENGINE) == 6
+    done = schema.upgrade(store.ENGINE, now=T0)
+    assert done.applied == ["7: timers indexed by (due, id) where set: instance.timer_at, "
+                            "task.remind_at, task.escalate_at, task.repeat_at"]
+    for model, column in store.TIMERS:
+        table = model._meta.table_name
+        found = {i.name: i for i in db.get_indexes(table)}
+        assert f"{table}_{column}" not in found
+        new = found[f"{table}_{column}_id"]
+        assert new.columns == [column, "id"]
+        assert "IS NOT NULL" in new.sql.upper()
     assert schema.upgrade(store.ENGINE).applied == []
