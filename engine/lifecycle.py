@@ -9,6 +9,7 @@ instances costs a few statements per batch. The state itself is moved by
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -182,6 +183,9 @@ class Run:
         self.now = now
         self.pending = pending
         self._tasks: list[Task] | None = [] if new else None
+        #: the instance's current submissions (statements.submissions_of): read once per
+        #: command, again after this command adds one
+        self._submissions: list[tuple] | None = [] if new else None
         self._forms: dict | None = forms_from_rows(self.spec, []) if new else None
         self._counts: dict | None = {} if new else None
         self._earlier: dict | None = None  # (state, task line, author) -> last answers
@@ -233,7 +237,7 @@ class Run:
     def forms(self) -> dict:
         """The ``forms`` name of expressions (loaded once per command)."""
         if self._forms is None:
-            rows = submission_rows(self.row.id)
+            rows = [row[:3] for row in self.submissions()]
             self._forms = forms_from_rows(self.spec, rows)
             self._counts = counts_from_rows(rows)
         return self._forms
@@ -245,8 +249,21 @@ class Run:
             self.forms()
         return self._counts
 
-    def note_submission(self, form_id: str, data: dict) -> None:
-        """Keep ``forms`` (and the counts) true after a submission made in this command."""
+    def submissions(self) -> list[tuple]:
+        """``(form_id, data, entry, author_id, state, task_key)`` of each current submission
+        of the instance, in order (what ``forms`` and the earlier answers are made of)."""
+        if self._submissions is None:
+            self._submissions = statements.submissions_of(self.row.id)
+        return self._submissions
+
+    def note_submission(self, form_id: str, data: dict, author_id: int,
+                        task: Task | None = None) -> None:
+        """Keep ``forms``, the counts and the submissions true after a submission made in
+        this command by ``author_id`` (for ``task``; None: a transition's form)."""
+        if self._submissions is not None:
+            entry = task.entry if task is not None else self.row.entry
+            self._submissions.append((form_id, data, entry, author_id,
+                                      *((task.state, task.task_key) if task else (None, None))))
         if self._forms is None:
             return
         if self._counts is not None:
@@ -259,6 +276,7 @@ class Run:
     def note_revision(self, form_id: str, data: dict) -> None:
         """Keep ``forms`` true after a calibration replaced an answer (a revision, not one
         more submission: ``count(form)`` stays as it was)."""
+        self._submissions = None
         if self._forms is not None:
             if form_id in many_forms(self.spec):
                 self._forms = None
@@ -579,12 +597,12 @@ class Run:
             return None
         if self._earlier is None:  # once per command: this instance's submissions by line
             self._earlier = {}
-            for _form, data, _entry, author, state, key in statements.submissions_of(
-                    self.row.id, before_entry=self.row.entry):
-                if key is not None:  # a task's (a transition's form has no task line)
+            for _form, data, entry, author, state, key in self.submissions():
+                if key is not None and entry < self.row.entry:  # a task's, an earlier visit's
                     self._earlier[(state, key, author)] = data
         data = self._earlier.get((self.row.state, line.key, person.id))
-        return dict(data) if isinstance(data, dict) else data
+        # a copy: the draft it becomes is the new task's, the answers stay what ``forms`` says
+        return copy.deepcopy(data)
 
     def line_of(self, task: Task) -> TaskSpec | None:
         """The task line (spec) a task row was created from."""
@@ -770,10 +788,14 @@ class Run:
         """Cancel the current visit's open tasks (they stay in history)."""
         fields = {"status": TaskStatus.CANCELLED, "cancelled_at": self.now, "remind_at": None,
                   "escalate_at": None, "repeat_at": None}
-        for task in self.tasks():
-            if task.status == TaskStatus.OPEN:
+        if self._tasks is not None:  # read under the lock: what they say is so
+            still_open = [t for t in self._tasks if t.status == TaskStatus.OPEN]
+            if not still_open:
+                return  # (every submit that ends a step: the last task was just submitted)
+            for task in still_open:
                 for name, value in fields.items():
                     setattr(task, name, value)
+        # not read in this command: no need to, the UPDATE finds the open ones itself
         statements.update_matching(Task, fields, {"instance": self.row.id, "entry": self.row.entry,
                                              "status": TaskStatus.OPEN})
 

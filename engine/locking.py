@@ -32,3 +32,12 @@ def lock_instance(instance_id: int) -> Instance:
     if row is None:
         raise NotFound(f"no instance {instance_id}")
     return row
+
+
+def lock_instance_of_task(task_id: int) -> Instance:
+    """:func:`lock_instance` for the instance of task ``task_id``, found and locked by one
+    statement (a command on a task needs no read of the task before its lock)."""
+    row = statements.instance_of_task(task_id, for_update=connection.is_postgres())
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    return row

@@ -188,25 +188,23 @@ def select_in(model, column: str, values: list) -> list:
     return _objects(model, server_prepared.execute(sql, [convert(v) for v in values]))
 
 
-def submissions_of(instance_id: int, before_entry: int | None = None) -> list[tuple]:
+def submissions_of(instance_id: int) -> list[tuple]:
     """``(form_id, data, entry, author_id, state, task_key)`` of every submission of the
-    instance (of visits before ``before_entry``) that no later revision replaces (a
-    calibration keeps the original row), in order; ``state`` and ``task_key`` are its
-    task's (None for a transition's form). Reused SQL: once or twice per command."""
+    instance that no later revision replaces (a calibration keeps the original row), in
+    order; ``state`` and ``task_key`` are its task's (None for a transition's form).
+    Reused SQL: once or twice per command."""
     from engine.store import Submission
 
-    sql = _sql(("submissions", before_entry is None), lambda p: (
+    sql = _sql(("submissions",), lambda p: (
         'SELECT s."form_id", s."data", s."entry", s."author_id", t."state", t."task_key" '
         'FROM "submission" AS s LEFT JOIN "task" AS t ON t."id" = s."task_id" '
-        f'WHERE s."instance_id" = {p}' + ("" if before_entry is None else
-                                          f' AND s."entry" < {p}')
-        + ' AND NOT EXISTS (SELECT 1 FROM "submission" AS r WHERE r."revision_of_id" = s."id")'
+        f'WHERE s."instance_id" = {p}'
+        ' AND NOT EXISTS (SELECT 1 FROM "submission" AS r WHERE r."revision_of_id" = s."id")'
         ' ORDER BY s."id"'))
-    params = [instance_id] if before_entry is None else [instance_id, before_entry]
     load = Submission.data.python_value
     return [(form_id, load(data), entry, author, state, key)
             for form_id, data, entry, author, state, key in
-            server_prepared.execute(sql, params).fetchall()]
+            server_prepared.execute(sql, [instance_id]).fetchall()]
 
 
 _plans: dict = {}
@@ -350,6 +348,18 @@ def of_instances(subquery: str) -> str:
 def get_row(model, row_id: int, for_update: bool = False):
     """One row by id, or None."""
     rows = select_matching(model, {"id": row_id}, for_update)
+    return rows[0] if rows else None
+
+
+def instance_of_task(task_id: int, for_update: bool = False):
+    """The instance row of task ``task_id`` (None if no such task), in one statement: a
+    task never moves to another instance, so the lock can be taken by the task's id."""
+    from engine.store import Instance
+
+    sql = _sql(("instance-of-task", for_update), lambda p: (
+        'SELECT * FROM "instance" WHERE "id" = (SELECT "instance_id" FROM "task" '
+        f'WHERE "id" = {p})' + (" FOR UPDATE" if for_update else "")))
+    rows = _objects(Instance, server_prepared.execute(sql, [task_id]))
     return rows[0] if rows else None
 
 

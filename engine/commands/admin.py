@@ -10,12 +10,12 @@ from engine.commands.base import (
     CommandResult,
     instance_id_of,
     locked_run,
+    locked_task_run,
     require_running,
     result_of,
     utc,
 )
 from engine.commands.tasks import (
-    instance_of_task,
     locked_task,
 )
 from engine.directory import normalize_email
@@ -37,8 +37,7 @@ def reassign(task_id, to_email: str | None, actor: str, reason: str | None = Non
     now ("by the rule": after a change of manager), which only HR may ask for.
     """
     now, actor = utc(now), normalize_email(actor)
-    instance_id = instance_of_task(task_id)
-    with locked_run(instance_id, actor, now, task_id=int(task_id)) as run:
+    with locked_task_run(task_id, actor, now) as run:
         task = locked_task(run, task_id)
         require_running(run.row)
         if task.status != TaskStatus.OPEN:

@@ -17,7 +17,7 @@ from engine.clock import utc  # noqa: F401  (re-exported: commands.utc)
 from engine.directory import People
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.lifecycle import Pending, Run
-from engine.locking import lock_instance, transaction
+from engine.locking import lock_instance, lock_instance_of_task, transaction
 from engine.store import (
     Event,
     EventKind,
@@ -86,20 +86,26 @@ def record_refusal(instance_id: int, actor: str, reason: str, now: datetime,
 
 
 class refusals_recorded:  # noqa: N801 - used like a function: ``with refusals_recorded(...)``
-    """Around a command body: on NotAllowed, record the refusal, then let it propagate."""
+    """Around a command body: on NotAllowed, record the refusal, then let it propagate.
 
-    def __init__(self, instance_id: int, actor: str, now: datetime, trigger=None,
+    ``instance_id`` may be set once the body knows it (:func:`locked_task_run` finds the
+    instance by its task)."""
+
+    def __init__(self, instance_id: int | None, actor: str, now: datetime, trigger=None,
                  task_id=None):
-        self.args = (instance_id, actor, now, trigger, task_id)
+        self.instance_id = instance_id
+        self.args = (actor, now, trigger, task_id)
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None and issubclass(exc_type, NotAllowed):
-            instance_id, actor, now, trigger, task_id = self.args
-            record_refusal(instance_id, actor, exc.reason, now, trigger, task_id)
+        if exc_type is not None and issubclass(exc_type, NotAllowed) \
+                and self.instance_id is not None:
+            actor, now, trigger, task_id = self.args
+            record_refusal(self.instance_id, actor, exc.reason, now, trigger, task_id)
         return False
+
 
 def instance_id_of(value) -> int:
     """An instance id from user input (NotFound for anything not a number)."""
@@ -122,5 +128,28 @@ def locked_run(instance_id: int, actor: str, now: datetime, trigger: str | None 
     with refusals_recorded(instance_id, actor, now, trigger, task_id):
         with transaction():
             run = run_for(lock_instance(instance_id), now)
+            yield run
+            finish(run)
+
+
+def task_id_of(value) -> int:
+    """A task id from user input (NotFound for anything not a number)."""
+    try:
+        return statements.row_id(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"no task {value}") from None
+
+
+@contextmanager
+def locked_task_run(task_id, actor: str, now: datetime,
+                    trigger: str | None = None) -> Iterator[Run]:
+    """:func:`locked_run` for a command on task ``task_id`` (NotFound if there is none):
+    its instance is found and locked by the task's id in one statement."""
+    task_id = task_id_of(task_id)
+    with refusals_recorded(None, actor, now, trigger, task_id) as refusals:
+        with transaction():
+            row = lock_instance_of_task(task_id)
+            refusals.instance_id = row.id
+            run = run_for(row, now)
             yield run
             finish(run)

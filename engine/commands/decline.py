@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import statements
-from engine.commands.base import CommandResult, locked_run, require_running, result_of, utc
-from engine.commands.tasks import instance_of_task, locked_task
+from engine.commands.base import CommandResult, locked_task_run, require_running, result_of, utc
+from engine.commands.tasks import locked_task
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, ReviewflowError
 from engine.lifecycle import Run
@@ -33,8 +33,7 @@ def decline(task_id, actor: str, reason: str, now: datetime | None = None) -> Co
     if len(reason) > MAX_REASON:
         raise ReviewflowError(f"the reason is {len(reason)} characters long; "
                               f"keep it under {MAX_REASON}")
-    instance_id = instance_of_task(task_id)
-    with locked_run(instance_id, actor, now, "decline", int(task_id)) as run:
+    with locked_task_run(task_id, actor, now, "decline") as run:
         task = locked_task(run, task_id)
         require_running(run.row)
         if task.status != TaskStatus.OPEN:

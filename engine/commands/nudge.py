@@ -15,11 +15,11 @@ from datetime import datetime
 from engine.clock import local_day
 from engine.commands.admin import is_escalation_target
 from engine.commands.base import (
-    locked_run,
+    locked_task_run,
     require_running,
     utc,
 )
-from engine.commands.tasks import instance_of_task, locked_task
+from engine.commands.tasks import locked_task
 from engine.directory import normalize_email
 from engine.errors import Conflict, NotAllowed, ReviewflowError
 from engine.lifecycle import Run
@@ -52,8 +52,7 @@ def nudge(task_id, actor: str, message: str | None = None, link: str | None = No
     if message is not None and len(message) > MESSAGE_LIMIT:
         raise ReviewflowError(f"the message is {len(message)} characters long; "
                               f"keep it to {MESSAGE_LIMIT}")
-    instance_id = instance_of_task(task_id)
-    with locked_run(instance_id, actor, now, "nudge", task_id=int(task_id)) as run:
+    with locked_task_run(task_id, actor, now, "nudge") as run:
         task = locked_task(run, task_id)
         if not (run.is_hr(actor) or is_escalation_target(run, task, actor)):
             raise NotAllowed(f"{actor} may not nudge the holder of task {task_id} "

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from engine import computed, connection, roles, statements
+from engine import computed, roles, statements
 from engine.commands.base import (
     CommandResult,
     instance_id_of,
     locked_run,
+    locked_task_run,
     require_running,
     result_of,
     utc,
@@ -34,19 +35,6 @@ from engine.submissions import (
     strip_unknown,
     too_large_message,
 )
-
-
-def instance_of_task(task_id) -> int:
-    """The instance of task ``task_id`` (read before its lock is taken), or NotFound."""
-    try:
-        row = connection.db.execute_sql(
-            'SELECT "instance_id" FROM "task" WHERE "id" = ' + connection.db.obj.param,
-            [statements.row_id(task_id)]).fetchone()
-    except (TypeError, ValueError):
-        row = None
-    if row is None:
-        raise NotFound(f"no task {task_id}")
-    return row[0]
 
 
 def locked_task(run: Run, task_id: int) -> Task:
@@ -95,8 +83,7 @@ def _answerable_task(run: Run, task_id, actor: str, draft: bool = False):
 def save_draft(task_id, actor: str, data: dict, now: datetime | None = None) -> CommandResult:
     """Keep unfinished answers on the task (not validated; only the assignee)."""
     now, actor = utc(now), normalize_email(actor)
-    instance_id = instance_of_task(task_id)
-    with locked_run(instance_id, actor, now, task_id=int(task_id)) as run:
+    with locked_task_run(task_id, actor, now) as run:
         task, form = _answerable_task(run, task_id, actor, draft=True)
         draft = strip_unknown(form, _payload(data))
         size = payload_size(draft)
@@ -133,8 +120,7 @@ def submit(task_id, actor: str, data: dict, trigger: str | None = None,
     nothing is stored. Auto transitions that the submission completes fire too.
     """
     now, actor = utc(now), normalize_email(actor)
-    instance_id = instance_of_task(task_id)
-    with locked_run(instance_id, actor, now, trigger, int(task_id)) as run:
+    with locked_task_run(task_id, actor, now, trigger) as run:
         task, form = _answerable_task(run, task_id, actor)
         data = computed.apply(form, strip_unknown(form, _payload(data)))  # never as posted
         check_submission(form, data)
@@ -162,7 +148,7 @@ def _record_submission(run: Run, task: Task, actor: str, data: dict, trigger) ->
         if row.id == task.id:
             for name, value in fields.items():
                 setattr(row, name, value)
-    run.note_submission(task.form_id, data)
+    run.note_submission(task.form_id, data, author.id, task)
     assignee = run.people.get(task.assignee_id)
     written_for = {"written_for": assignee.email} if (
         assignee is not None and assignee.email != actor) else {}
@@ -258,4 +244,4 @@ def _transition_form(run: Run, transition: TransitionSpec, actor: str, data) -> 
     Submission.create(instance=run.row.id, task=None, form_id=form.id, author=author.id,
                       data=data, trigger=transition.trigger, entry=run.row.entry,
                       state=run.row.state, submitted_at=run.now)
-    run.note_submission(form.id, data)
+    run.note_submission(form.id, data, author.id)

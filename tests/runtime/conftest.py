@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -105,3 +106,24 @@ class QueryCounter:
     def __exit__(self, *exc):
         del self.database.execute_sql
         return False
+
+
+@contextmanager
+def captured():
+    """Every SQL statement (with its parameters) the engine runs inside the block; a
+    prepared statement's ``EXECUTE`` as the SQL it runs."""
+    from engine import server_prepared, store
+
+    database = store.db.obj
+    original = database.execute_sql
+    seen: list[tuple[str, tuple]] = []
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        seen.append((server_prepared.as_written(sql), tuple(params or ())))
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = execute_sql
+    try:
+        yield seen
+    finally:
+        del database.execute_sql

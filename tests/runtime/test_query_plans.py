@@ -7,7 +7,6 @@ for its order counts as a scan: it reads every row as surely as a table scan doe
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -15,30 +14,11 @@ import pytest
 from engine import commands, queries, server_prepared, store, timers
 from engine.connection import is_postgres
 
-from .conftest import T0, task_of
+from .conftest import T0, captured, task_of
 
 GOOD = {"rating": 4, "summary": "A good year"}
 BIG_TABLES = ("task", "submission", "event", "instance")
 _BIG = "|".join(BIG_TABLES)
-
-
-@contextmanager
-def captured():
-    """Every SQL statement (with its parameters) the engine runs inside the block; a
-    prepared statement's ``EXECUTE`` as the SQL it runs."""
-    database = store.db.obj
-    original = database.execute_sql
-    seen: list[tuple[str, tuple]] = []
-
-    def execute_sql(sql, params=None, *args, **kwargs):
-        seen.append((server_prepared.as_written(sql), tuple(params or ())))
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = execute_sql
-    try:
-        yield seen
-    finally:
-        del database.execute_sql
 
 
 def _aliases(sql: str) -> dict[str, str]:
