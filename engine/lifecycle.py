@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import peewee as pw
 
-from engine import carry, computed, dates, links, roles, scores, statements
+from engine import carry, computed, connection, dates, links, roles, scores, statements
 from engine.clock import end_of_day
 from engine.definitions.specs import PARENT_PREFIX, TaskSpec, TransitionSpec, WorkflowSpec
 from engine.directory import People, subject_view
@@ -552,12 +552,9 @@ class Run:
         return task
 
     def cycle_dates(self) -> dates.CycleDates:
-        """The dates the instance's cycle was launched with (read once per command)."""
+        """The dates the instance's cycle was launched with (read once per process)."""
         if self._dates is None:
-            found = statements.prepared("cycle-dates", _cycle_dates_query).execute(
-                self.row.cycle_id).fetchone()
-            self._dates = dates.CycleDates.read(
-                Cycle.dates.python_value(found[0]) if found else None)
+            self._dates = launched_dates(self.row.cycle_id)
         return self._dates
 
     def due_for(self, line: TaskSpec, created: datetime) -> datetime | None:
@@ -911,6 +908,29 @@ def first_timer(spec: WorkflowSpec, state: str, entered: datetime) -> datetime |
     due."""
     times = timer_times(spec, state, entered)
     return min(times) if times else None
+
+
+#: cycle id -> the dates it was launched with. A cycle's dates never change once it is
+#: made (a launch again with others is refused), so each process reads them once rather
+#: than once per command that enters a state.
+_LAUNCHED_DATES: dict[int, dates.CycleDates] = {}
+_LAUNCHED_DATES_KEPT = 1024
+connection.reset_hooks.append(_LAUNCHED_DATES.clear)  # ids of another database differ
+
+
+def launched_dates(cycle_id: int) -> dates.CycleDates:
+    """The dates cycle ``cycle_id`` was launched with (none for a cycle not found)."""
+    found = _LAUNCHED_DATES.get(cycle_id)
+    if found is None:
+        row = statements.prepared("cycle-dates", _cycle_dates_query).execute(
+            cycle_id).fetchone()
+        if row is None:
+            return dates.CycleDates.read(None)  # not kept: no such cycle (yet)
+        found = dates.CycleDates.read(Cycle.dates.python_value(row[0]))
+        if len(_LAUNCHED_DATES) >= _LAUNCHED_DATES_KEPT:
+            _LAUNCHED_DATES.clear()
+        _LAUNCHED_DATES[cycle_id] = found
+    return found
 
 
 def _cycle_dates_query():

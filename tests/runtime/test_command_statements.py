@@ -51,3 +51,25 @@ def test_a_step_entered_again_reads_the_instances_answers_once(org, library):
     assert len(_reads(seen, "submission")) == 1, _reads(seen, "submission")
     again = task_of("ann@x.com", "self-review")
     assert again.entry == 3 and again.draft == GOOD
+
+
+def test_a_cycles_dates_are_read_once_and_still_decide_due_dates(org, library):
+    """A cycle's dates never change once launched: the first command that enters a state
+    reads them, later ones reuse them, and the due day they set still holds."""
+    from datetime import date
+
+    from engine.clock import end_of_day
+    from engine.dates import CycleDates
+    from engine.store import Task
+
+    commands.launch(library, "review", "2026", now=T0,
+                    dates=CycleDates(states={"manager": date(2026, 3, 20)}))
+    reads = []
+    for email in ("ann@x.com", "bob@x.com"):
+        with captured() as seen:
+            commands.submit(task_of(email, "self-review").id, email, GOOD, now=T0)
+        reads.append(len(_reads(seen, "cycle")))
+        assert task_of(email, "self-review", "submitted")
+    assert reads == [1, 0]
+    due = {t.due_at for t in Task.select().where(Task.form_id == "manager-review")}
+    assert due == {end_of_day(date(2026, 3, 20))}  # the cycle's day, not the line's 7d
