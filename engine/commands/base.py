@@ -7,8 +7,8 @@ and its new rows written when the body finishes without an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -115,9 +115,8 @@ def instance_id_of(value) -> int:
         raise NotFound(f"no instance {value!r}") from None
 
 
-@contextmanager
 def locked_run(instance_id: int, actor: str, now: datetime, trigger: str | None = None,
-               task_id: int | None = None) -> Iterator[Run]:
+               task_id: int | None = None) -> AbstractContextManager[Run]:
     """``with locked_run(...) as run:`` the body of a command on one instance.
 
     The instance row is locked for one transaction and read into a Run; when the body
@@ -125,11 +124,7 @@ def locked_run(instance_id: int, actor: str, now: datetime, trigger: str | None 
     back; a :class:`NotAllowed` is then recorded in history (``trigger``, ``task_id``
     name what was refused).
     """
-    with refusals_recorded(instance_id, actor, now, trigger, task_id):
-        with transaction():
-            run = run_for(lock_instance(instance_id), now)
-            yield run
-            finish(run)
+    return _locked(lambda: lock_instance(instance_id), actor, now, trigger, task_id)
 
 
 def task_id_of(value) -> int:
@@ -140,15 +135,23 @@ def task_id_of(value) -> int:
         raise NotFound(f"no task {value}") from None
 
 
-@contextmanager
 def locked_task_run(task_id, actor: str, now: datetime,
-                    trigger: str | None = None) -> Iterator[Run]:
+                    trigger: str | None = None) -> AbstractContextManager[Run]:
     """:func:`locked_run` for a command on task ``task_id`` (NotFound if there is none):
     its instance is found and locked by the task's id in one statement."""
     task_id = task_id_of(task_id)
+    return _locked(lambda: lock_instance_of_task(task_id), actor, now, trigger, task_id)
+
+
+@contextmanager
+def _locked(lock: Callable[[], Instance], actor: str, now: datetime, trigger: str | None,
+            task_id: int | None) -> Iterator[Run]:
+    """The frame of both: in one transaction, ``lock()`` locks and reads the instance,
+    the body runs on it, its changes are written; a refusal is recorded against the
+    instance that was locked (a task's command learns it only from the lock)."""
     with refusals_recorded(None, actor, now, trigger, task_id) as refusals:
         with transaction():
-            row = lock_instance_of_task(task_id)
+            row = lock()
             refusals.instance_id = row.id
             run = run_for(row, now)
             yield run

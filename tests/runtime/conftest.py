@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from engine import directory
 from engine.definitions.library import load_library
+from tests.statements import statements_run
 
 HERE = Path(__file__).resolve().parent
 DEFINITIONS = HERE / "definitions"
@@ -84,46 +84,9 @@ def events(instance_id: int, kind: str | None = None) -> list:
     return [e for e in query if kind is None or e.kind == kind]
 
 
-class QueryCounter:
-    """Counts SQL statements run through the engine's database."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __enter__(self):
-        from engine import store
-
-        self.database = store.db.obj
-        self.original = self.database.execute_sql
-
-        def counting(sql, params=None, *args, **kwargs):
-            self.count += 1
-            return self.original(sql, params, *args, **kwargs)
-
-        self.database.execute_sql = counting
-        return self
-
-    def __exit__(self, *exc):
-        del self.database.execute_sql
-        return False
-
-
-@contextmanager
 def captured():
-    """Every SQL statement (with its parameters) the engine runs inside the block; a
-    prepared statement's ``EXECUTE`` as the SQL it runs."""
-    from engine import server_prepared, store
+    """Every SQL statement (with its parameters) the engine's database runs inside the
+    block (:func:`tests.statements.statements_run`)."""
+    from engine import store
 
-    database = store.db.obj
-    original = database.execute_sql
-    seen: list[tuple[str, tuple]] = []
-
-    def execute_sql(sql, params=None, *args, **kwargs):
-        seen.append((server_prepared.as_written(sql), tuple(params or ())))
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = execute_sql
-    try:
-        yield seen
-    finally:
-        del database.execute_sql
+    return statements_run(store.db.obj)

@@ -141,7 +141,7 @@ def test_the_open_tasks_of_my_own_few_processes_are_prepared(org, library):
 def _open_tasks_of_listed_instances(read) -> list[tuple[str, tuple]]:
     """The statements (with their values) by which ``read()``, a list of instances, read
     their open tasks."""
-    from tests.runtime.test_query_plans import captured
+    from tests.runtime.conftest import captured
 
     with captured() as seen:
         assert read()
