@@ -85,28 +85,6 @@ def record_refusal(instance_id: int, actor: str, reason: str, now: datetime,
                      trigger=trigger, from_state=state, task=task_id, detail={"reason": reason})
 
 
-class refusals_recorded:  # noqa: N801 - used like a function: ``with refusals_recorded(...)``
-    """Around a command body: on NotAllowed, record the refusal, then let it propagate.
-
-    ``instance_id`` may be set once the body knows it (:func:`locked_task_run` finds the
-    instance by its task)."""
-
-    def __init__(self, instance_id: int | None, actor: str, now: datetime, trigger=None,
-                 task_id=None):
-        self.instance_id = instance_id
-        self.args = (actor, now, trigger, task_id)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None and issubclass(exc_type, NotAllowed) \
-                and self.instance_id is not None:
-            actor, now, trigger, task_id = self.args
-            record_refusal(self.instance_id, actor, exc.reason, now, trigger, task_id)
-        return False
-
-
 def instance_id_of(value) -> int:
     """An instance id from user input (NotFound for anything not a number)."""
     try:
@@ -149,10 +127,15 @@ def _locked(lock: Callable[[], Instance], actor: str, now: datetime, trigger: st
     """The frame of both: in one transaction, ``lock()`` locks and reads the instance,
     the body runs on it, its changes are written; a refusal is recorded against the
     instance that was locked (a task's command learns it only from the lock)."""
-    with refusals_recorded(None, actor, now, trigger, task_id) as refusals:
+    instance_id = None
+    try:
         with transaction():
             row = lock()
-            refusals.instance_id = row.id
+            instance_id = row.id
             run = run_for(row, now)
             yield run
             finish(run)
+    except NotAllowed as refused:  # recorded after the rollback, in its own transaction
+        if instance_id is not None:
+            record_refusal(instance_id, actor, refused.reason, now, trigger, task_id)
+        raise
