@@ -17,10 +17,10 @@ from datetime import date, datetime
 
 import peewee as pw
 
-from engine import statements
+from engine import server_prepared, statements
 from engine.directory import KNOWN_COLUMNS, REQUIRED_COLUMNS, normalize_email
 from engine.queries.items import PersonItem
-from engine.store import DirectoryEvent, Person, PersonGroup
+from engine.store import DirectoryEvent, Person, PersonGroup, db
 
 
 def person_item(p: Person) -> PersonItem:
@@ -317,21 +317,23 @@ def picker_near(email: str, limit: int = NEAR_LIMIT) -> list[tuple[str, str]]:
     """The picker's first choices for ``email``: their manager, their team (the others with
     the same manager), their reports and their manager's peers (the people who share the
     next manager up), by name: who a nomination usually names, without listing the whole
-    directory into the page. Two queries, each driven by the ``manager_id`` index."""
-    boss = Person.alias()
-    me = (Person.select(Person.id, Person.manager, boss.manager.alias("skip_id"))
-          .join(boss, pw.JOIN.LEFT_OUTER, on=(Person.manager == boss.id))
-          .where(Person.email == normalize_email(email)).objects().first())
-    if me is None:
-        return []
-    heads = [me.id] + [m for m in (me.manager_id, me.skip_id) if m]
-    near = Person.manager.in_(heads)
-    if me.manager_id:
-        near = near | (Person.id == me.manager_id)
-    query = (Person.select(Person.email, Person.name, Person.title, Person.department)
-             .where(near & (Person.active == True) & (Person.id != me.id))  # noqa: E712
-             .order_by(Person.name, Person.email).limit(limit))
-    return [(p.email, describe(p.name, p.title, p.department)) for p in query]
+    directory into the page. One statement (a task page opens it), the chain read by key
+    and the people through the ``manager_id`` index."""
+    rows = server_prepared.execute(_NEAR.format(p=db.obj.param),
+                                   [normalize_email(email), False, int(limit)])
+    return [(e, describe(name, title, department)) for e, name, title, department in rows]
+
+
+# "active <> false" rather than "active = true": SQLite (no statistics) would otherwise read
+# every active person through the (active, department, ...) index instead of the few the
+# chain names through ``manager_id``.
+_NEAR = ('WITH me AS (SELECT p."id", p."manager_id", b."manager_id" AS "skip_id" '
+         'FROM "person" p LEFT JOIN "person" b ON p."manager_id" = b."id" '
+         'WHERE p."email" = {p}) '
+         'SELECT n."email", n."name", n."title", n."department" FROM me, "person" n '
+         'WHERE (n."manager_id" IN (me."id", me."manager_id", me."skip_id") '
+         'OR n."id" = me."manager_id") AND n."active" <> {p} AND n."id" <> me."id" '
+         'ORDER BY n."name", n."email" LIMIT {p}')
 
 
 def picker_search(text: str, limit: int = SEARCH_LIMIT) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import directory, queries, store
+from engine import directory, queries, server_prepared, store
 from engine.connection import is_postgres
 from engine.store import Person
 
@@ -87,3 +87,37 @@ def test_a_page_deep_in_the_listing_reads_the_index_not_the_table(listing):
     else:
         plan = " ".join(r[3] for r in store.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
         assert "person_active_department_name_id" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_pickers_nearest_people_are_read_through_the_chain_not_everyone_active(db):
+    """A task page's picker (the manager, the team, the reports, the manager's peers) is one
+    statement that reads the rater's chain by key and the people near it through
+    ``manager_id``: never every active person through the listing's index, as SQLite,
+    without statistics, chose to for ``active = true``."""
+    from tests.runtime.test_query_plans import plan_of
+    from tests.statements import statements_run
+
+    chain = ("boss@acme.test,Boss,,Sales,Head,\n"
+             "mid@acme.test,Mid,boss@acme.test,Sales,Lead,\n"
+             "me@acme.test,Me,mid@acme.test,Sales,Rep,\n"
+             "mate@acme.test,Mate,mid@acme.test,Sales,Rep,\n"
+             "kid@acme.test,Kid,me@acme.test,Sales,Trainee,\n"
+             "peer@acme.test,Peer,boss@acme.test,Sales,Lead,\n")
+    directory.import_csv(_csv(PEOPLE) + chain)
+    with statements_run(store.db.obj) as seen:
+        near = queries.people.picker_near("ME@acme.test")
+    assert [email for email, _ in near] == ["kid@acme.test", "mate@acme.test",
+                                            "mid@acme.test", "peer@acme.test"]
+    [(sql, params)] = seen
+    if is_postgres():
+        # the plan that runs, the prepared statement's generic one, with sequential scans
+        # off (30 rows are cheaper read whole; planned for these values, any index will do)
+        store.db.execute_sql("SET enable_seqscan = off")
+        try:
+            plan = " ".join(server_prepared.generic_plan(sql, params))
+        finally:
+            store.db.execute_sql("SET enable_seqscan = on")
+    else:
+        plan = " ".join(plan_of(sql, params))
+    assert "person_manager_id" in plan, plan
+    assert "person_active_department_name_id" not in plan, plan
