@@ -14,12 +14,12 @@ from engine.directory import People, normalize_email
 from engine.errors import NotFound
 from engine.queries.items import (
     DECISION_LIMIT,
-    DUE_ORDER,
     DecisionItem,
     Inbox,
     TaskItem,
     stored_datetime,
     task_list,
+    task_list_union,
 )
 from engine.store import (
     InstanceStatus,
@@ -41,15 +41,16 @@ def inbox(email: str, now: datetime | None = None, *, person: Person | None = No
     me = person if known else directory.person(email)
     groups = set(groups) if known else directory.groups_of(me.id)
     # Two index searches rather than one OR, which SQLite answers by scanning all open tasks.
-    mine = task_list('t."assignee_id" = {p} AND t."status" = {p}',
-                      [me.id, TaskStatus.OPEN.value], DUE_ORDER, now=now)
+    mine = task_list_union([
+        ('t."assignee_id" = {p} AND t."status" = {p}', [me.id, TaskStatus.OPEN.value]),
+        ('t."escalated_to_id" = {p} AND t."status" = {p} '
+         'AND (t."assignee_id" IS NULL OR t."assignee_id" <> {p})',
+         [me.id, TaskStatus.OPEN.value, me.id])], now=now)
+    mine.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.id))
     # my drafts are among my open tasks: no query of their own (an escalated task's draft
     # is its holder's)
-    drafts = sorted((t for t in mine if t.has_draft), key=lambda t: t.id)
-    mine += task_list('t."escalated_to_id" = {p} AND t."status" = {p} '
-                       'AND (t."assignee_id" IS NULL OR t."assignee_id" <> {p})',
-                       [me.id, TaskStatus.OPEN.value, me.id], DUE_ORDER, now=now)
-    mine.sort(key=lambda t: (t.due_at is None, t.due_at or now, t.id))
+    drafts = sorted((t for t in mine if t.has_draft and t.assignee_email == me.email),
+                    key=lambda t: t.id)
     result = Inbox(tasks=mine, drafts=drafts)
     if me.active and roles.hr_in(groups):
         # never the tasks of an instance about themselves (separation of duties)
