@@ -102,9 +102,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = RowId  # before any route: /tasks/10**23 is a 404
     database.init_app(app)
     i18n.init_app(app)
-    library.init_app(app)
     csrf.init_app(app)
-    auth.init_app(app)
+    auth.init_app(app)  # a sign-in by header, before the library check reads its reader
+    library.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)

@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from engine import statements
 from engine.clock import utcnow
 from engine.queries import menu
-from engine.store import Person, PersonGroup, db
+from engine.store import Person, PersonGroup, Setting, db
 
 INVITE_LIFETIME = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 8
@@ -104,12 +104,15 @@ def has_password(email: str) -> bool:
 
 
 def _signed_in_query():
+    from web.library import GENERATION
     from web.preferences import Preference
 
     person_id = statements.marker()
+    generation = Setting.select(Setting.value).where(Setting.key == GENERATION)
     query = (Person.select(*Person._meta.sorted_fields, Account.session_version,
                            Preference.language.alias("chosen_language"),
-                           *menu.role_columns(Person.id), PersonGroup.group)
+                           *menu.role_columns(Person.id), PersonGroup.group,
+                           generation.alias("library_generation"))
              .join(Account, JOIN.LEFT_OUTER, on=(Account.email == Person.email))
              .join_from(Person, Preference, JOIN.LEFT_OUTER, on=(Preference.email == Person.email))
              .join_from(Person, PersonGroup, JOIN.LEFT_OUTER, on=(PersonGroup.person == Person.id))
@@ -126,13 +129,15 @@ class SignedIn:
     language: str  # the language chosen on the settings page, "" for automatic
     groups: frozenset[str]
     menu: menu.MenuRoles  # which of the header menu's role pages apply to them
+    library_generation: str | None = None  # the stored one (web.library), read alongside
 
 
 def signed_in(person_id: int) -> SignedIn | None:
     """The person with id ``person_id``, their account's session version, their chosen
     language, the menu's role questions and their groups, in one prepared statement (one
     row per group); None when no such person. Every signed-in request asks, so its SQL is
-    built once."""
+    built once; it reads the library generation too, which every request compares with
+    the one its process loaded (:func:`web.library.follow_reloads`)."""
     rows = statements.prepared("web.signed_in", _signed_in_query).execute(person_id).fetchall()
     if not rows:
         return None
@@ -144,7 +149,7 @@ def signed_in(person_id: int) -> SignedIn | None:
     version, language, manages, calibrates = rows[0][count:count + 4]
     return SignedIn(person, version or 0, language or "",
                     frozenset(r[count + 4] for r in rows if r[count + 4] is not None),
-                    menu.MenuRoles(bool(manages), bool(calibrates)))
+                    menu.MenuRoles(bool(manages), bool(calibrates)), rows[0][count + 5])
 
 
 def end_sessions(email: str) -> None:

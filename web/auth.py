@@ -26,7 +26,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from engine import roles, statements
 from engine.clock import utcnow
-from web import accounts, database, preferences
+from web import accounts, database, library, preferences
 from web import people as directory
 
 bp = Blueprint("auth", __name__)
@@ -80,6 +80,7 @@ def _load_user(user_id: str) -> User | None:
     if session.get(SESSION_VERSION, 0) != found.session_version:
         return None  # signed out, or the password changed, since this session began
     preferences.known_language(found.person.email, found.language)
+    library.known_generation(found.library_generation)
     return User(found.person, found.groups, found.menu)
 
 
@@ -122,6 +123,7 @@ def _sign_in(person) -> None:
     login_user(User(found.person, found.groups, found.menu))
     session[SESSION_VERSION] = found.session_version
     preferences.known_language(found.person.email, found.language)
+    library.known_generation(found.library_generation)
 
 
 #: A sign-in form field longer than this is refused outright (an email is at most 320).

@@ -13,7 +13,8 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, g
+from flask_login import current_user
 
 from engine import commands, queries
 from engine.errors import DefinitionError
@@ -77,10 +78,24 @@ def follow_reloads() -> None:
     if database.serves_static_file():
         return
     found = state()
-    stored = queries.setting(GENERATION)
+    stored = stored_generation()
     if stored != found.generation:
         found.load()
         found.generation = stored
+
+
+def known_generation(generation: str | None) -> None:
+    """The stored generation as this request's reader statement read it (the signed-in
+    person's, :func:`web.accounts.signed_in`), so that it is not asked for again."""
+    g.library_generation = generation
+
+
+def stored_generation() -> str | None:
+    """The library generation stored now: read with the signed-in reader when there is one
+    (every signed-in page reads them, one round trip for both), else on its own."""
+    if current_user.is_authenticated and "library_generation" in g:
+        return g.library_generation
+    return queries.setting(GENERATION)
 
 
 def reload() -> LibraryState:

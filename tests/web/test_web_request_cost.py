@@ -14,11 +14,11 @@ from tests.web.conftest import ORG, PASSWORD, make_app, sign_in
 from tests.web.test_web_query_counts import counting
 from web import accounts, library
 
-#: What a signed-in page runs before its own queries, at most: the library generation, the
-#: reader (person, session version, language, groups and the menu's two role questions at
+#: What a signed-in page runs before its own queries, at most: the reader (person, session
+#: version, language, groups, the menu's two role questions and the library generation at
 #: once) and the menu's inbox count (assigned and escalated tasks, HR's unassigned ones,
 #: the definitions for decisions).
-FIXED_STATEMENTS = 6
+FIXED_STATEMENTS = 4
 
 
 @pytest.fixture
@@ -139,3 +139,22 @@ def test_a_reload_in_another_process_is_followed_at_the_next_request(any_app):
     assert client.get("/").status_code == 200
     with any_app.test_request_context():
         assert library.state().generation == "from another process"
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_the_library_generation_is_read_with_the_reader_or_on_its_own(any_app, signed_in):
+    """A signed-in page learns a Reload made elsewhere from its reader's statement (no
+    look-up of its own); the sign-in page, with no reader, asks for it alone."""
+    client = any_app.test_client()
+    if signed_in:
+        client = sign_in(client, any_app, "sam@acme.test")
+    path = "/settings" if signed_in else "/login"
+    seen = _statements(any_app, client, path)
+    generation = [sql for sql in seen if '"setting"' in sql]
+    assert len(generation) == 1, seen
+    assert ('"web_account"' in generation[0]) is signed_in, generation
+    with any_app.app_context():
+        commands.put_setting(library.GENERATION, f"reloaded elsewhere {signed_in}")
+    assert client.get(path).status_code == 200
+    with any_app.test_request_context():
+        assert library.state().generation == f"reloaded elsewhere {signed_in}"
