@@ -112,10 +112,11 @@ def insert_rows(model, rows: list[dict], ignore_conflicts: bool = False) -> None
         # sends seven events and seven mails); one multi-row VALUES per page of rows
         many = _sql(("insert-values", model, names, suffix), lambda p: sql.replace(
             "VALUES ({})".format(", ".join([p] * len(names))), "VALUES %s", 1))
-        with pw.__exception_wrapper__:
+        with pw.__exception_wrapper__:  # a driver's error as peewee's, as execute_sql does
             psycopg2.extras.execute_values(db.cursor(), many, values, page_size=_VALUES_ROWS)
     else:
-        db.cursor().executemany(sql, values)  # in-process: nothing to save by batching
+        with pw.__exception_wrapper__:
+            db.cursor().executemany(sql, values)  # in-process: nothing to save by batching
 
 
 #: Rows per multi-row INSERT on PostgreSQL (a launch inserts its instances 500 at a time).

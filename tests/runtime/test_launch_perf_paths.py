@@ -132,3 +132,36 @@ def test_prepared_queries_run_again_with_new_values(org):
     assert all(p.active is True and isinstance(p.attributes, dict) for p in everyone)
     with pytest.raises(ValueError, match="marker"):
         store.Prepared(Person.select(), store.marker())
+
+
+def test_insert_rows_of_many_rows_all_land_or_none_with_a_clear_error(org, library):
+    """Several rows go in one multi-row INSERT a page at a time on PostgreSQL (an
+    executemany on SQLite): every row of more than a page lands; a row breaking a unique
+    constraint is skipped when asked, else the whole insert fails as peewee's
+    IntegrityError on both backends and leaves nothing behind."""
+    from engine import statements
+
+    commands.launch(library, "review", "c", now=T0)
+    instance = Instance.select().order_by(Instance.id).first()
+    many = [{"instance": instance.id, "at": T0, "actor": "x@x.com", "kind": "note",
+             "detail": {"n": n}} for n in range(statements._VALUES_ROWS * 2 + 7)]
+    store.insert_rows(Event, many)
+    notes = [e.detail["n"] for e in Event.select().where(Event.kind == "note")
+             .order_by(Event.id)]
+    assert notes == list(range(len(many)))
+
+    version = versions.ensure(library, "review", T0)
+    cycle = Cycle.get(Cycle.name == "c")
+    taken = Instance.select(Instance.subject).where(Instance.cycle == cycle.id).first()
+    free = Person.create(email="new@x.com", name="New", department="Eng", title="",
+                         attributes={}, active=True, updated_at=T0)
+    rows = [{"definition": version.definition_id, "workflow_id": "review", "cycle": cycle.id,
+             "subject": subject, "state": "self", "status": "running", "entry": 1,
+             "started_at": T0, "entered_at": T0} for subject in (free.id, taken.subject_id)]
+    before = Instance.select().count()
+    with pytest.raises(store.pw.IntegrityError), store.db.atomic():
+        store.insert_rows(Instance, rows)  # the second subject has one in this cycle
+    assert Instance.select().count() == before
+    store.insert_rows(Instance, rows, ignore_conflicts=True)
+    assert Instance.select().count() == before + 1
+    assert Instance.get(Instance.subject == free.id).cycle_id == cycle.id
