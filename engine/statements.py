@@ -34,6 +34,13 @@ def _column(model, name: str) -> str:
     return f'"{model._meta.fields[name].column_name}"'
 
 
+def _columns(model) -> str:
+    """Every column of ``model``, named: a statement selecting ``*`` is not prepared on
+    PostgreSQL (a column added later would change its result), and these run in every
+    command."""
+    return ", ".join(f'"{f.column_name}"' for f in model._meta.sorted_fields)
+
+
 def _values(model, names, row: dict) -> list:
     fields = model._meta.fields
     return [fields[n].db_value(row[n]) for n in names]
@@ -188,8 +195,8 @@ def update_row(model, row_id: int, **values) -> None:
 def select_matching(model, match: dict, for_update: bool = False) -> list:
     """Rows WHERE every ``match`` column equals its value, by id."""
     keys = tuple(match)
-    sql = _sql(("select", model, keys, for_update), lambda p: 'SELECT * FROM "{}" WHERE {} '
-               'ORDER BY "id"{}'.format(model._meta.table_name,
+    sql = _sql(("select", model, keys, for_update), lambda p: 'SELECT {} FROM "{}" WHERE {} '
+               'ORDER BY "id"{}'.format(_columns(model), model._meta.table_name,
                                         " AND ".join(f"{_column(model, k)} = {p}" for k in keys),
                                         " FOR UPDATE" if for_update else ""))
     return _objects(model, server_prepared.execute(sql, _values(model, keys, match)))
@@ -201,8 +208,8 @@ def select_in(model, column: str, values: list) -> list:
     if not values:
         return []
     sql = _sql(("in", model, column, len(values)), lambda p: (
-        'SELECT * FROM "{}" WHERE {} IN ({}) ORDER BY "id"'.format(
-            model._meta.table_name, _column(model, column), ", ".join([p] * len(values)))))
+        'SELECT {} FROM "{}" WHERE {} IN ({}) ORDER BY "id"'.format(
+            _columns(model), model._meta.table_name, _column(model, column), ", ".join([p] * len(values)))))
     convert = model._meta.fields[column].db_value
     return _objects(model, server_prepared.execute(sql, [convert(v) for v in values]))
 
@@ -376,8 +383,8 @@ def instance_of_task(task_id: int, for_update: bool = False):
     from engine.store import Instance
 
     sql = _sql(("instance-of-task", for_update), lambda p: (
-        'SELECT * FROM "instance" WHERE "id" = (SELECT "instance_id" FROM "task" '
-        f'WHERE "id" = {p})' + (" FOR UPDATE" if for_update else "")))
+        f'SELECT {_columns(Instance)} FROM "instance" WHERE "id" = (SELECT "instance_id" '
+        f'FROM "task" WHERE "id" = {p})' + (" FOR UPDATE" if for_update else "")))
     rows = _objects(Instance, server_prepared.execute(sql, [task_id]))
     return rows[0] if rows else None
 

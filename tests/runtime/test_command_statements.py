@@ -23,7 +23,8 @@ def test_a_submit_locks_the_instance_by_its_task_without_reading_the_task_first(
     with captured() as seen:
         commands.submit(task.id, "ann@x.com", GOOD, now=T0)
     first = seen[0][0]
-    assert first.lstrip().startswith('SELECT * FROM "instance"') and '"task"' in first, seen[:2]
+    assert first.lstrip().startswith("SELECT") and 'FROM "instance" WHERE "id" = (SELECT' \
+        in first and '"task"' in first, seen[:2]
 
 
 def test_a_submit_that_ends_its_step_cancels_nothing_when_nothing_is_open(org, library):

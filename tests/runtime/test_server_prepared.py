@@ -148,3 +148,19 @@ def _open_tasks_of_listed_instances(read) -> list[tuple[str, tuple]]:
         assert read()
     return [(sql, params) for sql, params in seen
             if 'FROM "task" t' in sql and 't."instance_id" IN (' in sql]
+
+
+def test_the_rows_a_command_reads_are_prepared_statements(org, library):
+    """A submit reads its instance (locked through its task), the step's tasks and the
+    people it needs by key: each statement names its columns, so each is prepared (one
+    selecting ``*`` is run as it is, planned again on every command)."""
+    from .conftest import captured
+
+    commands.launch(library, "review", "2026", now=T0)
+    task = task_of("ann@x.com", "self-review")
+    with captured() as seen:
+        commands.submit(task.id, "ann@x.com", {"rating": 4, "summary": "A good year"},
+                        now=T0)
+    reads = [(sql, params) for sql, params in seen if sql.lstrip().startswith("SELECT")]
+    assert any('FOR UPDATE' in sql for sql, _ in reads), reads
+    assert [sql for sql, params in reads if not server_prepared.name_of(sql, params)] == []
