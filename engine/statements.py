@@ -139,7 +139,7 @@ def can_return() -> bool:
 
 #: Rows per multi-row INSERT ... RETURNING (well under both backends' parameter limits).
 _RETURNING_ROWS = 500
-#: At most this many rows, an INSERT ... RETURNING is prepared on PostgreSQL.
+#: At most this many rows (or values of an IN list), a statement is prepared on PostgreSQL.
 _PREPARED_ROWS = 16
 
 
@@ -209,9 +209,13 @@ def select_in(model, column: str, values: list) -> list:
         return []
     sql = _sql(("in", model, column, len(values)), lambda p: (
         'SELECT {} FROM "{}" WHERE {} IN ({}) ORDER BY "id"'.format(
-            _columns(model), model._meta.table_name, _column(model, column), ", ".join([p] * len(values)))))
+            _columns(model), model._meta.table_name, _column(model, column),
+            ", ".join([p] * len(values)))))
     convert = model._meta.fields[column].db_value
-    return _objects(model, server_prepared.execute(sql, [convert(v) for v in values]))
+    # a few values (the peers a nomination names) prepared; a batch of any length as it
+    # is, so that one-off lengths never fill a connection's prepared statements
+    run = server_prepared.execute if len(values) <= _PREPARED_ROWS else db.execute_sql
+    return _objects(model, run(sql, [convert(v) for v in values]))
 
 
 def submissions_of(instance_id: int) -> list[tuple]:

@@ -164,3 +164,21 @@ def test_the_rows_a_command_reads_are_prepared_statements(org, library):
     reads = [(sql, params) for sql, params in seen if sql.lstrip().startswith("SELECT")]
     assert any('FOR UPDATE' in sql for sql, _ in reads), reads
     assert [sql for sql, params in reads if not server_prepared.name_of(sql, params)] == []
+
+
+def test_a_long_in_list_is_run_as_it_is_so_one_off_lengths_fill_no_connection(org):
+    """The peers a nomination names are a few: prepared. A batch of people of any length
+    is sent as it is, or a worker's connection would fill its prepared statements
+    (at most MAX_PER_CONNECTION) with lengths seen once, and prepare nothing hot after."""
+    from engine import statements
+    from tests.statements import statements_run
+
+    people = list(store.Person.select().order_by(store.Person.id))
+    few = [p.id for p in people[:3]]
+    many = [p.id for p in people] + list(range(10**6, 10**6 + statements._PREPARED_ROWS))
+    with statements_run(store.db.obj) as seen:
+        assert [p.id for p in statements.select_in(store.Person, "id", few)] == few
+        assert len(statements.select_in(store.Person, "id", many)) == len(people)
+    (few_sql, few_params), (many_sql, many_params) = seen
+    assert server_prepared.name_of(few_sql, few_params)
+    assert server_prepared.name_of(many_sql, many_params) is None
