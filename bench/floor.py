@@ -102,20 +102,25 @@ class Floor:
         )
         self.sql("COMMIT")
 
+    def _begin_launch(self, cycle: str) -> int:
+        """The definition and the cycle a launch starts with (inside its transaction); the
+        cycle's id."""
+        now = _now()
+        self.definition_id = self.insert(
+            "INSERT INTO definition (workflow_id, version, sha256, title, created_at)"
+            " VALUES (?, 1, '', '', ?)", (WORKFLOW, now))
+        return self.insert(
+            "INSERT INTO cycle (name, workflow_id, definition_id, filters, created_at,"
+            " created_by) VALUES (?, ?, ?, '[]', ?, 'system')",
+            (cycle, WORKFLOW, self.definition_id, now))
+
     def launch(self, cycle: str, subjects, batch: int = 0) -> int:
         """One instance and its self-assessment task per subject, streamed.
 
         ``batch`` subjects per transaction (0: one transaction for the whole launch).
         """
         self.sql(self.BEGIN)
-        now = _now()
-        self.definition_id = self.insert(
-            "INSERT INTO definition (workflow_id, version, sha256, title, created_at)"
-            " VALUES (?, 1, '', '', ?)", (WORKFLOW, now))
-        cycle_id = self.insert(
-            "INSERT INTO cycle (name, workflow_id, definition_id, filters, created_at,"
-            " created_by) VALUES (?, ?, ?, '[]', ?, 'system')",
-            (cycle, WORKFLOW, self.definition_id, now))
+        cycle_id = self._begin_launch(cycle)
         count = 0
         for email in subjects:
             now = _now()
@@ -363,14 +368,7 @@ class PgFloor(Floor):
         rows in one statement: a round trip per row is what plain psycopg2 code would not
         do (the engine does not), so the floor does not either."""
         self.sql(self.BEGIN)
-        now = _now()
-        self.definition_id = self.insert(
-            "INSERT INTO definition (workflow_id, version, sha256, title, created_at)"
-            " VALUES (?, 1, '', '', ?)", (WORKFLOW, now))
-        cycle_id = self.insert(
-            "INSERT INTO cycle (name, workflow_id, definition_id, filters, created_at,"
-            " created_by) VALUES (?, ?, ?, '[]', ?, 'system')",
-            (cycle, WORKFLOW, self.definition_id, now))
+        cycle_id = self._begin_launch(cycle)
         count, emails = 0, list(subjects)
         step = batch or len(emails) or 1
         for start in range(0, len(emails), step):
